@@ -1,0 +1,50 @@
+# 乡风 Xiangfeng — the newcomer's two commands:
+#   make run    set up what is needed and serve the app on http://127.0.0.1:8501
+#   make test   set up what the tests need (incl. Debian's chromium + fonts-noto-cjk) and run them
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.requirements-installed
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+ADDRESS ?= 127.0.0.1
+PORT   ?= 8501
+
+.PHONY: setup run test test-fast browser-deps demo-data bench clean
+
+$(STAMP): requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Debian's chromium and CJK fonts for the browser journeys (no browser download).
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
+		echo "installing chromium and fonts-noto-cjk from Debian"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+run: setup
+	$(PY) -m survey init >/dev/null
+	@if [ "$$($(PY) -c 'import json,subprocess,sys; print(json.loads(subprocess.check_output([sys.executable,"-m","survey","stats","--json"]))["villages"])')" = 0 ]; then \
+		echo "empty database: loading the demo county"; $(PY) -m survey demo; fi
+	$(PY) -m streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT)
+
+test: setup browser-deps
+	$(PY) -m pytest -q
+
+# unit and page tests only (no browser)
+test-fast: setup
+	$(PY) -m pytest -q -m "not browser"
+
+# rebuild data/demo/ from its seed
+demo-data: setup
+	$(PY) -m survey.demo
+
+bench: setup
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,75 @@
+"""设置: load the village list, open a round, read the rubric."""
+
+from datetime import date
+
+import streamlit as st
+
+from survey import service, store
+from survey.errors import DataError, SurveyError
+from survey.rubric import load_rubric
+from ui import keys, shell
+from ui.text import lang, rule_text, t
+
+st.title(t("setup_title"))
+db = shell.db()
+
+# --- village list --------------------------------------------------------------------------------
+st.subheader(t("setup_registry"), anchor=False)
+st.caption(t("setup_registry_help"))
+upload = st.file_uploader(t("setup_upload"), type=["csv", "xlsx", "xls", "geojson", "json", "zip"],
+                          key=keys.SETUP_UPLOAD)
+if st.button(t("setup_import"), key=keys.SETUP_IMPORT, type="primary", disabled=upload is None,
+             icon=":material/upload:"):
+    try:
+        summary = service.import_villages_bytes(db, upload.getvalue(), upload.name)
+        st.session_state[keys.SETUP_RESULT] = ("ok", summary.__dict__)
+    except DataError as exc:
+        st.session_state[keys.SETUP_RESULT] = ("errors", [str(p) for p in exc.problems])
+result = st.session_state.get(keys.SETUP_RESULT)
+if result and result[0] == "ok":
+    st.success(t("setup_imported", **result[1]), icon=":material/check_circle:")
+elif result:
+    st.error(t("setup_errors", n=len(result[1])), icon=":material/error:")
+    st.code("\n".join(result[1]), language=None)
+counts = store.stats(db)
+st.caption(t("setup_counts", **counts))
+
+# --- rounds --------------------------------------------------------------------------------------
+st.subheader(t("setup_rounds"), anchor=False)
+existing = shell.rounds()
+if existing:
+    st.dataframe(
+        [{t("col_round_id"): r.id, t("col_round_name"): r.name, t("col_start"): r.start_date or "",
+          t("col_end"): r.end_date or ""} for r in existing],
+        hide_index=True, key=keys.SETUP_ROUNDS_TABLE)
+with st.form(key=keys.SETUP_ROUND_FORM, clear_on_submit=True):
+    c1, c2 = st.columns(2)
+    round_id = c1.text_input(t("setup_round_id"), key=keys.SETUP_ROUND_ID, max_chars=32)
+    name = c2.text_input(t("setup_round_name"), key=keys.SETUP_ROUND_NAME)
+    start = c1.date_input(t("setup_round_start"), value=date.today(), key=keys.SETUP_ROUND_START)
+    end = c2.date_input(t("setup_round_end"), value=None, key=keys.SETUP_ROUND_END)
+    if st.form_submit_button(t("setup_round_create"), icon=":material/add:"):
+        try:
+            created = service.open_round(db, round_id.strip(), name, start and start.isoformat(),
+                                         end and end.isoformat())
+            st.session_state[keys.ROUND] = created.id
+            st.success(t("setup_round_created", id=created.id), icon=":material/check_circle:")
+        except SurveyError as exc:
+            st.error(str(exc), icon=":material/error:")
+
+# --- rubric --------------------------------------------------------------------------------------
+rubric = load_rubric()
+st.subheader(t("setup_rubric"), anchor=False)
+st.caption(t("setup_rubric_summary", total=rubric.total, pass_mark=rubric.pass_mark))
+en = lang() == "en"
+for section in rubric.sections:
+    with st.expander(f"{section.name_en if en else section.name} · {section.points}"):
+        st.dataframe(
+            [{t("col_code"): it.code, t("col_item"): it.text_en if en else it.text,
+              t("col_type"): t(f"type_{it.type}"), t("col_points"): str(it.points),
+              t("col_rule"): rule_text(it)} for it in section.items],
+            hide_index=True, key=f"{keys.SETUP_RUBRIC_TABLE}_{section.code}")
+with st.expander(t("setup_veto")):
+    st.dataframe([{t("col_code"): v.code, t("col_item"): v.text_en if en else v.text}
+                  for v in rubric.veto], hide_index=True,
+                 key=keys.SETUP_VETO_TABLE)

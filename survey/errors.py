@@ -1,0 +1,237 @@
+"""One catalogue of every message the domain raises or returns.
+
+Each message says *where* (file, line, field), *why* and *how to fix*, Chinese first with the
+English alongside. Code raises :class:`DataError` (bad input: a list of located problems) or
+:class:`UsageError` (a wrong request: unknown round, missing file...). Warnings are *returned*
+as :class:`Problem` objects, never printed from the domain.
+
+Add a message here, then use it with :func:`problem` / :func:`usage`::
+
+    raise DataError([problem("code_digits", "villages.csv", 3, "区划代码", value="4213")])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: key -> (Chinese template, English template). Templates use str.format fields.
+MESSAGES: dict[str, tuple[str, str]] = {
+    # --- files -----------------------------------------------------------------------------
+    "file_missing": ("找不到文件，请检查路径", "file not found; check the path"),
+    "file_format": (
+        "不支持的文件类型“{suffix}”，请使用 CSV、XLSX、XLS、GeoJSON 或压缩的 Shapefile（.zip）",
+        "unsupported file type {suffix!r}; use CSV, XLSX, XLS, GeoJSON or a zipped Shapefile (.zip)",
+    ),
+    "file_encoding": (
+        "无法识别文件编码（已尝试 UTF-8、UTF-8 BOM、GB18030），请另存为 UTF-8 后重试",
+        "unreadable encoding (tried UTF-8, UTF-8 with BOM, GB18030); save the file as UTF-8 and retry",
+    ),
+    "file_unreadable": ("无法读取文件：{detail}", "cannot read the file: {detail}"),
+    "file_empty": ("文件没有数据行", "the file has no data rows"),
+    # --- columns / fields ------------------------------------------------------------------
+    "column_missing": (
+        "缺少必填列“{field}”，可用列名：{accepted}",
+        "required column {field!r} is missing; accepted headers: {accepted}",
+    ),
+    "field_required": ("“{field}”不能为空", "{field!r} must not be empty"),
+    "code_digits": (
+        "区划代码应为 12 位数字，实为“{value}”（Excel 可能已把它变成科学计数法，请把该列设为文本）",
+        "the code must be 12 digits, got {value!r} (Excel may have turned it into a number; format the column as text)",
+    ),
+    "code_duplicate": (
+        "区划代码 {value} 重复（第一次出现在第 {first} 行），每个村只能出现一次",
+        "code {value} appears twice (first on line {first}); each village appears once",
+    ),
+    "township_conflict": (
+        "乡镇代码 {prefix} 有两个名称：“{first}”（第 {first_line} 行）和“{value}”，同一乡镇请用同一名称",
+        "township prefix {prefix} has two names: {first!r} (line {first_line}) and {value!r}; use one name",
+    ),
+    "county_conflict": (
+        "县代码 {prefix} 有两个名称：“{first}”（第 {first_line} 行）和“{value}”，同一县请用同一名称",
+        "county prefix {prefix} has two names: {first!r} (line {first_line}) and {value!r}; use one name",
+    ),
+    "lon_range": (
+        "经度应在 73–136 之间（WGS84 度），实为“{value}”",
+        "longitude must be within 73–136 (WGS84 degrees), got {value!r}",
+    ),
+    "lat_range": (
+        "纬度应在 3–54 之间（WGS84 度），实为“{value}”",
+        "latitude must be within 3–54 (WGS84 degrees), got {value!r}",
+    ),
+    "number": ("“{field}”应为数字，实为“{value}”", "{field!r} must be a number, got {value!r}"),
+    "title_unknown": (
+        "未知的文明村称号“{value}”，应为 无/县级/市级/省级/全国",
+        "unknown title {value!r}; expected 无/县级/市级/省级/全国",
+    ),
+    "year": ("称号年份应为四位年份，实为“{value}”", "the title year must be a four-digit year, got {value!r}"),
+    "households": ("户数应为不小于 0 的整数，实为“{value}”", "households must be an integer ≥ 0, got {value!r}"),
+    "yes_no": ("示范村应为 是/否，实为“{value}”", "demonstration must be 是/否 (1/0, true/false), got {value!r}"),
+    "geometry": (
+        "要素没有可用的点位（需要 Point 或 Polygon），实为 {value}",
+        "the feature has no usable location (Point or Polygon expected), got {value}",
+    ),
+    "crs_unknown": (
+        "无法识别图层坐标系 {value}，请导出为 WGS84（EPSG:4326）",
+        "unknown layer CRS {value}; export the layer as WGS84 (EPSG:4326)",
+    ),
+    # --- roads -----------------------------------------------------------------------------
+    "road_name": (
+        "道路要素缺少名称（name / 名称 / 道路名称）",
+        "the road feature has no name (name / 名称 / 道路名称)",
+    ),
+    "road_geometry": (
+        "道路要素应为 LineString 或 MultiLineString，实为 {value}",
+        "a road must be a LineString or MultiLineString, got {value}",
+    ),
+    "buffer": ("缓冲距离应为正数（米），实为“{value}”", "the buffer must be a positive number of metres, got {value!r}"),
+    # --- submissions -----------------------------------------------------------------------
+    "json": ("不是有效的 JSON：{detail}", "not valid JSON: {detail}"),
+    "json_object": ("每行应为一个 JSON 对象", "each line must be one JSON object"),
+    "sub_field_type": ("字段“{field}”应为{expected}，实为 {value}", "field {field!r} must be {expected_en}, got {value}"),
+    "sub_field_missing": ("缺少字段“{field}”", "field {field!r} is missing"),
+    "gps_accuracy_range": ("定位精度应为不小于 0 的数字（米），实为 {value}", "gps_accuracy_m must be a number ≥ 0 (metres), got {value}"),
+    "sub_id_duplicate": (
+        "提交编号 {value} 在本文件中重复（第一次在第 {first} 行）",
+        "submission id {value} appears twice in this file (first on line {first})",
+    ),
+    "village_unknown": (
+        "村代码 {value} 不在村庄名录中，请先导入村庄名录",
+        "village {value} is not in the registry; import the village list first",
+    ),
+    "round_id": (
+        "测评轮次编号“{value}”无效：只能用字母、数字、-、_，最长 32 个字符（例如 2026-B3）",
+        "invalid round id {value!r}: letters, digits, - and _ only, at most 32 characters (e.g. 2026-B3)",
+    ),
+    "date": ("日期应为 YYYY-MM-DD，实为“{value}”", "the date must be YYYY-MM-DD, got {value!r}"),
+    "item_unknown": ("未知的测评项目 {value}（见 checklists --json）", "unknown item code {value} (see checklists --json)"),
+    "item_unanswered": ("测评项目 {value} 未作答", "item {value} is not answered"),
+    "answer_check": ("项目 {item} 应为 true/false，实为 {value}", "item {item} takes true/false, got {value}"),
+    "answer_count": ("项目 {item} 应为不小于 0 的整数（发现问题数），实为 {value}", "item {item} takes an integer ≥ 0, got {value}"),
+    "answer_grade": ("项目 {item} 应为 {grades} 之一，实为 {value}", "item {item} takes one of {grades}, got {value}"),
+    "veto_unknown": ("未知的一票否决事项 {value}", "unknown veto item {value}"),
+    "submission_conflict": (
+        "提交编号 {value} 已存在且内容不同，未覆盖（同一编号只能提交一次）",
+        "submission {value} already exists with different content; not overwritten",
+    ),
+    # --- rubric ----------------------------------------------------------------------------
+    "yaml": ("YAML 格式错误：{detail}", "malformed YAML: {detail}"),
+    "rubric_field": ("缺少或无效的字段“{field}”：{detail}", "missing or invalid field {field!r}: {detail}"),
+    "rubric_sum": (
+        "{what}合计 {actual} 分，应为 {expected} 分",
+        "{what} sum to {actual} points, expected {expected}",
+    ),
+    "rubric_duplicate": ("编码 {value} 重复", "code {value} is used twice"),
+    "yaml_empty": ("文件为空", "the file is empty"),
+    "yaml_key_duplicate": ("字段“{field}”重复出现", "field {field!r} appears twice"),
+    "rubric_missing": ("缺少必填字段“{field}”", "required field {field!r} is missing"),
+    "rubric_unknown": ("未知字段“{field}”，可用字段：{known}", "unknown field {field!r}; known fields: {known}"),
+    "rubric_number": ("“{field}”应为大于 0 的数字，实为 {value}", "{field!r} must be a number greater than 0, got {value}"),
+    "rubric_text": ("“{field}”应为非空文字，实为 {value}", "{field!r} must be non-empty text, got {value}"),
+    "rubric_list": ("“{field}”应为非空列表", "{field!r} must be a non-empty list"),
+    "rubric_mapping": ("“{field}”应为“名称: 值”形式的映射", "{field!r} must be a mapping of name: value"),
+    "rubric_choice": ("“{field}”应为 {choices} 之一，实为 {value}", "{field!r} must be one of {choices}, got {value}"),
+    "rubric_code": (
+        "编码 {value} 无效：以字母开头，只能用字母、数字、-、_，最长 16 个字符",
+        "invalid code {value}: a letter first, then letters, digits, - or _, at most 16 characters",
+    ),
+    "rubric_factor": ("等级系数应为 0–1 之间的数字，实为 {value}", "a grade factor must be a number within 0–1, got {value}"),
+    "rubric_days": ("整改天数应为不小于 0 的整数，实为 {value}", "fix days must be an integer ≥ 0, got {value}"),
+    "rubric_deduct": (
+        "count 项目必须有 deduct（每处扣分），且为不大于分值的正数，实为 {value}",
+        "a count item needs deduct (points off per problem), a positive number no larger than its points, got {value}",
+    ),
+    "rubric_deduct_extra": ("只有 count 项目才能有 deduct", "only count items take deduct"),
+    "rubric_section_code": (
+        "部分编码 {value} 与文件名 {expected}.yaml 不一致",
+        "section code {value} does not match the file name {expected}.yaml",
+    ),
+    "rubric_pass_mark": (
+        "达标分数线应大于 0 且不超过总分 {expected}，实为 {value}",
+        "the pass mark must be above 0 and at most the total {expected}, got {value}",
+    ),
+    # --- usage -----------------------------------------------------------------------------
+    "round_unknown": (
+        "测评轮次“{value}”不存在，已有：{known}",
+        "round {value!r} does not exist; known rounds: {known}",
+    ),
+    "submission_unknown": ("提交编号“{value}”不存在", "submission {value!r} does not exist"),
+    "round_exists": ("测评轮次“{value}”已存在", "round {value!r} already exists"),
+    "county_unknown": ("县代码“{value}”不在名录中，已有：{known}", "county {value!r} is not in the registry; known: {known}"),
+    "target_range": ("目标占比应在 0–100 之间，实为“{value}”", "the target must be within 0–100, got {value!r}"),
+    "encoding_option": ("编码只能是 utf-8-sig 或 gbk，实为“{value}”", "encoding must be utf-8-sig or gbk, got {value!r}"),
+    "schema_newer": (
+        "数据库版本 {value} 比本程序（{known}）新，请升级程序",
+        "database schema {value} is newer than this program ({known}); upgrade the program",
+    ),
+}
+
+#: key -> (Chinese, English) warnings: returned, never raised.
+WARNINGS: dict[str, tuple[str, str]] = {
+    "gbk_unrepresentable": (
+        "第 {line} 行含 GBK 无法表示的字符“{value}”，已按 GB18030 写出，只支持 GBK 的软件可能显示为乱码",
+        "line {line} holds characters GBK cannot encode ({value!r}); written as GB18030",
+    ),
+    "gps_accuracy": ("定位精度 {value} 米，差于 100 米", "GPS accuracy {value} m is worse than 100 m"),
+    "gps_distance": ("测评位置距村庄登记位置 {value} 公里，超过 3 公里", "the surveyed point is {value} km from the village, more than 3 km"),
+}
+
+
+def render(key: str, **fields) -> str:
+    """The Chinese and English message for ``key``: ``中文（English）``."""
+    table = MESSAGES if key in MESSAGES else WARNINGS
+    zh, en = table[key]
+    return f"{zh.format(**fields)}（{en.format(**fields)}）"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem: ``FILE:LINE: field: message``. ``line`` is 1-based (or the row /
+    feature number of non-text formats); ``None`` when the problem is about the whole file."""
+
+    file: str
+    line: int | None
+    field: str | None
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else f"{self.file}"
+        field = f"{self.field}: " if self.field else ""
+        return f"{where}: {field}{self.message}"
+
+
+def problem(key: str, file: str, line: int | None = None, field: str | None = None, **fields) -> Problem:
+    """Build a located :class:`Problem` from the catalogue."""
+    return Problem(file=file, line=line, field=field, key=key, message=render(key, field=field, **fields))
+
+
+class SurveyError(Exception):
+    """Base of every error the domain raises."""
+
+    exit_code = 1
+
+
+class DataError(SurveyError):
+    """Input data is wrong. Carries *every* problem found; nothing was written."""
+
+    exit_code = 1
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class UsageError(SurveyError):
+    """The request is wrong (unknown round, bad option value)."""
+
+    exit_code = 2
+
+    def __init__(self, key: str, **fields):
+        self.key = key
+        super().__init__(render(key, **fields))
+
+
+class NotFound(UsageError):
+    """A named round, county or village does not exist. Exit status 1 (wrong data named)."""
+
+    exit_code = 1

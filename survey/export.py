@@ -1,0 +1,367 @@
+"""The provincial submission (provincial-export.md, version 1): the CSV pair per county and round,
+and its companions (one XLSX workbook, the village table as GeoJSON points).
+
+Rows are built as typed values (codes as text, scores as Decimal, counts as int, coordinates as
+float, None for empty); :mod:`survey.csvio` turns them into the file's text. The counting
+submission of a village is the latest one not returned by a reviewer, as
+:func:`survey.store.round_results` gives it. The township table comes from
+:func:`survey.targets.township_table` (the same rules as the share-target dashboard).
+
+Privacy: nothing leaves beyond the surveyor's display name (no notes, answers, households).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from survey import store
+from survey.csvio import Column, atomic_write, check_encoding, csv_bytes, fmt1, format_rows, guard
+from survey.errors import NotFound, Problem
+from survey.model import STATUS_LABELS, TownshipRow, VillageResult
+
+#: Section codes of the rubric behind columns 8–10.
+SECTIONS: tuple[str, ...] = ("garbage", "customs", "tenstar")
+
+#: villages_…csv, in the order of the spec.
+VILLAGE_COLUMNS: tuple[Column, ...] = (
+    Column("区划代码", "code"),
+    Column("县"),
+    Column("乡镇"),
+    Column("村"),
+    Column("测评轮次"),
+    Column("测评日期"),
+    Column("测评人"),
+    Column("垃圾治理得分", "dec1"),
+    Column("移风易俗得分", "dec1"),
+    Column("十星级文明户得分", "dec1"),
+    Column("总分", "dec1"),
+    Column("一票否决"),
+    Column("否决事项"),
+    Column("测评结果"),
+    Column("文明村称号"),
+    Column("示范带"),
+    Column("问题数", "int"),
+    Column("经度", "coord"),
+    Column("纬度", "coord"),
+    Column("审核状态"),
+    Column("提交编号"),
+)
+
+#: townships_…csv, in the order of the spec.
+TOWNSHIP_COLUMNS: tuple[Column, ...] = (
+    Column("乡镇代码", "code"),
+    Column("乡镇"),
+    Column("村总数", "int"),
+    Column("县级及以上文明村数", "int"),
+    Column("本轮测评村数", "int"),
+    Column("本轮达标村数", "int"),
+    Column("预计文明村数", "int"),
+    Column("文明村占比(%)", "dec1"),
+    Column("预计占比(%)", "dec1"),
+    Column("目标占比(%)", "dec1"),
+    Column("是否达到目标"),
+    Column("需新增文明村数", "int"),
+)
+
+SHEET_VILLAGES, SHEET_TOWNSHIPS = "村级测评", "乡镇汇总"
+
+
+def _yes(flag: bool) -> str:
+    return "是" if flag else "否"
+
+
+def _veto_name(rubric: Any, code: str) -> str:
+    """The Chinese name of a veto item; its code when the rubric no longer knows it."""
+    try:
+        return rubric.veto_item(code).name
+    except KeyError:
+        return code
+
+
+def village_rows(
+    results: Iterable[VillageResult], rubric: Any, belts: Mapping[str, Sequence[str]]
+) -> list[list]:
+    """The villages table: one row per *assessed* village, sorted by code. ``belts`` maps a
+    village code to its belt (road) names, nearest first."""
+    rows = []
+    for r in sorted((r for r in results if r.assessed), key=lambda r: r.village.code):
+        v = r.village
+        lon, lat = r.point
+        rows.append([
+            v.code,
+            v.county,
+            v.township,
+            v.name,
+            r.round_id,
+            r.date,
+            r.surveyor,
+            *(r.sections.get(s) for s in SECTIONS),
+            r.total,
+            _yes(r.vetoed),
+            "；".join(_veto_name(rubric, c) for c in r.veto) or None,
+            "达标" if r.passed else "未达标",
+            v.title,
+            "、".join(belts.get(v.code, ())) or None,
+            r.findings,
+            lon,
+            lat,
+            STATUS_LABELS.get(r.status or "", r.status),
+            r.submission_id,
+        ])
+    return rows
+
+
+def township_rows(table: Iterable[TownshipRow]) -> list[list]:
+    """The townships table from :func:`survey.targets.township_table`, sorted by code."""
+    return [
+        [t.code, t.name, t.villages, t.civilized_now, t.assessed, t.passed, t.projected,
+         t.share_now, t.share_projected, t.target, _yes(t.reached), t.needed]
+        for t in sorted(table, key=lambda t: t.code)
+    ]
+
+
+@dataclass(frozen=True)
+class CountyExport:
+    """Both tables of one county and round, as typed rows."""
+
+    county_code: str
+    county: str | None
+    round_id: str
+    villages: list[list]
+    townships: list[list]
+
+    @property
+    def villages_file(self) -> str:
+        return f"villages_{self.county_code}_{self.round_id}.csv"
+
+    @property
+    def townships_file(self) -> str:
+        return f"townships_{self.county_code}_{self.round_id}.csv"
+
+    @property
+    def xlsx_file(self) -> str:
+        return f"provincial_{self.county_code}_{self.round_id}.xlsx"
+
+    @property
+    def geojson_file(self) -> str:
+        return f"villages_{self.county_code}_{self.round_id}.geojson"
+
+    def csv_pair(self, encoding: str = "utf-8-sig") -> tuple[dict[str, bytes], list[Problem]]:
+        """File name -> bytes of both CSV files, and their warnings."""
+        v, wv = csv_bytes(VILLAGE_COLUMNS, self.villages, encoding, self.villages_file)
+        t, wt = csv_bytes(TOWNSHIP_COLUMNS, self.townships, encoding, self.townships_file)
+        return {self.villages_file: v, self.townships_file: t}, wv + wt
+
+
+def _target_policy(db_path: str | Path):
+    """The share targets in force (every target set by hand, else the default)."""
+    from survey.targets import TargetPolicy
+
+    counties, townships = {}, {}
+    for t in store.targets(db_path):
+        if t["township_code"]:
+            townships[t["township_code"]] = t["percent"]
+        else:
+            counties[t["county_code"]] = t["percent"]
+    return TargetPolicy(counties=counties, townships=townships)
+
+
+def _belts(db_path: str | Path, results: Sequence[VillageResult]) -> dict[str, list[str]]:
+    """Village code -> its demonstration belts, nearest road first."""
+    from geo.belts import village_belts
+
+    roads = store.roads(db_path)
+    if not roads:
+        return {}
+    return village_belts([r.village for r in results], roads, store.belt_overrides(db_path))
+
+
+def build(db_path: str | Path, round_id: str, county: str | None = None) -> list[CountyExport]:
+    """Both tables of ``round_id`` for ``county`` (every county when None), sorted by county.
+    :class:`NotFound` for an unknown round or county."""
+    from survey.rubric import load_rubric
+    from survey.targets import township_table
+
+    counties = store.counties(db_path)
+    if county is not None and county not in counties:
+        raise NotFound("county_unknown", value=county, known="、".join(counties) or "（无 none）")
+    store.get_round(db_path, round_id)
+    wanted = {county: counties[county]} if county is not None else counties
+    results = store.round_results(db_path, round_id, county)
+    towns = store.townships(db_path, county)
+    table = township_table(results, _target_policy(db_path), towns)
+    villages = village_rows(results, load_rubric(), _belts(db_path, results))
+    return [
+        CountyExport(
+            county_code=code,
+            county=name,
+            round_id=round_id,
+            villages=[row for row in villages if row[0].startswith(code)],
+            townships=township_rows(t for t in table if t.county_code == code),
+        )
+        for code, name in sorted(wanted.items())
+    ]
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    files: list[Path]
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def export_round(
+    db_path: str | Path,
+    round_id: str,
+    out_dir: str | Path,
+    encoding: str = "utf-8-sig",
+    county: str | None = None,
+) -> ExportResult:
+    """Write ``villages_<county>_<round>.csv`` and ``townships_<county>_<round>.csv`` for each
+    county into ``out_dir``. Everything is checked and built before the first file is written;
+    each file is written atomically."""
+    check_encoding(encoding)
+    exports = build(db_path, round_id, county)
+    contents: dict[str, bytes] = {}
+    warnings: list[Problem] = []
+    for e in exports:
+        files, w = e.csv_pair(encoding)
+        contents.update(files)
+        warnings.extend(w)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    return ExportResult([atomic_write(out / name, data) for name, data in contents.items()], warnings)
+
+
+def csv_zip(exports: Iterable[CountyExport], encoding: str = "utf-8-sig") -> tuple[bytes, list[Problem]]:
+    """The CSV pair(s) in one zip archive (for a download button), and their warnings."""
+    buf = io.BytesIO()
+    warnings: list[Problem] = []
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for e in exports:
+            files, w = e.csv_pair(encoding)
+            warnings.extend(w)
+            for name, data in files.items():
+                zf.writestr(name, data)
+    return buf.getvalue(), warnings
+
+
+# --- companions ---------------------------------------------------------------------------------
+
+_XLSX_FORMATS = {"code": "@", "dec1": "0.0", "coord": "0.000000", "int": "0"}
+
+
+def _number(value: Any, kind: str) -> Any:
+    """A numeric cell's value as the CSV shows it (one decimal, six for coordinates)."""
+    if kind == "dec1":
+        return float(fmt1(value))
+    if kind == "coord":
+        return round(float(value), 6)
+    return int(value)
+
+
+def _xlsx_text(value: Any) -> str:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("", guard(str(value)))
+
+
+def xlsx_bytes(export: CountyExport) -> bytes:
+    """One workbook, sheets 村级测评 and 乡镇汇总, with code cells stored as text cells
+    (number format ``@``), so a 12-digit code never shows as 4.2E+11."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook(write_only=True)
+    bold = Font(bold=True)
+    for title, columns, rows in (
+        (SHEET_VILLAGES, VILLAGE_COLUMNS, export.villages),
+        (SHEET_TOWNSHIPS, TOWNSHIP_COLUMNS, export.townships),
+    ):
+        ws = wb.create_sheet(title)
+        ws.freeze_panes = "A2"
+        for i, c in enumerate(columns, 1):
+            ws.column_dimensions[get_column_letter(i)].width = 16 if c.kind == "code" else max(8, 2 * len(c.header) + 2)
+        header = []
+        for c in columns:
+            cell = WriteOnlyCell(ws, value=c.header)
+            cell.font = bold
+            header.append(cell)
+        ws.append(header)
+        kinds = [c.kind for c in columns]
+        for row in rows:
+            cells: list[Any] = []
+            for value, kind in zip(row, kinds, strict=True):
+                if value is None:
+                    cells.append(None)
+                elif kind == "text":
+                    cells.append(_xlsx_text(value))
+                else:
+                    cell = WriteOnlyCell(ws, value=str(value) if kind == "code" else _number(value, kind))
+                    cell.number_format = _XLSX_FORMATS[kind]
+                    cells.append(cell)
+            ws.append(cells)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def geojson_bytes(export: CountyExport) -> bytes:
+    """The village table as a GeoJSON FeatureCollection of points (EPSG:4326, lon/lat), one
+    feature per row, the spec's headers as property names. A village with no point has a null
+    geometry."""
+    kinds = [c.kind for c in VILLAGE_COLUMNS]
+    headers = [c.header for c in VILLAGE_COLUMNS]
+    i_lon, i_lat = headers.index("经度"), headers.index("纬度")
+    features = []
+    for row in export.villages:
+        props = {
+            h: None if v is None else guard(str(v)) if k == "text" else v if k == "code" else _number(v, k)
+            for h, v, k in zip(headers, row, kinds, strict=True)
+        }
+        lon, lat = props[headers[i_lon]], props[headers[i_lat]]
+        geometry = None if lon is None or lat is None else {"type": "Point", "coordinates": [lon, lat]}
+        features.append({"type": "Feature", "geometry": geometry, "properties": props})
+    doc = {"type": "FeatureCollection", "name": export.geojson_file.removesuffix(".geojson"), "features": features}
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def write_xlsx(export: CountyExport, out_dir: str | Path) -> Path:
+    """Write the workbook of ``export`` atomically into ``out_dir``."""
+    return atomic_write(Path(out_dir) / export.xlsx_file, xlsx_bytes(export))
+
+
+def write_geojson(export: CountyExport, out_dir: str | Path) -> Path:
+    """Write the village GeoJSON of ``export`` atomically into ``out_dir``."""
+    return atomic_write(Path(out_dir) / export.geojson_file, geojson_bytes(export))
+
+
+def preview(columns: Sequence[Column], rows: Sequence[Sequence[object]]):
+    """A pandas DataFrame of the text exactly as the CSV file holds it (for the page)."""
+    import pandas as pd
+
+    return pd.DataFrame(format_rows(columns, rows), columns=[c.header for c in columns], dtype=str)
+
+
+# --- command line -------------------------------------------------------------------------------
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """``python -m survey export --round R [--out DIR] [--encoding utf-8-sig|gbk] [--county CODE]``:
+    prints each file written (stdout) and each warning (stderr)."""
+    result = export_round(args.db, args.round, args.out, args.encoding, args.county)
+    for path in result.files:
+        print(path)
+    for w in result.warnings:
+        print(w, file=sys.stderr)
+    return 0
+

@@ -1,0 +1,120 @@
+"""Plain, frozen records passed between the store, the domain rules, geo/ and the pages.
+
+Codes are always text. Scores are :class:`decimal.Decimal` (exact: 84.5 is 84.5).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+#: Title levels, lowest first. ``无`` is no title.
+TITLES: tuple[str, ...] = ("无", "县级", "市级", "省级", "全国")
+#: Titles that count for the share target (county level or higher).
+CIVILIZED_TITLES: frozenset[str] = frozenset({"县级", "市级", "省级", "全国"})
+
+#: Review states of a submission, as stored, and their Chinese labels.
+STATUS_PENDING, STATUS_APPROVED, STATUS_RETURNED = "pending", "approved", "returned"
+STATUS_LABELS = {STATUS_PENDING: "待审核", STATUS_APPROVED: "已通过", STATUS_RETURNED: "已退回"}
+
+
+def township_of(code: str) -> str:
+    """The 9-digit township code of a 12-digit village code."""
+    return code[:9]
+
+
+def county_of(code: str) -> str:
+    """The 6-digit county code of a 12-digit village (or 9-digit township) code."""
+    return code[:6]
+
+
+@dataclass(frozen=True)
+class Village:
+    code: str
+    name: str
+    township_code: str
+    township: str
+    county_code: str
+    county: str | None
+    lon: float | None
+    lat: float | None
+    title: str = "无"
+    title_year: int | None = None
+    households: int | None = None
+    demo: bool = False
+
+    @property
+    def civilized(self) -> bool:
+        """Holds a county-level or higher title now."""
+        return self.title in CIVILIZED_TITLES
+
+
+@dataclass(frozen=True)
+class Round:
+    id: str
+    name: str
+    start_date: str | None = None
+    end_date: str | None = None
+    created_at: str | None = None
+
+
+@dataclass(frozen=True)
+class VillageResult:
+    """A village of the registry with its counting submission of one round (None when not
+    assessed). The counting submission is the latest one that was not returned."""
+
+    village: Village
+    round_id: str
+    submission_id: str | None = None
+    date: str | None = None
+    surveyor: str | None = None
+    lon: float | None = None  # surveyed point, when taken
+    lat: float | None = None
+    gps_accuracy_m: float | None = None
+    sections: dict[str, Decimal] = field(default_factory=dict)  # section code -> points
+    total: Decimal | None = None
+    veto: tuple[str, ...] = ()  # veto item codes that applied
+    passed: bool | None = None
+    findings: int | None = None
+    status: str | None = None  # pending / approved (returned never counts)
+
+    @property
+    def assessed(self) -> bool:
+        return self.submission_id is not None
+
+    @property
+    def vetoed(self) -> bool:
+        return bool(self.veto)
+
+    @property
+    def counts_civilized(self) -> bool:
+        """Counted as civilized when this round's results stand: an assessed village when it
+        passed; a village not assessed by its current title."""
+        return bool(self.passed) if self.assessed else self.village.civilized
+
+    @property
+    def point(self) -> tuple[float | None, float | None]:
+        """The surveyed point, or the registry point when none was taken."""
+        if self.lon is not None and self.lat is not None:
+            return self.lon, self.lat
+        return self.village.lon, self.village.lat
+
+
+@dataclass(frozen=True)
+class TownshipRow:
+    """One row of the township table (provincial-export.md, townships_…csv), exact values.
+    Percentages are exact Decimals (formatting with one decimal, half up, is the writer's job)."""
+
+    code: str  # 9 digits
+    name: str
+    county_code: str
+    villages: int  # 村总数
+    civilized_now: int  # 县级及以上文明村数
+    assessed: int  # 本轮测评村数
+    passed: int  # 本轮达标村数
+    projected: int  # 预计文明村数
+    share_now: Decimal  # 文明村占比(%)
+    share_projected: Decimal  # 预计占比(%)
+    target: Decimal  # 目标占比(%)
+    reached: bool  # 是否达到目标
+    needed: int  # 需新增文明村数

@@ -1,0 +1,369 @@
+"""Reading the village registry (interchange.md "Village registry").
+
+:func:`read_villages` reads CSV (UTF-8, UTF-8 with BOM, GBK/GB18030), XLSX, XLS, GeoJSON or a
+zipped Shapefile, validates *every* row and either returns all rows or raises one
+:class:`~survey.errors.DataError` listing every problem as ``FILE:LINE: field: message``.
+LINE is the 1-based line of a CSV file (header = line 1; a quoted multi-line cell counts all its
+lines), the sheet row of a workbook, or the 1-based feature number of a layer.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from survey.errors import DataError, Problem, problem
+from survey.model import county_of, township_of
+
+#: field -> accepted headers (the first is the canonical Chinese header).
+FIELDS: dict[str, tuple[str, ...]] = {
+    "code": ("区划代码", "行政区划代码", "统计用区划代码", "村代码", "code"),
+    "name": ("村", "村名", "村名称", "村委会", "村委会名称", "name"),
+    "township": ("乡镇", "乡镇（街道）", "乡镇名称", "township"),
+    "county": ("县", "县（市、区）", "县区", "county"),
+    "lon": ("经度", "lon", "lng", "longitude"),
+    "lat": ("纬度", "lat", "latitude"),
+    "title": ("文明村称号", "称号", "文明村级别", "title"),
+    "title_year": ("称号年份", "命名年份", "title_year"),
+    "households": ("户数", "总户数", "households"),
+    "demo": ("示范村", "demonstration"),
+}
+REQUIRED = ("code", "name", "township")
+TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".xls")
+LAYER_SUFFIXES = (".geojson", ".json", ".zip")
+TITLE_ALIASES = {"": "无", "无": "无", "县级": "县级", "市级": "市级", "省级": "省级", "全国": "全国", "国家级": "全国"}
+YES = frozenset({"是", "1", "true", "yes", "y"})
+NO = frozenset({"否", "0", "false", "no", "n"})
+_CODE = re.compile(r"\d{12}")
+_YEAR = re.compile(r"\d{4}")
+_INT = re.compile(r"\+?\d+")
+_STRIP = "\ufeff \t\r\n\u3000\u00a0"
+
+
+@dataclass(frozen=True)
+class VillageRow:
+    """One validated row. ``None`` means the column is not in the file (the store keeps the
+    value it has); a present but empty title cell is ``无``, an empty demo cell ``False``."""
+
+    code: str
+    name: str
+    township: str
+    county: str | None
+    lon: float | None
+    lat: float | None
+    title: str | None
+    title_year: int | None
+    households: int | None
+    demo: bool | None
+    line: int
+
+
+def _norm(header: object) -> str:
+    """A header as matched: no BOM, spaces or brackets (full- or half-width), lower case."""
+    text = "" if header is None else str(header)
+    return re.sub(r"[\s\ufeff\u3000（）()]", "", text).lower()
+
+
+_ALIASES = {_norm(alias): field for field, aliases in FIELDS.items() for alias in aliases}
+
+
+def _text(value: Any) -> str:
+    """A cell as trimmed text: blanks and NaN -> "", integral floats without ``.0``."""
+    if value is None:
+        return ""
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()  # numpy scalar
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value).strip(_STRIP)
+
+
+@dataclass
+class _Table:
+    """Raw rows before validation: headers, (line, cells) rows, the header's line, and for
+    layers one (lon, lat) or Problem per row taken from the geometry."""
+
+    headers: list[str]
+    rows: list[tuple[int, list[Any]]]
+    header_line: int | None
+    points: list[tuple[float, float] | Problem] | None = None
+
+
+# --- readers -----------------------------------------------------------------------------------
+
+
+def _decode(data: bytes, name: str) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise DataError([problem("file_encoding", name)])
+
+
+def _blank(cells: list[Any]) -> bool:
+    return all(_text(c) == "" for c in cells)
+
+
+def _split_header(rows: list[tuple[int, list[Any]]], name: str) -> _Table:
+    """The first non-blank row is the header; the remaining non-blank rows are data."""
+    rows = [(line, cells) for line, cells in rows if not _blank(cells)]
+    if len(rows) < 2:
+        raise DataError([problem("file_empty", name)])
+    (header_line, headers), data = rows[0], rows[1:]
+    return _Table([_text(h) for h in headers], data, header_line)
+
+
+def _read_csv(data: bytes, name: str) -> _Table:
+    text = _decode(data, name)
+    first = text.split("\n", 1)[0]
+    delimiter = max(",\t;", key=first.count) if any(d in first for d in ",\t;") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows, previous = [], 0
+    try:
+        for cells in reader:
+            rows.append((previous + 1, cells))
+            previous = reader.line_num
+    except csv.Error as exc:
+        raise DataError([problem("file_unreadable", name, reader.line_num or None, detail=str(exc))]) from exc
+    return _split_header(rows, name)
+
+
+def _read_xlsx(path: Path, name: str) -> _Table:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises zipfile/KeyError/InvalidFileException/... on bad files
+        raise DataError([problem("file_unreadable", name, detail=str(exc) or type(exc).__name__)]) from exc
+    try:
+        sheet = book.worksheets[0]
+        rows = [(number, list(cells)) for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1)]
+    finally:
+        book.close()
+    table = _split_header(rows, name)
+    # A code cell Excel holds as a float may have lost digits: keep it visibly non-text.
+    code_index = next((i for i, h in enumerate(table.headers) if _ALIASES.get(_norm(h)) == "code"), None)
+    if code_index is not None:
+        for _, cells in table.rows:
+            if code_index < len(cells) and isinstance(cells[code_index], float):
+                cells[code_index] = f"{cells[code_index]:.11E}"
+    return table
+
+
+def _read_xls(path: Path, name: str) -> _Table:
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(str(path))
+    except Exception as exc:  # xlrd.XLRDError, struct/compdoc errors on damaged files
+        raise DataError([problem("file_unreadable", name, detail=str(exc) or type(exc).__name__)]) from exc
+    sheet = book.sheet_by_index(0)
+    rows = [(r + 1, list(sheet.row_values(r))) for r in range(sheet.nrows)]
+    return _split_header(rows, name)
+
+
+def _read_layer(path: Path, name: str) -> _Table:
+    from geo.io import read_layer
+
+    gdf = read_layer(path, display_name=name)
+    if gdf.empty:
+        raise DataError([problem("file_empty", name)])
+    geometry = gdf.geometry.name
+    headers = [str(c) for c in gdf.columns if c != geometry]
+    rows, points = [], []
+    for number, (_, feature) in enumerate(gdf.iterrows(), start=1):
+        rows.append((number, [feature[h] for h in headers]))
+        geom = feature[geometry]
+        if geom is None or geom.is_empty:
+            points.append(problem("geometry", name, number, "geometry", value="empty"))
+        elif geom.geom_type == "Point":
+            points.append((round(geom.x, 7), round(geom.y, 7)))
+        elif geom.geom_type in ("Polygon", "MultiPolygon"):
+            point = geom.representative_point()
+            points.append((round(point.x, 7), round(point.y, 7)))
+        else:
+            points.append(problem("geometry", name, number, "geometry", value=geom.geom_type))
+    return _Table(headers, rows, None, points)
+
+
+# --- validation --------------------------------------------------------------------------------
+
+
+def _validate(table: _Table, name: str) -> list[VillageRow]:
+    problems: list[Problem] = []
+    columns: dict[str, int] = {}
+    for index, header in enumerate(table.headers):
+        field = _ALIASES.get(_norm(header))
+        if field and field not in columns:
+            columns[field] = index
+    layer = table.points is not None
+    for field in REQUIRED + (() if layer else ("lon", "lat")):
+        if field not in columns:
+            problems.append(
+                problem("column_missing", name, table.header_line, FIELDS[field][0],
+                        accepted="、".join(FIELDS[field]))
+            )
+    if problems:
+        raise DataError(problems)
+
+    seen_codes: dict[str, int] = {}
+    townships: dict[str, tuple[str, int]] = {}
+    counties: dict[str, tuple[str, int]] = {}
+    result: list[VillageRow] = []
+    for row_index, (line, cells) in enumerate(table.rows):
+        row_problems: list[Problem] = []
+
+        def cell(field: str) -> str | None:
+            """The trimmed text of ``field``, or None when the column is absent."""
+            if field not in columns:
+                return None
+            index = columns[field]
+            return _text(cells[index]) if index < len(cells) else ""
+
+        def bad(key: str, field: str, **fields: Any) -> None:
+            row_problems.append(problem(key, name, line, table.headers[columns[field]], **fields))
+
+        def required(field: str) -> str:
+            value = cell(field) or ""
+            if not value:
+                bad("field_required", field)
+            return value
+
+        code, village, township = required("code"), required("name"), required("township")
+        county = cell("county") or None
+        if code and not _CODE.fullmatch(code):
+            bad("code_digits", "code", value=code)
+        elif code:
+            if code in seen_codes:
+                bad("code_duplicate", "code", value=code, first=seen_codes[code])
+            else:
+                seen_codes[code] = line
+            for prefix, value, known, key, field in (
+                (township_of(code), township, townships, "township_conflict", "township"),
+                (county_of(code), county, counties, "county_conflict", "county"),
+            ):
+                if not value:
+                    continue
+                first = known.setdefault(prefix, (value, line))
+                if first[0] != value:
+                    bad(key, field, prefix=prefix, first=first[0], first_line=first[1], value=value)
+
+        lon = lat = None
+        point = table.points[row_index] if layer else None
+        if isinstance(point, tuple):
+            lon, lat = point
+            for value, low, high, key in ((lon, 73, 136, "lon_range"), (lat, 3, 54, "lat_range")):
+                if not low <= value <= high:
+                    row_problems.append(problem(key, name, line, "geometry", value=f"{value:.6f}"))
+        elif isinstance(point, Problem) and not ("lon" in columns and "lat" in columns):
+            row_problems.append(point)
+        else:  # a table, or a layer feature without geometry whose lon/lat columns are given
+            coords = []
+            for field, low, high, key in (("lon", 73, 136, "lon_range"), ("lat", 3, 54, "lat_range")):
+                text = required(field)
+                number = None
+                if text:
+                    try:
+                        number = float(text)
+                    except ValueError:
+                        bad("number", field, value=text)
+                    else:
+                        if not (math.isfinite(number) and low <= number <= high):
+                            bad(key, field, value=text)
+                            number = None
+                coords.append(number)
+            lon, lat = coords
+
+        title = cell("title")
+        if title is not None:
+            if title in TITLE_ALIASES:
+                title = TITLE_ALIASES[title]
+            else:
+                bad("title_unknown", "title", value=title)
+        year_text = cell("title_year")
+        title_year = None
+        if year_text:
+            if _YEAR.fullmatch(year_text):
+                title_year = int(year_text)
+            else:
+                bad("year", "title_year", value=year_text)
+        households_text = cell("households")
+        households = None
+        if households_text:
+            if _INT.fullmatch(households_text):
+                households = int(households_text)
+            else:
+                bad("households", "households", value=households_text)
+        demo_text = cell("demo")
+        demo = None
+        if demo_text is not None:
+            flag = demo_text.lower()
+            if flag in YES:
+                demo = True
+            elif flag in NO or flag == "":
+                demo = False
+            else:
+                bad("yes_no", "demo", value=demo_text)
+
+        problems.extend(row_problems)
+        if not row_problems:
+            result.append(
+                VillageRow(code, village, township, county, lon, lat, title, title_year, households, demo, line)
+            )
+    if problems:
+        raise DataError(problems)
+    return result
+
+
+# --- entry points ------------------------------------------------------------------------------
+
+
+def read_villages(path: str | os.PathLike, display_name: str | None = None) -> list[VillageRow]:
+    """Read and validate a village registry file; ``display_name`` is printed as FILE in
+    problems (default: the path as given). Raises DataError with every problem found."""
+    path = Path(path)
+    name = display_name or str(path)
+    if not path.is_file():
+        raise DataError([problem("file_missing", name)])
+    suffix = path.suffix.lower()
+    if suffix in LAYER_SUFFIXES:
+        return _validate(_read_layer(path, name), name)
+    if suffix not in TABLE_SUFFIXES:
+        raise DataError([problem("file_format", name, suffix=suffix or path.name)])
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataError([problem("file_unreadable", name, detail=exc.strerror or str(exc))]) from exc
+    if not data.strip():
+        raise DataError([problem("file_empty", name)])
+    if data[:4] == b"PK\x03\x04":  # a workbook, whatever its suffix says
+        table = _read_xlsx(path, name)
+    elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # OLE2: legacy .xls
+        table = _read_xls(path, name)
+    elif suffix in (".csv", ".txt"):
+        table = _read_csv(data, name)
+    else:
+        raise DataError([problem("file_unreadable", name, detail="not an Excel workbook")])
+    return _validate(table, name)
+
+
+def read_villages_bytes(data: bytes, filename: str) -> list[VillageRow]:
+    """:func:`read_villages` for an upload: ``data`` is the file's content, ``filename`` its
+    name (its suffix picks the format; it is printed as FILE in problems)."""
+    safe = Path(filename).name or "upload"
+    with tempfile.TemporaryDirectory(prefix="xiangfeng-upload-") as tmp:
+        path = Path(tmp) / safe
+        path.write_bytes(data)
+        return read_villages(path, display_name=filename)

@@ -1,0 +1,569 @@
+"""The rubric (测评细则) as data: ``data/rubric/*.yaml`` -> one validated, frozen :class:`Rubric`.
+
+One pipeline: read the YAML files -> validate, collecting *every* problem with its file and line
+-> build frozen records. Numbers are read exactly as :class:`~decimal.Decimal` from the YAML text
+(``0.5`` is ``Decimal("0.5")``, never a float). The layout of the files is explained in their
+comments; ``rubric.to_json()`` is the "Rubric (checklists --json)" form of interchange.md.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+
+from survey import config
+from survey.errors import DataError, NotFound, Problem, problem
+
+ITEM_TYPES: tuple[str, ...] = ("check", "count", "grade")
+MAIN_FILE, VETO_FILE = "rubric.yaml", "veto.yaml"
+_CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,15}$")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One scored item. ``deduct`` only for count items; ``grades`` (ordered ``(grade, factor)``
+    pairs, best first) and ``criteria`` only for grade items."""
+
+    code: str
+    section: str
+    text: str
+    text_en: str
+    type: str
+    points: Decimal
+    deduct: Decimal | None = None
+    grades: tuple[tuple[str, Decimal], ...] = ()
+    criteria: tuple[str, ...] = ()
+    severity: str | None = None
+    fix_days: int | None = None
+
+    @property
+    def grade_names(self) -> tuple[str, ...]:
+        """The grades this item accepts, best first."""
+        return tuple(g for g, _ in self.grades)
+
+    def factor(self, grade: str) -> Decimal:
+        """The points factor of ``grade`` (KeyError when the item has no such grade)."""
+        return dict(self.grades)[grade]
+
+
+@dataclass(frozen=True)
+class Section:
+    code: str
+    name: str
+    name_en: str
+    points: Decimal
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class VetoItem:
+    """A veto (一票否决) item; ``name`` is the short Chinese name used in exports."""
+
+    code: str
+    name: str
+    text: str
+    text_en: str
+
+
+@dataclass(frozen=True)
+class Rubric:
+    pass_mark: Decimal
+    total: Decimal
+    sections: tuple[Section, ...]
+    veto: tuple[VetoItem, ...]
+    fix_days: tuple[tuple[str, int], ...] = ()
+
+    @cached_property
+    def items(self) -> tuple[Item, ...]:
+        """Every item, in section then file order."""
+        return tuple(i for s in self.sections for i in s.items)
+
+    @cached_property
+    def _items(self) -> dict[str, Item]:
+        return {i.code: i for i in self.items}
+
+    def item(self, code: str) -> Item:
+        """The item ``code`` (NotFound when unknown)."""
+        try:
+            return self._items[code]
+        except KeyError:
+            raise NotFound("item_unknown", value=code) from None
+
+    def section_of(self, code: str) -> Section:
+        """The section holding item ``code``."""
+        section = self.item(code).section
+        return next(s for s in self.sections if s.code == section)
+
+    def veto_item(self, code: str) -> VetoItem:
+        """The veto item ``code`` (NotFound when unknown)."""
+        for v in self.veto:
+            if v.code == code:
+                return v
+        raise NotFound("veto_unknown", value=code)
+
+    def to_json(self) -> dict[str, Any]:
+        """The interchange.md "Rubric (checklists --json)" object, plus ``name_en``, ``text_en``,
+        ``criteria``, ``severity``, ``fix_days`` and the veto ``name``."""
+        return {
+            "pass_mark": _num(self.pass_mark),
+            "total": _num(self.total),
+            "sections": [
+                {
+                    "code": s.code,
+                    "name": s.name,
+                    "name_en": s.name_en,
+                    "points": _num(s.points),
+                    "items": [_item_json(i) for i in s.items],
+                }
+                for s in self.sections
+            ],
+            "veto": [{"code": v.code, "text": v.text, "name": v.name, "text_en": v.text_en} for v in self.veto],
+        }
+
+    @cached_property
+    def version(self) -> str:
+        """A short sha256 of the canonical JSON: changes whenever anything scored changes."""
+        text = json.dumps(self.to_json(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def _num(d: Decimal) -> int | float:
+    """A JSON number: int when integral, else float."""
+    return int(d) if d == d.to_integral_value() else float(d)
+
+
+def _item_json(i: Item) -> dict[str, Any]:
+    out: dict[str, Any] = {"code": i.code, "text": i.text, "type": i.type, "points": _num(i.points)}
+    if i.type == "count":
+        out["deduct"] = _num(i.deduct)  # type: ignore[arg-type]
+    if i.type == "grade":
+        out["grades"] = {g: _num(f) for g, f in i.grades}
+        out["criteria"] = list(i.criteria)
+    out["text_en"] = i.text_en
+    if i.severity:
+        out["severity"] = i.severity
+    if i.fix_days is not None:
+        out["fix_days"] = i.fix_days
+    return out
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+
+def load_rubric(directory: str | Path | None = None) -> Rubric:
+    """Load and validate the rubric in ``directory`` (default ``config.RUBRIC_DIR``).
+    Cached until a YAML file there changes. Raises :class:`DataError` with every problem."""
+    folder = Path(directory) if directory is not None else config.RUBRIC_DIR
+    if not folder.is_dir():
+        raise DataError([problem("file_missing", _display(folder))])
+    stamp = tuple(
+        (p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.glob("*.yaml"))
+    )
+    return _load_cached(str(folder.resolve()), stamp)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_cached(folder: str, stamp: tuple) -> Rubric:
+    docs = {}
+    for name, *_ in stamp:
+        path = Path(folder) / name
+        try:
+            docs[_display(path)] = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raise DataError([problem("file_encoding", _display(path))]) from None
+    if not docs:
+        raise DataError([problem("file_missing", _display(Path(folder) / MAIN_FILE))])
+    return parse_rubric(docs)
+
+
+def _display(path: Path) -> str:
+    """``data/rubric/x.yaml`` for files of the repository, else the path as given."""
+    try:
+        return path.resolve().relative_to(config.REPO_ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def parse_rubric(docs: Mapping[str, str]) -> Rubric:
+    """Build the rubric from ``{file name: YAML text}`` (``rubric.yaml``, ``veto.yaml`` and one
+    ``<section>.yaml`` per section). Raises :class:`DataError` with every problem found."""
+    by_base = {Path(name).name: name for name in docs}
+    v = _Validator()
+    trees = {}
+    for base, name in by_base.items():
+        trees[base] = v.parse(name, docs[name])
+    main_name = by_base.get(MAIN_FILE, MAIN_FILE)
+    main = _main(v, main_name, trees.get(MAIN_FILE), MAIN_FILE in by_base)
+    sections = []
+    for code, line in main["sections"]:
+        base = f"{code}.yaml"
+        name = by_base.get(base, base)
+        if base not in by_base:
+            v.add("file_missing", name, None, None)
+        elif trees[base] is not None:
+            sections.append(_section(v, name, code, trees[base], main))
+    veto_name = by_base.get(VETO_FILE, VETO_FILE)
+    veto = _veto(v, veto_name, trees.get(VETO_FILE), VETO_FILE in by_base)
+    if main["total"] is not None and main["sections"] and len(sections) == len(main["sections"]):
+        got = sum((s.points for s in sections), Decimal(0))
+        if got != main["total"]:
+            v.add("rubric_sum", main_name, main["sections_line"], "sections",
+                  what="各部分 / sections", actual=got, expected=main["total"])
+    # Items must be unique across the whole rubric: answers are keyed by item code.
+    seen: dict[str, str] = {}
+    for s in sections:
+        for i in s.items:
+            if i.code in seen and seen[i.code] != s.code:
+                v.add("rubric_duplicate", by_base[f"{s.code}.yaml"], None, "code", value=i.code)
+            seen.setdefault(i.code, s.code)
+    if v.problems:
+        raise DataError(v.problems)
+    return Rubric(
+        pass_mark=main["pass_mark"],
+        total=main["total"],
+        sections=tuple(sections),
+        veto=tuple(veto),
+        fix_days=tuple(main["fix_days"].items()),
+    )
+
+
+class _Map(dict):
+    """A YAML mapping that remembers its line and the line of each key's value."""
+
+    line: int
+    lines: dict[str, int]
+
+
+class _Seq(list):
+    """A YAML sequence that remembers its line and each element's line."""
+
+    line: int
+    lines: list[int]
+
+
+_SCALARS = SafeConstructor()
+
+
+class _Validator:
+    """Collects located problems while reading the rubric files."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, key: str, file: str, line: int | None, field: str | None, **fields: Any) -> None:
+        self.problems.append(problem(key, file, line, field, **fields))
+
+    def parse(self, name: str, text: str) -> _Map | None:
+        """YAML text -> a tree of _Map/_Seq/scalars, or None after reporting a problem."""
+        try:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.MarkedYAMLError as e:
+            mark = e.problem_mark or e.context_mark
+            detail = " ".join(x for x in (e.context, e.problem) if x)
+            self.add("yaml", name, mark.line + 1 if mark else None, None, detail=detail)
+            return None
+        except yaml.YAMLError as e:
+            self.add("yaml", name, None, None, detail=str(e))
+            return None
+        if node is None:
+            self.add("yaml_empty", name, None, None)
+            return None
+        tree = self._convert(name, node)
+        if not isinstance(tree, _Map):
+            self.add("rubric_mapping", name, node.start_mark.line + 1, "(file)")
+            return None
+        return tree
+
+    def _convert(self, name: str, node: yaml.Node) -> Any:
+        line = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            out = _Map()
+            out.line, out.lines = line, {}
+            for k, val in node.value:
+                key = str(k.value) if isinstance(k, yaml.ScalarNode) else "?"
+                if key in out:
+                    self.add("yaml_key_duplicate", name, k.start_mark.line + 1, key)
+                out[key] = self._convert(name, val)
+                out.lines[key] = val.start_mark.line + 1
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            seq = _Seq(self._convert(name, n) for n in node.value)
+            seq.line, seq.lines = line, [n.start_mark.line + 1 for n in node.value]
+            return seq
+        tag, raw = node.tag, node.value
+        if tag.endswith(":int"):
+            return _SCALARS.construct_yaml_int(node)
+        if tag.endswith(":float"):
+            try:
+                d = Decimal(raw.replace("_", ""))
+            except InvalidOperation:
+                return raw  # .inf / .nan: reported as "not a number" where a number is expected
+            return d if d.is_finite() else raw
+        if tag.endswith(":bool"):
+            return _SCALARS.construct_yaml_bool(node)
+        if tag.endswith(":null"):
+            return None
+        return raw
+
+    # -- field readers: each reports its own problem and returns None when wrong --
+
+    def fields(self, name: str, m: _Map, prefix: str, required: tuple[str, ...], optional: tuple[str, ...]) -> bool:
+        """Report missing required and unknown keys of ``m``; True when all required are there."""
+        ok = True
+        for key in required:
+            if key not in m:
+                self.add("rubric_missing", name, m.line, prefix + key)
+                ok = False
+        known = required + optional
+        for key in m:
+            if key not in known:
+                self.add("rubric_unknown", name, m.lines[key], prefix + key, known=", ".join(known))
+        return ok
+
+    def text(self, name: str, m: _Map, key: str, prefix: str, required: bool = True) -> str | None:
+        if key not in m:
+            return None if required else ""
+        val = m[key]
+        if not isinstance(val, str) or not val.strip():
+            self.add("rubric_text", name, m.lines[key], prefix + key, value=_show(val))
+            return None
+        return val.strip()
+
+    def number(self, name: str, m: _Map, key: str, prefix: str) -> Decimal | None:
+        """A number > 0 as an exact Decimal (bools and text rejected)."""
+        if key not in m:
+            return None
+        d = _decimal(m[key])
+        if d is None or d <= 0:
+            self.add("rubric_number", name, m.lines[key], prefix + key, value=_show(m[key]))
+            return None
+        return d
+
+    def code(self, name: str, m: _Map, prefix: str) -> str | None:
+        val = m.get("code")
+        if "code" not in m:
+            return None
+        if not isinstance(val, str) or not _CODE.match(val):
+            self.add("rubric_code", name, m.lines["code"], prefix + "code", value=_show(val))
+            return None
+        return val
+
+    def seq(self, name: str, m: _Map, key: str, prefix: str) -> _Seq | None:
+        if key not in m:
+            return None
+        val = m[key]
+        if not isinstance(val, _Seq) or not val:
+            self.add("rubric_list", name, m.lines[key], prefix + key)
+            return None
+        return val
+
+    def mapping(self, name: str, m: _Map, key: str, prefix: str) -> _Map | None:
+        if key not in m:
+            return None
+        val = m[key]
+        if not isinstance(val, _Map) or not val:
+            self.add("rubric_mapping", name, m.lines[key], prefix + key)
+            return None
+        return val
+
+
+def _decimal(val: Any) -> Decimal | None:
+    """An exact Decimal for a YAML int or float (bool and text are not numbers)."""
+    if isinstance(val, bool):
+        return None
+    if isinstance(val, int):
+        return Decimal(val)
+    if isinstance(val, Decimal):
+        return val
+    return None
+
+
+def _show(val: Any) -> str:
+    """A value as the officer wrote it, for messages."""
+    if val is None:
+        return "（空）"
+    if isinstance(val, bool):
+        return "true" if val else "false"
+    if isinstance(val, (_Map, _Seq)):
+        return type(val).__name__.strip("_").lower()
+    return repr(val) if isinstance(val, str) else str(val)
+
+
+def _main(v: _Validator, name: str, m: _Map | None, present: bool) -> dict[str, Any]:
+    """Validate rubric.yaml -> pass_mark, total, sections [(code, line)], grades, fix_days."""
+    out: dict[str, Any] = {"pass_mark": None, "total": None, "sections": [], "sections_line": None,
+                           "grades": (), "fix_days": {}}
+    if not present:
+        v.add("file_missing", name, None, None)
+        return out
+    if m is None:
+        return out
+    v.fields(name, m, "", ("pass_mark", "total", "sections", "grades"), ("fix_days",))
+    total = v.number(name, m, "total", "")
+    pass_mark = v.number(name, m, "pass_mark", "")
+    if total is not None and pass_mark is not None and pass_mark > total:
+        v.add("rubric_pass_mark", name, m.lines["pass_mark"], "pass_mark", value=pass_mark, expected=total)
+    out.update(total=total, pass_mark=pass_mark)
+    sections = v.seq(name, m, "sections", "")
+    if sections is not None:
+        out["sections_line"] = m.lines["sections"]
+        seen: set[str] = set()
+        for code, line in zip(sections, sections.lines):
+            if not isinstance(code, str) or not _CODE.match(code):
+                v.add("rubric_code", name, line, "sections", value=_show(code))
+            elif code in seen:
+                v.add("rubric_duplicate", name, line, "sections", value=code)
+            else:
+                seen.add(code)
+                out["sections"].append((code, line))
+    grades = v.mapping(name, m, "grades", "")
+    if grades is not None:
+        pairs = []
+        for g, f in grades.items():
+            d = _decimal(f)
+            if d is None or not Decimal(0) <= d <= Decimal(1):
+                v.add("rubric_factor", name, grades.lines[g], f"grades.{g}", value=_show(f))
+            else:
+                pairs.append((g, d))
+        out["grades"] = tuple(pairs)
+    days = v.mapping(name, m, "fix_days", "")
+    if days is not None:
+        for sev, n in days.items():
+            if _days(n) is None:
+                v.add("rubric_days", name, days.lines[sev], f"fix_days.{sev}", value=_show(n))
+            else:
+                out["fix_days"][sev] = n
+    return out
+
+
+def _days(val: Any) -> int | None:
+    return val if isinstance(val, int) and not isinstance(val, bool) and val >= 0 else None
+
+
+_ITEM_FIELDS = ("code", "text", "type", "points")
+_ITEM_OPTIONAL = ("text_en", "deduct", "criteria", "severity", "fix_days")
+
+
+def _section(v: _Validator, name: str, code: str, m: _Map, main: dict[str, Any]) -> Section:
+    """Validate one section file; returns the section built from its valid items."""
+    v.fields(name, m, "", ("code", "name", "points", "items"), ("name_en",))
+    own = v.code(name, m, "")
+    if own is not None and own != code:
+        v.add("rubric_section_code", name, m.lines["code"], "code", value=own, expected=code)
+    title = v.text(name, m, "name", "")
+    name_en = v.text(name, m, "name_en", "", required=False)
+    points = v.number(name, m, "points", "")
+    items: list[Item] = []
+    seen: set[str] = set()
+    entries = v.seq(name, m, "items", "") or _Seq()
+    for n, (entry, line) in enumerate(zip(entries, getattr(entries, "lines", []))):
+        if not isinstance(entry, _Map):
+            v.add("rubric_mapping", name, line, f"items[{n + 1}]")
+            continue
+        item = _item(v, name, code, entry, f"items[{n + 1}].", main, seen)
+        if item is not None:
+            items.append(item)
+    if points is not None and entries and len(items) == len(entries):
+        got = sum((i.points for i in items), Decimal(0))
+        if got != points:
+            v.add("rubric_sum", name, m.lines["points"], "points",
+                  what=f"{code} 各项目 / {code} items", actual=got, expected=points)
+    return Section(code=code, name=title or "", name_en=name_en or "", points=points or Decimal(0),
+                   items=tuple(items))
+
+
+def _item(v: _Validator, name: str, section: str, m: _Map, where: str, main: dict[str, Any],
+          seen: set[str]) -> Item | None:
+    """Validate one item mapping; None when anything about it is wrong (already reported)."""
+    before = len(v.problems)
+    code = v.code(name, m, where)
+    prefix = f"{code}." if code else where
+    v.fields(name, m, prefix, _ITEM_FIELDS, _ITEM_OPTIONAL)
+    if code is not None:
+        if code in seen:
+            v.add("rubric_duplicate", name, m.lines["code"], prefix + "code", value=code)
+        seen.add(code)
+    text = v.text(name, m, "text", prefix)
+    text_en = v.text(name, m, "text_en", prefix, required=False)
+    kind = m.get("type")
+    if "type" in m and kind not in ITEM_TYPES:
+        v.add("rubric_choice", name, m.lines["type"], prefix + "type", choices="/".join(ITEM_TYPES), value=_show(kind))
+    points = v.number(name, m, "points", prefix)
+    deduct = None
+    if kind == "count":
+        deduct = _decimal(m.get("deduct"))
+        if deduct is None or deduct <= 0 or (points is not None and deduct > points):
+            v.add("rubric_deduct", name, m.lines.get("deduct", m.line), prefix + "deduct", value=_show(m.get("deduct")))
+    elif "deduct" in m:
+        v.add("rubric_deduct_extra", name, m.lines["deduct"], prefix + "deduct")
+    criteria: tuple[str, ...] = ()
+    if kind == "grade":
+        if "criteria" not in m:
+            v.add("rubric_missing", name, m.line, prefix + "criteria")
+        crit = v.seq(name, m, "criteria", prefix)
+        if crit is not None:
+            for c, line in zip(crit, crit.lines):
+                if not isinstance(c, str) or not c.strip():
+                    v.add("rubric_text", name, line, prefix + "criteria", value=_show(c))
+            criteria = tuple(c.strip() for c in crit if isinstance(c, str))
+    elif "criteria" in m:
+        crit = v.seq(name, m, "criteria", prefix)
+        criteria = tuple(str(c) for c in crit or ())
+    severity = m.get("severity")
+    if "severity" in m and severity not in main["fix_days"]:
+        v.add("rubric_choice", name, m.lines["severity"], prefix + "severity",
+              choices="/".join(main["fix_days"]) or "（fix_days 为空）", value=_show(severity))
+    fix_days = m.get("fix_days")
+    if "fix_days" in m and _days(fix_days) is None:
+        v.add("rubric_days", name, m.lines["fix_days"], prefix + "fix_days", value=_show(fix_days))
+    if len(v.problems) > before:
+        return None
+    if fix_days is None and severity is not None:
+        fix_days = main["fix_days"][severity]
+    return Item(
+        code=code, section=section, text=text, text_en=text_en or "", type=kind, points=points,  # type: ignore[arg-type]
+        deduct=deduct, grades=main["grades"] if kind == "grade" else (), criteria=criteria,
+        severity=severity, fix_days=fix_days,
+    )
+
+
+def _veto(v: _Validator, name: str, m: _Map | None, present: bool) -> list[VetoItem]:
+    """Validate veto.yaml -> its veto items."""
+    if not present:
+        v.add("file_missing", name, None, None)
+        return []
+    if m is None:
+        return []
+    v.fields(name, m, "", ("veto",), ())
+    out: list[VetoItem] = []
+    seen: set[str] = set()
+    entries = v.seq(name, m, "veto", "") or _Seq()
+    for n, (entry, line) in enumerate(zip(entries, getattr(entries, "lines", []))):
+        where = f"veto[{n + 1}]."
+        if not isinstance(entry, _Map):
+            v.add("rubric_mapping", name, line, where[:-1])
+            continue
+        before = len(v.problems)
+        code = v.code(name, entry, where)
+        prefix = f"{code}." if code else where
+        v.fields(name, entry, prefix, ("code", "name", "text"), ("text_en",))
+        if code is not None and code in seen:
+            v.add("rubric_duplicate", name, entry.lines["code"], prefix + "code", value=code)
+        seen.add(code or "")
+        short = v.text(name, entry, "name", prefix)
+        text = v.text(name, entry, "text", prefix)
+        text_en = v.text(name, entry, "text_en", prefix, required=False)
+        if len(v.problems) == before:
+            out.append(VetoItem(code=code, name=short, text=text, text_en=text_en or ""))  # type: ignore[arg-type]
+    return out

@@ -1,0 +1,94 @@
+"""Use cases: read → validate → store, shared by the command line and the web pages.
+
+Each function is all-or-nothing: input is read and validated completely (every problem
+collected) before anything is written, and the write is one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from survey import config, store
+from survey.model import Round
+
+
+@dataclass(frozen=True)
+class SubmissionImport:
+    added: int
+    skipped: int
+
+
+def import_villages_file(db_path: str | Path, path: str | Path,
+                         display_name: str | None = None) -> store.ImportSummary:
+    """Import a village list (CSV/XLSX/XLS/GeoJSON/zipped Shapefile)."""
+    from survey.registry import read_villages
+
+    rows = read_villages(Path(path), display_name=display_name)
+    return store.import_registry(db_path, rows)
+
+
+def import_villages_bytes(db_path: str | Path, data: bytes, filename: str) -> store.ImportSummary:
+    """Import an uploaded village list given as bytes (the web page's upload)."""
+    from survey.registry import read_villages_bytes
+
+    return store.import_registry(db_path, read_villages_bytes(data, filename))
+
+
+def import_roads_file(db_path: str | Path, path: str | Path,
+                      buffer_m: float = config.DEFAULT_BUFFER_M) -> tuple[int, int]:
+    """Add or replace roads (demonstration belts); return (added, replaced)."""
+    from geo.io import read_roads
+
+    return store.replace_roads(db_path, read_roads(Path(path), buffer_m=buffer_m))
+
+
+def import_submissions_file(db_path: str | Path, path: str | Path) -> SubmissionImport:
+    """Import submissions from JSON Lines: every line validated and scored first."""
+    from survey.rubric import load_rubric
+    from survey.scoring import score
+    from survey.submissions import read_submissions
+
+    rubric = load_rubric()
+    known = {v.code for v in store.villages(db_path)}
+    subs = read_submissions(Path(path), rubric, known)
+    source = {s.id: (str(path), line) for s, line in zip(subs, _lines(subs))}
+    scored = [(s, score(rubric, s.answers, s.veto)) for s in subs]
+    added, skipped = store.save_submissions(db_path, scored, source=source)
+    return SubmissionImport(added, skipped)
+
+
+def _lines(subs) -> list[int | None]:
+    return [getattr(s, "line", None) for s in subs]
+
+
+def load_demo(db_path: str | Path) -> dict[str, object]:
+    """Load the demo county: registry, roads, the demo round and its submissions.
+    Running it twice changes nothing."""
+    from survey import demo
+
+    villages_csv, roads_geojson, submissions_jsonl = demo.demo_files()
+    summary = import_villages_file(db_path, villages_csv)
+    roads = import_roads_file(db_path, roads_geojson)
+    if demo.DEMO_ROUND.id not in {r.id for r in store.rounds(db_path)}:
+        store.create_round(db_path, demo.DEMO_ROUND)
+    subs = import_submissions_file(db_path, submissions_jsonl)
+    store.set_meta(db_path, "demo", "1")
+    return {"villages": summary, "roads": roads, "submissions": subs}
+
+
+def open_round(db_path: str | Path, round_id: str, name: str, start: str | None,
+               end: str | None) -> Round:
+    """Open a new round after checking its id."""
+    import re
+
+    from survey.errors import UsageError
+
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", round_id or ""):
+        raise UsageError("round_id", value=round_id)
+    return store.create_round(db_path, Round(id=round_id, name=name.strip() or round_id,
+                                             start_date=start, end_date=end))
+
+
+def is_demo(db_path: str | Path) -> bool:
+    return store.get_meta(db_path, "demo") == "1"

@@ -1,0 +1,637 @@
+"""The store: every SQL statement of the project lives here.
+
+SQLite through sqlite-utils. Each public function opens a short-lived connection (WAL mode, a
+busy timeout, foreign keys on), does one unit of work in one transaction, and closes it: no
+connection is ever shared between threads or cached by the web app. The schema is created and
+migrated on first use (``PRAGMA user_version`` holds the version).
+
+Scores are stored as exact decimal text (``"84.5"``) beside a REAL copy used only for sorting
+and aggregate queries.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlite_utils import Database
+
+from survey import config
+from survey.errors import DataError, NotFound, UsageError, problem
+from survey.model import Round, Village, VillageResult
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from geo.io import Road
+    from survey.registry import VillageRow
+    from survey.scoring import Score
+    from survey.submissions import Submission
+
+BUSY_TIMEOUT_MS = 10_000
+
+#: Schema migrations, applied in order; version N is the state after MIGRATIONS[N-1].
+#: Never edit a released migration: append a new one.
+MIGRATIONS: list[str] = [
+    # 1: registry, rounds, submissions, drafts, roads, targets
+    """
+    CREATE TABLE counties (code TEXT PRIMARY KEY, name TEXT);
+    CREATE TABLE townships (
+        code TEXT PRIMARY KEY, county_code TEXT NOT NULL, name TEXT NOT NULL);
+    CREATE TABLE villages (
+        code TEXT PRIMARY KEY, township_code TEXT NOT NULL, county_code TEXT NOT NULL,
+        name TEXT NOT NULL, lon REAL, lat REAL, title TEXT NOT NULL DEFAULT '无',
+        title_year INTEGER, households INTEGER, demo INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT NOT NULL);
+    CREATE INDEX villages_township ON villages(township_code);
+    CREATE INDEX villages_county ON villages(county_code);
+    CREATE TABLE rounds (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL, start_date TEXT, end_date TEXT,
+        created_at TEXT NOT NULL);
+    CREATE TABLE submissions (
+        id TEXT PRIMARY KEY, village_code TEXT NOT NULL REFERENCES villages(code),
+        round_id TEXT NOT NULL REFERENCES rounds(id), date TEXT NOT NULL, surveyor TEXT NOT NULL,
+        lon REAL, lat REAL, gps_accuracy_m REAL,
+        answers TEXT NOT NULL, veto TEXT NOT NULL, notes TEXT NOT NULL, content TEXT NOT NULL,
+        sections TEXT NOT NULL, total TEXT NOT NULL, total_num REAL NOT NULL,
+        passed INTEGER NOT NULL, findings INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending', received_at TEXT NOT NULL);
+    CREATE INDEX submissions_round_village ON submissions(round_id, village_code);
+    CREATE TABLE submission_items (
+        submission_id TEXT NOT NULL REFERENCES submissions(id), item_code TEXT NOT NULL,
+        value TEXT NOT NULL, points TEXT NOT NULL, lost TEXT NOT NULL, lost_num REAL NOT NULL,
+        finding INTEGER NOT NULL, PRIMARY KEY (submission_id, item_code)) WITHOUT ROWID;
+    CREATE TABLE drafts (
+        round_id TEXT NOT NULL, village_code TEXT NOT NULL, surveyor TEXT NOT NULL,
+        payload TEXT NOT NULL, updated_at TEXT NOT NULL,
+        PRIMARY KEY (round_id, village_code, surveyor)) WITHOUT ROWID;
+    CREATE TABLE roads (
+        name TEXT PRIMARY KEY, geometry TEXT NOT NULL, buffer_m REAL NOT NULL,
+        updated_at TEXT NOT NULL);
+    CREATE TABLE belt_overrides (
+        road_name TEXT NOT NULL, village_code TEXT NOT NULL, include INTEGER NOT NULL,
+        set_by TEXT, set_at TEXT NOT NULL, PRIMARY KEY (road_name, village_code)) WITHOUT ROWID;
+    CREATE TABLE targets (
+        county_code TEXT NOT NULL, township_code TEXT NOT NULL DEFAULT '',
+        percent TEXT NOT NULL, set_by TEXT, set_at TEXT NOT NULL,
+        PRIMARY KEY (county_code, township_code)) WITHOUT ROWID;
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+    INSERT INTO meta VALUES ('data_version', '0');
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_migrated: set[str] = set()
+_migrate_lock = threading.Lock()
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _raw_connect(db_path: Path) -> sqlite3.Connection:
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(db_path), timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode=WAL")
+    # FULL: an acknowledged commit survives a power cut, not only a process crash.
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    return conn
+
+
+def migrate(db_path: str | Path) -> int:
+    """Create or migrate the database; return the schema version."""
+    path = Path(db_path)
+    conn = _raw_connect(path)
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise UsageError("schema_newer", value=version, known=SCHEMA_VERSION)
+        for number in range(version + 1, SCHEMA_VERSION + 1):
+            # executescript commits first; BEGIN IMMEDIATE makes the migration atomic and
+            # serialises two processes that migrate the same new file at once.
+            conn.executescript(
+                "BEGIN IMMEDIATE;\n" + MIGRATIONS[number - 1]
+                + f"\nPRAGMA user_version={number};\nCOMMIT;"
+            )
+        return SCHEMA_VERSION
+    except sqlite3.OperationalError:
+        if conn.in_transaction:
+            conn.rollback()
+        # Another process migrated concurrently: re-read.
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version != SCHEMA_VERSION:
+            raise
+        return version
+    finally:
+        conn.close()
+
+
+@contextmanager
+def connect(db_path: str | Path) -> Iterator[Database]:
+    """A short-lived sqlite-utils Database on ``db_path``, migrated, closed on exit."""
+    path = Path(db_path)
+    key = str(path.resolve())
+    if key not in _migrated or not path.exists():
+        with _migrate_lock:
+            migrate(path)
+            _migrated.add(key)
+    conn = _raw_connect(path)
+    try:
+        yield Database(conn, execute_plugins=False)
+    finally:
+        conn.close()
+
+
+def _bump(db: Database) -> None:
+    db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_version'")
+
+
+def data_version(db_path: str | Path) -> int:
+    """A counter raised by every write: the web app keys its caches on it."""
+    with connect(db_path) as db:
+        return int(db.execute("SELECT value FROM meta WHERE key='data_version'").fetchone()[0])
+
+
+# --- registry ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    added: int
+    updated: int
+    unchanged: int
+
+
+_VILLAGE_FIELDS = ("name", "township_code", "county_code", "lon", "lat", "title", "title_year",
+                   "households", "demo")
+
+
+def import_registry(db_path: str | Path, rows: Iterable[VillageRow]) -> ImportSummary:
+    """Add or update villages (with their townships and counties) from validated rows, in one
+    transaction. Fields a file did not carry (``None`` in the row) keep their stored value."""
+    rows = list(rows)
+    now = _now()
+    with connect(db_path) as db:
+        existing = {r["code"]: r for r in db.query(
+            "SELECT code, name, township_code, county_code, lon, lat, title, title_year, "
+            "households, demo FROM villages")}
+        towns = {r["code"]: r["name"] for r in db.query("SELECT code, name FROM townships")}
+        counties = {r["code"]: r["name"] for r in db.query("SELECT code, name FROM counties")}
+        new_towns: dict[str, tuple[str, str]] = {}
+        new_counties: dict[str, str | None] = {}
+        changed: list[dict[str, Any]] = []
+        added = updated = unchanged = 0
+        for row in rows:
+            town_code, county_code = row.code[:9], row.code[:6]
+            if towns.get(town_code) != row.township:
+                new_towns[town_code] = (county_code, row.township)
+            if row.county and counties.get(county_code) != row.county:
+                new_counties[county_code] = row.county
+            elif county_code not in counties and county_code not in new_counties:
+                new_counties[county_code] = None
+            old = existing.get(row.code)
+            record = {
+                "code": row.code, "name": row.name, "township_code": town_code,
+                "county_code": county_code,
+                "lon": row.lon if row.lon is not None else (old or {}).get("lon"),
+                "lat": row.lat if row.lat is not None else (old or {}).get("lat"),
+                "title": row.title if row.title is not None else (old or {}).get("title", "无"),
+                "title_year": row.title_year if row.title is not None or row.title_year is not None
+                else (old or {}).get("title_year"),
+                "households": row.households if row.households is not None
+                else (old or {}).get("households"),
+                "demo": int(row.demo) if row.demo is not None else (old or {}).get("demo", 0),
+            }
+            if old is None:
+                added += 1
+            elif any(old[f] != record[f] for f in _VILLAGE_FIELDS):
+                updated += 1
+            else:
+                unchanged += 1
+                continue
+            record["updated_at"] = now
+            changed.append(record)
+        with db.atomic():
+            if new_counties:
+                db["counties"].upsert_all(
+                    [{"code": c, "name": n} for c, n in new_counties.items()], pk="code")
+            if new_towns:
+                db["townships"].upsert_all(
+                    [{"code": c, "county_code": cc, "name": n} for c, (cc, n) in new_towns.items()],
+                    pk="code")
+            if changed:
+                db["villages"].upsert_all(changed, pk="code")
+                _bump(db)
+    return ImportSummary(added, updated, unchanged)
+
+
+def _village(row: dict[str, Any]) -> Village:
+    return Village(
+        code=row["code"], name=row["name"], township_code=row["township_code"],
+        township=row["township"], county_code=row["county_code"], county=row["county"],
+        lon=row["lon"], lat=row["lat"], title=row["title"], title_year=row["title_year"],
+        households=row["households"], demo=bool(row["demo"]))
+
+
+_VILLAGE_SELECT = (
+    "SELECT v.code, v.name, v.township_code, t.name AS township, v.county_code, "
+    "c.name AS county, v.lon, v.lat, v.title, v.title_year, v.households, v.demo "
+    "FROM villages v JOIN townships t ON t.code = v.township_code "
+    "LEFT JOIN counties c ON c.code = v.county_code")
+
+
+def villages(db_path: str | Path, county: str | None = None,
+             township: str | None = None) -> list[Village]:
+    """Villages of the registry, sorted by code, optionally of one county or township."""
+    where, params = _scope(county, township)
+    with connect(db_path) as db:
+        return [_village(r) for r in db.query(f"{_VILLAGE_SELECT}{where} ORDER BY v.code", params)]
+
+
+def village(db_path: str | Path, code: str) -> Village:
+    with connect(db_path) as db:
+        rows = list(db.query(f"{_VILLAGE_SELECT} WHERE v.code = ?", [code]))
+    if not rows:
+        raise NotFound("village_unknown", value=code)
+    return _village(rows[0])
+
+
+def _scope(county: str | None, township: str | None) -> tuple[str, list[str]]:
+    clauses, params = [], []
+    if county:
+        clauses.append("v.county_code = ?")
+        params.append(county)
+    if township:
+        clauses.append("v.township_code = ?")
+        params.append(township)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def counties(db_path: str | Path) -> dict[str, str | None]:
+    """County code -> name (None when no file named it)."""
+    with connect(db_path) as db:
+        return {r["code"]: r["name"] for r in db.query("SELECT code, name FROM counties ORDER BY code")}
+
+
+def townships(db_path: str | Path, county: str | None = None) -> dict[str, tuple[str, str]]:
+    """Township code -> (name, county code), sorted by code."""
+    sql = "SELECT code, name, county_code FROM townships"
+    params: list[str] = []
+    if county:
+        sql += " WHERE county_code = ?"
+        params.append(county)
+    with connect(db_path) as db:
+        return {r["code"]: (r["name"], r["county_code"]) for r in db.query(sql + " ORDER BY code", params)}
+
+
+# --- rounds ------------------------------------------------------------------------------------
+
+
+def _round(row: dict[str, Any]) -> Round:
+    return Round(id=row["id"], name=row["name"], start_date=row["start_date"],
+                 end_date=row["end_date"], created_at=row["created_at"])
+
+
+def rounds(db_path: str | Path) -> list[Round]:
+    """All rounds, oldest first (by start date, then creation time, then id)."""
+    with connect(db_path) as db:
+        return [_round(r) for r in db.query(
+            "SELECT * FROM rounds ORDER BY COALESCE(start_date, created_at), created_at, id")]
+
+
+def get_round(db_path: str | Path, round_id: str) -> Round:
+    """The round ``round_id``; :class:`NotFound` naming the known rounds otherwise."""
+    with connect(db_path) as db:
+        rows = list(db.query("SELECT * FROM rounds WHERE id = ?", [round_id]))
+        if rows:
+            return _round(rows[0])
+        known = [r["id"] for r in db.query("SELECT id FROM rounds ORDER BY id")]
+    raise NotFound("round_unknown", value=round_id, known="、".join(known) or "（无 none）")
+
+
+def create_round(db_path: str | Path, rnd: Round) -> Round:
+    """Open a new round; :class:`UsageError` when the id exists."""
+    created = Round(rnd.id, rnd.name, rnd.start_date, rnd.end_date, rnd.created_at or _now())
+    with connect(db_path) as db, db.atomic():
+        if list(db.query("SELECT 1 FROM rounds WHERE id = ?", [rnd.id])):
+            raise UsageError("round_exists", value=rnd.id)
+        db["rounds"].insert(created.__dict__)
+        _bump(db)
+    return created
+
+
+# --- submissions -------------------------------------------------------------------------------
+
+
+def _dec(value: Decimal) -> str:
+    return format(value, "f")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def save_submissions(
+    db_path: str | Path,
+    scored: Iterable[tuple[Submission, Score]],
+    source: dict[str, tuple[str, int]] | None = None,
+) -> tuple[int, int]:
+    """Store scored submissions exactly once, all or nothing; return (added, skipped).
+
+    A submission whose id is stored already with the same content is skipped (a resubmit after
+    a dropped connection); the same id with *different* content is a conflict: nothing of the
+    batch is written and :class:`DataError` names each conflict (located by ``source``:
+    id -> (file, line), when given). Missing rounds are created (named by their id).
+    """
+    from survey.submissions import canonical
+
+    scored = list(scored)
+    source = source or {}
+    now = _now()
+    with connect(db_path) as db:
+        ids = [s.id for s, _ in scored]
+        stored: dict[str, str] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            stored.update((r["id"], r["content"]) for r in db.query(
+                f"SELECT id, content FROM submissions WHERE id IN ({marks})", chunk))
+        problems, rows, items, seen = [], [], [], set()
+        for sub, score in scored:
+            content = canonical(sub)
+            if sub.id in stored or sub.id in seen:
+                if stored.get(sub.id, content) != content:
+                    file, line = source.get(sub.id, ("submission", None))
+                    problems.append(problem("submission_conflict", file, line, "id", value=sub.id))
+                continue
+            seen.add(sub.id)
+            rows.append({
+                "id": sub.id, "village_code": sub.village, "round_id": sub.round, "date": sub.date,
+                "surveyor": sub.surveyor, "lon": sub.lon, "lat": sub.lat,
+                "gps_accuracy_m": sub.gps_accuracy_m, "answers": _json(sub.answers),
+                "veto": _json(list(sub.veto)), "notes": _json(sub.notes), "content": content,
+                "sections": _json({k: _dec(v) for k, v in score.sections.items()}),
+                "total": _dec(score.total), "total_num": float(score.total),
+                "passed": int(score.passed), "findings": score.findings,
+                "status": "pending", "received_at": now,
+            })
+            items.extend({
+                "submission_id": sub.id, "item_code": it.code, "value": _json(it.value),
+                "points": _dec(it.points), "lost": _dec(it.lost), "lost_num": float(it.lost),
+                "finding": int(it.finding)} for it in score.items)
+        if problems:
+            raise DataError(problems)
+        if rows:
+            with db.atomic():
+                known = {r["id"] for r in db.query("SELECT id FROM rounds")}
+                new_rounds = sorted({r["round_id"] for r in rows} - known)
+                if new_rounds:
+                    db["rounds"].insert_all(
+                        [{"id": r, "name": r, "start_date": None, "end_date": None, "created_at": now}
+                         for r in new_rounds])
+                db["submissions"].insert_all(rows, batch_size=500)
+                db["submission_items"].insert_all(items, batch_size=2000)
+                _bump(db)
+    return len(rows), len(scored) - len(rows)
+
+
+def submission_exists(db_path: str | Path, submission_id: str) -> bool:
+    with connect(db_path) as db:
+        return bool(list(db.query("SELECT 1 FROM submissions WHERE id = ?", [submission_id])))
+
+
+_RESULTS_SQL = """
+WITH ranked AS (
+    SELECT s.id, s.village_code, s.date, s.surveyor, s.lon, s.lat, s.gps_accuracy_m,
+           s.sections, s.total, s.veto, s.passed, s.findings, s.status,
+           ROW_NUMBER() OVER (PARTITION BY s.village_code ORDER BY s.date DESC, s.rowid DESC) AS rn
+    FROM submissions s WHERE s.round_id = ? AND s.status != 'returned'
+)
+SELECT v.code, v.name, v.township_code, t.name AS township, v.county_code, c.name AS county,
+       v.lon, v.lat, v.title, v.title_year, v.households, v.demo,
+       r.id AS sid, r.date AS s_date, r.surveyor AS s_surveyor, r.lon AS s_lon, r.lat AS s_lat,
+       r.gps_accuracy_m AS s_acc, r.sections AS s_sections, r.total AS s_total, r.veto AS s_veto,
+       r.passed AS s_passed, r.findings AS s_findings, r.status AS s_status
+FROM villages v JOIN townships t ON t.code = v.township_code
+LEFT JOIN counties c ON c.code = v.county_code
+LEFT JOIN ranked r ON r.village_code = v.code AND r.rn = 1
+"""
+
+
+def round_results(db_path: str | Path, round_id: str, county: str | None = None,
+                  township: str | None = None) -> list[VillageResult]:
+    """Every village of the registry (optionally of one county / township) with its counting
+    submission of ``round_id``: the latest one (by date, then arrival) not returned by a
+    reviewer. Sorted by code. :class:`NotFound` for an unknown round."""
+    get_round(db_path, round_id)
+    where, params = _scope(county, township)
+    with connect(db_path) as db:
+        cursor = db.execute(_RESULTS_SQL + where + " ORDER BY v.code", [round_id, *params])
+        names = [d[0] for d in cursor.description]
+        out = []
+        for values in cursor.fetchall():
+            r = dict(zip(names, values))
+            v = _village(r)
+            if r["sid"] is None:
+                out.append(VillageResult(village=v, round_id=round_id))
+                continue
+            out.append(VillageResult(
+                village=v, round_id=round_id, submission_id=r["sid"], date=r["s_date"],
+                surveyor=r["s_surveyor"], lon=r["s_lon"], lat=r["s_lat"],
+                gps_accuracy_m=r["s_acc"],
+                sections={k: Decimal(x) for k, x in json.loads(r["s_sections"]).items()},
+                total=Decimal(r["s_total"]), veto=tuple(json.loads(r["s_veto"])),
+                passed=bool(r["s_passed"]), findings=r["s_findings"], status=r["s_status"]))
+        return out
+
+
+def item_losses(db_path: str | Path, submission_ids: Iterable[str]) -> dict[str, list[tuple[str, Decimal]]]:
+    """Submission id -> the items that lost points, most points lost first."""
+    ids = list(submission_ids)
+    out: dict[str, list[tuple[str, Decimal]]] = {i: [] for i in ids}
+    with connect(db_path) as db:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for r in db.query(
+                f"SELECT submission_id, item_code, lost FROM submission_items "
+                f"WHERE submission_id IN ({marks}) AND lost_num > 0 "
+                f"ORDER BY submission_id, lost_num DESC, item_code", chunk):
+                out[r["submission_id"]].append((r["item_code"], Decimal(r["lost"])))
+    return out
+
+
+def submission(db_path: str | Path, submission_id: str) -> dict[str, Any]:
+    """One stored submission with its answers, veto, notes and scores (decoded)."""
+    with connect(db_path) as db:
+        rows = list(db.query("SELECT * FROM submissions WHERE id = ?", [submission_id]))
+    if not rows:
+        raise NotFound("submission_unknown", value=submission_id)
+    row = rows[0]
+    for key in ("answers", "veto", "notes", "sections"):
+        row[key] = json.loads(row[key])
+    row["total"] = Decimal(row["total"])
+    row["sections"] = {k: Decimal(v) for k, v in row["sections"].items()}
+    return row
+
+
+def round_progress(db_path: str | Path, round_id: str, surveyor: str | None = None) -> dict[str, str]:
+    """Village code -> 'submitted' or 'draft' for one round (villages with neither are absent)."""
+    with connect(db_path) as db:
+        out = {}
+        draft_sql = "SELECT village_code FROM drafts WHERE round_id = ?"
+        params = [round_id]
+        if surveyor is not None:
+            draft_sql += " AND surveyor = ?"
+            params.append(surveyor)
+        for r in db.query(draft_sql, params):
+            out[r["village_code"]] = "draft"
+        for r in db.query("SELECT DISTINCT village_code FROM submissions WHERE round_id = ? "
+                          "AND status != 'returned'", [round_id]):
+            out[r["village_code"]] = "submitted"
+        return out
+
+
+# --- drafts ------------------------------------------------------------------------------------
+
+
+def save_draft(db_path: str | Path, round_id: str, village_code: str, surveyor: str,
+               payload: dict[str, Any]) -> None:
+    """Save (replace) the draft of one village, round and surveyor."""
+    with connect(db_path) as db, db.atomic():
+        db["drafts"].upsert({"round_id": round_id, "village_code": village_code,
+                             "surveyor": surveyor, "payload": _json(payload),
+                             "updated_at": _now()}, pk=("round_id", "village_code", "surveyor"))
+
+
+def load_draft(db_path: str | Path, round_id: str, village_code: str, surveyor: str) -> dict[str, Any] | None:
+    with connect(db_path) as db:
+        rows = list(db.query("SELECT payload FROM drafts WHERE round_id = ? AND village_code = ? "
+                             "AND surveyor = ?", [round_id, village_code, surveyor]))
+    return json.loads(rows[0]["payload"]) if rows else None
+
+
+def delete_draft(db_path: str | Path, round_id: str, village_code: str, surveyor: str) -> None:
+    with connect(db_path) as db, db.atomic():
+        db.execute("DELETE FROM drafts WHERE round_id = ? AND village_code = ? AND surveyor = ?",
+                   [round_id, village_code, surveyor])
+
+
+# --- roads and belts ---------------------------------------------------------------------------
+
+
+def replace_roads(db_path: str | Path, new_roads: Iterable[Road]) -> tuple[int, int]:
+    """Add or replace roads by name; return (added, replaced). An identical road is left as is."""
+    from shapely.geometry import mapping
+
+    new_roads = list(new_roads)
+    now = _now()
+    with connect(db_path) as db:
+        known = {r["name"]: (r["geometry"], r["buffer_m"])
+                 for r in db.query("SELECT name, geometry, buffer_m FROM roads")}
+        rows = [{"name": r.name, "geometry": _json(mapping(r.geometry)), "buffer_m": float(r.buffer_m),
+                 "updated_at": now} for r in new_roads]
+        changed = [r for r in rows if known.get(r["name"]) != (r["geometry"], r["buffer_m"])]
+        with db.atomic():
+            if changed:
+                db["roads"].upsert_all(changed, pk="name")
+                _bump(db)
+    replaced = sum(1 for r in changed if r["name"] in known)
+    return len(changed) - replaced, replaced
+
+
+def roads(db_path: str | Path) -> list[Road]:
+    """Stored roads (demonstration belts), sorted by name."""
+    from shapely.geometry import shape
+
+    from geo.io import Road
+
+    with connect(db_path) as db:
+        return [Road(name=r["name"], geometry=shape(json.loads(r["geometry"])), buffer_m=r["buffer_m"])
+                for r in db.query("SELECT name, geometry, buffer_m FROM roads ORDER BY name")]
+
+
+def belt_overrides(db_path: str | Path) -> list[tuple[str, str, bool]]:
+    """(road name, village code, include) set by hand."""
+    with connect(db_path) as db:
+        return [(r["road_name"], r["village_code"], bool(r["include"])) for r in db.query(
+            "SELECT road_name, village_code, include FROM belt_overrides ORDER BY road_name, village_code")]
+
+
+def set_belt_override(db_path: str | Path, road_name: str, village_code: str,
+                      include: bool | None, by: str | None = None) -> None:
+    """Add (True) or remove (False) a village from a belt by hand; None clears the override."""
+    with connect(db_path) as db, db.atomic():
+        if include is None:
+            db.execute("DELETE FROM belt_overrides WHERE road_name = ? AND village_code = ?",
+                       [road_name, village_code])
+        else:
+            db["belt_overrides"].upsert({"road_name": road_name, "village_code": village_code,
+                                         "include": int(include), "set_by": by, "set_at": _now()},
+                                        pk=("road_name", "village_code"))
+        _bump(db)
+
+
+# --- targets -----------------------------------------------------------------------------------
+
+
+def get_target(db_path: str | Path, county: str, township: str | None = None) -> Decimal:
+    """The share target (percent) in force: the township's own, else the county's, else 50."""
+    with connect(db_path) as db:
+        rows = {r["township_code"]: r["percent"] for r in db.query(
+            "SELECT township_code, percent FROM targets WHERE county_code = ? AND township_code IN ('', ?)",
+            [county, township or ""])}
+    return Decimal(rows.get(township or "", rows.get("", config.DEFAULT_TARGET)))
+
+
+def targets(db_path: str | Path) -> list[dict[str, Any]]:
+    """Every target set by hand: county, township ('' for the county's), percent, who, when."""
+    with connect(db_path) as db:
+        return [dict(r, percent=Decimal(r["percent"])) for r in db.query(
+            "SELECT county_code, township_code, percent, set_by, set_at FROM targets "
+            "ORDER BY county_code, township_code")]
+
+
+def set_target(db_path: str | Path, county: str, percent: Decimal, by: str | None,
+               township: str | None = None) -> None:
+    """Set the share target of a county (or one of its townships), recording who and when."""
+    if not Decimal(0) <= Decimal(percent) <= Decimal(100):
+        raise UsageError("target_range", value=str(percent))
+    with connect(db_path) as db, db.atomic():
+        db["targets"].upsert({"county_code": county, "township_code": township or "",
+                              "percent": _dec(Decimal(percent)), "set_by": by, "set_at": _now()},
+                             pk=("county_code", "township_code"))
+        _bump(db)
+
+
+# --- meta and statistics -----------------------------------------------------------------------
+
+
+def set_meta(db_path: str | Path, key: str, value: str) -> None:
+    with connect(db_path) as db, db.atomic():
+        db["meta"].upsert({"key": key, "value": value}, pk="key")
+
+
+def get_meta(db_path: str | Path, key: str) -> str | None:
+    with connect(db_path) as db:
+        rows = list(db.query("SELECT value FROM meta WHERE key = ?", [key]))
+    return rows[0]["value"] if rows else None
+
+
+def stats(db_path: str | Path) -> dict[str, int]:
+    """Counts of counties, townships, villages, roads, rounds and submissions."""
+    with connect(db_path) as db:
+        return {name: db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for name, table in (
+            ("counties", "counties"), ("townships", "townships"), ("villages", "villages"),
+            ("roads", "roads"), ("rounds", "rounds"), ("submissions", "submissions"))}
+
+
+# --- photos (evidence for the tablet page) -----------------------------------------------------

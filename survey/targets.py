@@ -1,0 +1,465 @@
+"""The share target: who is below it, by how much, and which villages would lift it.
+
+Pure functions over ``list[VillageResult]`` (one round, as :func:`survey.store.round_results`
+returns it: every registry village, assessed or not). No SQL here; :func:`dashboard_data` and
+:func:`cmd_flags` go through the store API.
+
+Arithmetic is exact: shares are ``Decimal`` quotients computed in a fixed 40-digit context
+(terminating quotients such as 6.25 are exact; 1 of 7 is 14.2857142857…), and every comparison
+with the target is made on integers (``projected × 100 ≥ target × villages`` with the target as
+a ``Fraction``), so 56 % of 25 villages needs 14, never 15.
+"""
+
+from __future__ import annotations
+
+import argparse
+import codecs
+import math
+import sys
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Context, Decimal
+from fractions import Fraction
+from pathlib import Path
+
+from survey.config import DEFAULT_TARGET
+from survey.errors import NotFound
+from survey.model import Round, TownshipRow, VillageResult, county_of, township_of
+
+_CTX = Context(prec=40)
+_ZERO = Decimal(0)
+_HUNDRED = Decimal(100)
+
+
+# --- target policy ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetPolicy:
+    """The share target in force: a default, per county, optionally per township (percent)."""
+
+    default: Decimal = Decimal(DEFAULT_TARGET)
+    counties: Mapping[str, Decimal] = field(default_factory=dict)
+    townships: Mapping[str, Decimal] = field(default_factory=dict)
+
+    def county(self, code: str) -> Decimal:
+        """The target of county ``code`` (6 digits)."""
+        return self.counties.get(code, self.default)
+
+    def township(self, code: str) -> Decimal:
+        """The target of township ``code`` (9 digits): its own, else its county's."""
+        return self.townships.get(code, self.county(county_of(code)))
+
+
+def share(count: int, villages: int) -> Decimal:
+    """``count ÷ villages × 100`` as an exact-as-possible Decimal; 0 when there are no villages."""
+    if villages == 0:
+        return _ZERO
+    return _CTX.divide(Decimal(count * 100), Decimal(villages))
+
+
+def reaches(projected: int, villages: int, target: Decimal) -> bool:
+    """``projected ÷ villages ≥ target / 100``, exactly. A unit with no villages reaches any target
+    (nothing can be added to it)."""
+    return projected * 100 >= Fraction(target) * villages
+
+
+def needed(projected: int, villages: int, target: Decimal) -> int:
+    """The smallest ``n ≥ 0`` with ``(projected + n) ÷ villages ≥ target / 100``: the civilized
+    villages still to add, at most the villages not counted yet."""
+    required = math.ceil(Fraction(target) * villages / 100)
+    return max(0, min(required, villages) - projected)
+
+
+def _row(code: str, name: str, county: str, counts: Sequence[int], target: Decimal) -> TownshipRow:
+    n, civ, assessed, passed, projected = counts
+    return TownshipRow(
+        code=code,
+        name=name,
+        county_code=county,
+        villages=n,
+        civilized_now=civ,
+        assessed=assessed,
+        passed=passed,
+        projected=projected,
+        share_now=share(civ, n),
+        share_projected=share(projected, n),
+        target=target,
+        reached=reaches(projected, n, target),
+        needed=needed(projected, n, target),
+    )
+
+
+def _tally(results: Iterable[VillageResult], key) -> dict[str, list[int]]:
+    """Counts per ``key(result)``: [villages, civilized now, assessed, passed, projected]."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    for r in results:
+        c = counts[key(r)]
+        civ = r.village.civilized
+        c[0] += 1
+        c[1] += civ
+        if r.submission_id is not None:
+            c[2] += 1
+            c[3] += bool(r.passed)
+            c[4] += bool(r.passed)
+        else:
+            c[4] += civ
+    return counts
+
+
+def _township_code(r: VillageResult) -> str:
+    return r.village.township_code or township_of(r.village.code)
+
+
+def _county_code(r: VillageResult) -> str:
+    return r.village.county_code or county_of(r.village.code)
+
+
+def township_table(
+    results: Iterable[VillageResult],
+    targets: TargetPolicy,
+    townships: Mapping[str, tuple[str, str]] | None = None,
+) -> list[TownshipRow]:
+    """One row per township, sorted by code: every township of ``results`` plus every township
+    of the registry ``townships`` (code -> (name, county code), as :func:`store.townships`),
+    so a township with no villages still appears (shares 0, reached, nothing needed)."""
+    results = list(results)
+    counts = _tally(results, _township_code)
+    names: dict[str, tuple[str, str]] = {}
+    for r in results:
+        code = _township_code(r)
+        if code not in names:
+            names[code] = (r.village.township, _county_code(r))
+    for code, (name, county) in (townships or {}).items():
+        names.setdefault(code, (name, county))
+    return [
+        _row(code, names[code][0], names[code][1], counts.get(code, (0, 0, 0, 0, 0)), targets.township(code))
+        for code in sorted(names)
+    ]
+
+
+def county_summary(
+    results: Iterable[VillageResult],
+    targets: TargetPolicy,
+    counties: Mapping[str, str] | None = None,
+) -> list[TownshipRow]:
+    """The same figures per county (``code`` is the 6-digit county code), sorted by code; every
+    county of ``counties`` (code -> name, as :func:`store.counties`) appears."""
+    results = list(results)
+    counts = _tally(results, _county_code)
+    names: dict[str, str] = {}
+    for r in results:
+        names.setdefault(_county_code(r), r.village.county or "")
+    for code, name in (counties or {}).items():
+        if not names.get(code):
+            names[code] = name
+    return [
+        _row(code, names[code], code, counts.get(code, (0, 0, 0, 0, 0)), targets.county(code))
+        for code in sorted(names)
+    ]
+
+
+# --- flags --------------------------------------------------------------------------------------
+
+
+def shortfall(row: TownshipRow) -> Decimal:
+    """How far the projected share is below target, in percentage points (negative when above)."""
+    return row.target - row.share_projected
+
+
+def below_target(rows: Iterable[TownshipRow]) -> list[TownshipRow]:
+    """The rows (townships and/or counties) whose projected share is below target, furthest
+    below first (ties by code)."""
+    return sorted((r for r in rows if not r.reached), key=lambda r: (-shortfall(r), r.code))
+
+
+def failed_villages(results: Iterable[VillageResult]) -> list[VillageResult]:
+    """Villages assessed in the round that did not pass (total below the pass mark, or vetoed),
+    by code."""
+    return sorted((r for r in results if r.submission_id is not None and not r.passed), key=_code)
+
+
+def title_at_risk(results: Iterable[VillageResult]) -> list[VillageResult]:
+    """Titled villages (county level or higher) that failed the round: 摘牌风险."""
+    return [r for r in failed_villages(results) if r.village.civilized]
+
+
+def _code(r: VillageResult) -> str:
+    return r.village.code
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A village not counted as civilized that a better score could lift."""
+
+    result: VillageResult
+    short: Decimal  # points below the pass mark (0 when only a veto keeps it out)
+    losses: tuple[tuple[str, Decimal], ...] = ()  # (item code, points lost), most lost first
+
+
+@dataclass(frozen=True)
+class GapPlan:
+    """For one township below target: the villages closest to passing, enough to close the gap."""
+
+    row: TownshipRow
+    picks: tuple[Candidate, ...]  # closest first; len(picks) == row.needed unless too few
+    vetoed: tuple[Candidate, ...]  # failed by a veto: points cannot lift them this year
+    unassessed: int  # villages not counted and not assessed in the round (could still be)
+
+    @property
+    def uncovered(self) -> int:
+        """Civilized villages still missing when every pick passes."""
+        return self.row.needed - len(self.picks)
+
+
+def gap_planner(
+    results: Iterable[VillageResult],
+    rows: Iterable[TownshipRow],
+    losses: Mapping[str, Sequence[tuple[str, Decimal]]],
+    pass_mark: Decimal,
+    top_items: int = 3,
+) -> list[GapPlan]:
+    """Per township below target (in the order of :func:`below_target`): the assessed villages
+    not counted as civilized with the fewest points short of ``pass_mark``, ties by code, as many
+    as are needed, each with the ``top_items`` items it lost most points on (``losses`` as
+    :func:`store.item_losses` returns them). Vetoed villages are listed apart, never picked."""
+    open_rows = [r for r in below_target(rows) if len(r.code) == 9]
+    wanted = {r.code for r in open_rows}
+    scored: dict[str, list[Candidate]] = defaultdict(list)
+    vetoed: dict[str, list[Candidate]] = defaultdict(list)
+    unassessed: dict[str, int] = defaultdict(int)
+    for r in results:
+        t = _township_code(r)
+        if t not in wanted or r.counts_civilized:
+            continue
+        if r.submission_id is None:
+            unassessed[t] += 1
+            continue
+        lost = sorted(losses.get(r.submission_id, ()), key=lambda x: (-x[1], x[0]))[:top_items]
+        c = Candidate(r, max(_ZERO, pass_mark - (r.total or _ZERO)), tuple(lost))
+        (vetoed if r.veto else scored)[t].append(c)
+    plans = []
+    for row in open_rows:
+        ranked = sorted(scored[row.code], key=lambda c: (c.short, c.result.village.code))
+        plans.append(
+            GapPlan(
+                row=row,
+                picks=tuple(ranked[: row.needed]),
+                vetoed=tuple(sorted(vetoed[row.code], key=lambda c: c.result.village.code)),
+                unassessed=unassessed[row.code],
+            )
+        )
+    return plans
+
+
+def plan_submission_ids(plans: Iterable[GapPlan]) -> list[str]:
+    """The submission ids of every picked village (to fetch their item losses)."""
+    return [c.result.submission_id for p in plans for c in p.picks if c.result.submission_id]
+
+
+# --- rankings -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A village's place in its township or county: equal totals share a rank (1, 2, 2, 4);
+    vetoed villages rank below every village without a veto."""
+
+    rank: int
+    result: VillageResult
+
+
+@dataclass(frozen=True)
+class RankList:
+    """红黑榜 of one township or county."""
+
+    code: str  # 9-digit township or 6-digit county code
+    name: str
+    assessed: int
+    best: tuple[Ranked, ...]  # best first
+    worst: tuple[Ranked, ...]  # worst first; never repeats a village of ``best``
+
+
+def _standing(r: VillageResult) -> tuple[bool, Decimal]:
+    return (bool(r.veto), -(r.total or _ZERO))
+
+
+def _rank_list(code: str, name: str, group: list[VillageResult], n: int) -> RankList:
+    group.sort(key=lambda r: (_standing(r), r.village.code))
+    ranked: list[Ranked] = []
+    for i, r in enumerate(group):
+        same = ranked and _standing(group[i - 1]) == _standing(r)
+        ranked.append(Ranked(ranked[-1].rank if same else i + 1, r))
+    if n <= 0 or not ranked:
+        return RankList(code, name, len(group), (), ())
+    cut = ranked[min(n, len(ranked)) - 1].rank
+    best = tuple(x for x in ranked if x.rank <= cut)
+    floor = ranked[max(len(ranked) - n, 0)].rank
+    worst = tuple(
+        sorted((x for x in ranked[len(best):] if x.rank >= floor), key=lambda x: (-x.rank, x.result.village.code))
+    )
+    return RankList(code, name, len(group), best, worst)
+
+
+def rankings(results: Iterable[VillageResult], n: int = 5) -> dict[str, RankList]:
+    """红黑榜: the ``n`` best and ``n`` worst assessed villages of every township (9-digit key)
+    and every county (6-digit key). Villages tied with the last one listed are listed too, so a
+    list can be longer than ``n``; ties are ordered by code."""
+    by_town: dict[str, list[VillageResult]] = defaultdict(list)
+    by_county: dict[str, list[VillageResult]] = defaultdict(list)
+    names: dict[str, str] = {}
+    for r in results:
+        if r.submission_id is None:
+            continue
+        t, c = _township_code(r), _county_code(r)
+        by_town[t].append(r)
+        by_county[c].append(r)
+        names.setdefault(t, r.village.township)
+        names.setdefault(c, r.village.county or "")
+    groups = {**by_town, **by_county}
+    return {code: _rank_list(code, names[code], groups[code], n) for code in sorted(groups)}
+
+
+@dataclass(frozen=True)
+class Change:
+    """A village's result this round against the previous round."""
+
+    total: Decimal | None
+    previous_total: Decimal | None
+    passed: bool | None
+    previous_passed: bool | None
+
+    @property
+    def delta(self) -> Decimal | None:
+        """Points gained (negative when lost); None unless assessed in both rounds."""
+        if self.total is None or self.previous_total is None:
+            return None
+        return self.total - self.previous_total
+
+
+def round_change(current: Iterable[VillageResult], previous: Iterable[VillageResult]) -> dict[str, Change]:
+    """Per village assessed in ``current``: its total and pass against ``previous`` (None where
+    it was not assessed then)."""
+    before = {r.village.code: r for r in previous if r.submission_id is not None}
+    out: dict[str, Change] = {}
+    for r in current:
+        if r.submission_id is None:
+            continue
+        p = before.get(r.village.code)
+        out[r.village.code] = Change(r.total, p.total if p else None, r.passed, p.passed if p else None)
+    return out
+
+
+# --- from the store -----------------------------------------------------------------------------
+
+
+def targets_from_store(db_path: str | Path, override: Decimal | None = None) -> TargetPolicy:
+    """The targets in force in the database (every county and township target set by hand,
+    else the default); ``override`` (``--target``) replaces all of them."""
+    from survey import store
+
+    if override is not None:
+        return TargetPolicy(Decimal(override))
+    counties: dict[str, Decimal] = {}
+    townships: dict[str, Decimal] = {}
+    for t in store.targets(db_path):
+        (townships if t["township_code"] else counties)[t["township_code"] or t["county_code"]] = t["percent"]
+    return TargetPolicy(counties=counties, townships=townships)
+
+
+def previous_round(rounds: Sequence[Round], round_id: str) -> Round | None:
+    """The round before ``round_id`` in the store's order (oldest first), if any."""
+    ids = [r.id for r in rounds]
+    i = ids.index(round_id) if round_id in ids else 0
+    return rounds[i - 1] if i > 0 else None
+
+
+@dataclass(frozen=True)
+class TargetSetting:
+    """A target set by hand: for a county (``township`` empty) or one township."""
+
+    county: str
+    township: str
+    name: str
+    percent: Decimal
+    by: str | None
+    at: str
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Everything the dashboard page shows for one county and round."""
+
+    round: Round
+    previous: Round | None
+    county: TownshipRow
+    townships: list[TownshipRow]
+    below: list[TownshipRow]  # townships below target, furthest first
+    failed: list[VillageResult]
+    at_risk: list[VillageResult]
+    plans: list[GapPlan]
+    ranks: dict[str, RankList]  # county and township codes
+    changes: dict[str, Change]  # village code -> change since the previous round
+    results: list[VillageResult]
+    settings: list[TargetSetting]
+    pass_mark: Decimal
+
+
+def dashboard_data(db_path: str | Path, round_id: str, county: str, n: int = 5) -> Dashboard:
+    """Compose the dashboard of ``county`` for ``round_id`` from the store (NotFound for an
+    unknown round or county)."""
+    from survey import store
+    from survey.rubric import load_rubric
+
+    counties = store.counties(db_path)
+    if county not in counties:
+        raise NotFound("county_unknown", value=county, known="、".join(counties) or "（无 none）")
+    rnd = store.get_round(db_path, round_id)
+    prev = previous_round(store.rounds(db_path), round_id)
+    results = store.round_results(db_path, round_id, county)
+    towns = store.townships(db_path, county)
+    policy = targets_from_store(db_path)
+    rows = township_table(results, policy, towns)
+    [county_row] = county_summary(results, policy, {county: counties[county] or ""})
+    pass_mark = Decimal(load_rubric().pass_mark)
+    plans = gap_planner(results, rows, {}, pass_mark)
+    plans = gap_planner(results, rows, store.item_losses(db_path, plan_submission_ids(plans)), pass_mark)
+    before = store.round_results(db_path, prev.id, county) if prev else []
+    settings = [
+        TargetSetting(t["county_code"], t["township_code"],
+                      towns.get(t["township_code"], (counties[county] or county,))[0],
+                      t["percent"], t["set_by"], t["set_at"])
+        for t in store.targets(db_path) if t["county_code"] == county
+    ]
+    return Dashboard(
+        round=rnd, previous=prev, county=county_row, townships=rows,
+        below=below_target(rows), failed=failed_villages(results), at_risk=title_at_risk(results),
+        plans=plans, ranks=rankings(results, n), changes=round_change(results, before),
+        results=results, settings=settings, pass_mark=pass_mark,
+    )
+
+
+# --- command line -------------------------------------------------------------------------------
+
+
+def cmd_flags(args: argparse.Namespace) -> int:
+    """``python -m survey flags --round R [--target P] [--out FILE]``: the townships table of
+    provincial-export.md for every county of the database (one header, rows sorted by code),
+    in the export's CSV dialect. To ``--out FILE``: UTF-8 with BOM, as the spec's default (Excel
+    opens it). To stdout: the same bytes without the BOM, so pipes and ``grep`` see a clean
+    first line. Unknown round: NotFound (exit 1)."""
+    from survey import store
+    from survey.csvio import atomic_write, csv_bytes
+    from survey.export import TOWNSHIP_COLUMNS, township_rows
+
+    store.get_round(args.db, args.round)
+    results = store.round_results(args.db, args.round)
+    table = township_table(results, targets_from_store(args.db, args.target), store.townships(args.db))
+    data, _ = csv_bytes(TOWNSHIP_COLUMNS, township_rows(table), "utf-8-sig")
+    if args.out:
+        atomic_write(args.out, data)
+    else:
+        sys.stdout.buffer.write(data.removeprefix(codecs.BOM_UTF8))
+        sys.stdout.flush()
+    return 0

@@ -1,0 +1,65 @@
+"""The shared frame of every page: sidebar (language, round, database), demo banner, caches.
+
+Reads go through small ``st.cache_data`` wrappers keyed on the database path and its
+``data_version`` (raised by every write), so a rerun that changes nothing runs no query but one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from survey import config, service, store
+from survey.model import Round
+from ui import keys
+from ui.text import t
+
+
+def db() -> Path:
+    """The database of this app: ``$SURVEY_DB``, else ``var/survey.db`` (same rule as the CLI)."""
+    return config.db_path()
+
+
+def version() -> int:
+    """The data version of the database (one cheap query per rerun)."""
+    return store.data_version(db())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _rounds(db_path: str, data_version: int) -> list[Round]:
+    return store.rounds(db_path)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _is_demo(db_path: str, data_version: int) -> bool:
+    return service.is_demo(db_path)
+
+
+def rounds() -> list[Round]:
+    return _rounds(str(db()), version())
+
+
+def current_round() -> str | None:
+    """The round chosen in the sidebar (the newest by default), or None when there is none."""
+    return st.session_state.get(keys.ROUND)
+
+
+def sidebar() -> None:
+    """Language switch, round choice and the demo banner; called once by app.py."""
+    with st.sidebar:
+        st.radio(t("lang_label"), ["zh", "en"], key=keys.LANG, horizontal=True,
+                 format_func=lambda code: {"zh": "中文", "en": "English"}[code])
+        all_rounds = rounds()
+        if all_rounds:
+            ids = [r.id for r in reversed(all_rounds)]
+            if st.session_state.get(keys.ROUND) not in ids:
+                st.session_state[keys.ROUND] = ids[0]
+            names = {r.id: f"{r.id} · {r.name}" if r.name != r.id else r.id for r in all_rounds}
+            st.selectbox(t("round_label"), ids, key=keys.ROUND, format_func=names.get)
+        else:
+            st.session_state.pop(keys.ROUND, None)
+            st.info(t("no_round"), icon=":material/info:")
+        st.caption(f"{t('db_label')}: `{db()}`")
+    if _is_demo(str(db()), version()):
+        st.warning(t("demo_banner"), icon=":material/science:")
