@@ -107,9 +107,10 @@ def read_roads(path: str | os.PathLike, buffer_m: float = 2000.0, display_name: 
     name_col = next((columns[f] for f in ROAD_NAME_FIELDS if f in columns), None)
     problems = []
     parts: dict[str, list[LineString]] = {}
-    for number, (_, feature) in enumerate(gdf.iterrows(), start=1):
-        geom: BaseGeometry | None = feature[gdf.geometry.name]
-        road = None if name_col is None or _is_blank(feature[name_col]) else str(feature[name_col]).strip()
+    names = list(gdf[name_col]) if name_col is not None else [None] * len(gdf)
+    geom: BaseGeometry | None
+    for number, (value, geom) in enumerate(zip(names, gdf.geometry), start=1):
+        road = None if _is_blank(value) else str(value).strip()
         if road is None:
             problems.append(problem("road_name", name, number, name_col or "name"))
         if geom is None or geom.is_empty or geom.geom_type not in ("LineString", "MultiLineString"):

@@ -118,7 +118,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rubric_field": ("缺少或无效的字段“{field}”：{detail}", "missing or invalid field {field!r}: {detail}"),
     "rubric_sum": (
         "{what}合计 {actual} 分，应为 {expected} 分",
-        "{what} sum to {actual} points, expected {expected}",
+        "{what_en} sum to {actual} points, expected {expected}",
     ),
     "rubric_duplicate": ("编码 {value} 重复", "code {value} is used twice"),
     "yaml_empty": ("文件为空", "the file is empty"),
@@ -162,6 +162,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "schema_newer": (
         "数据库版本 {value} 比本程序（{known}）新，请升级程序",
         "database schema {value} is newer than this program ({known}); upgrade the program",
+    ),
+    # --- tablet page (photos, position) ----------------------------------------------------
+    "photo_unreadable": (
+        "无法识别的图片（{detail}），请上传 JPG、PNG 或 HEIC 照片",
+        "not a readable picture ({detail}); upload a JPG, PNG or HEIC photo",
+    ),
+    "photo_unknown": ("照片“{value}”不存在或已提交", "photo {value!r} does not exist or was submitted"),
+    # --- geo (belts, maps) -----------------------------------------------------------------
+    "crs_mismatch": (
+        "两个图层的坐标系不同（{left} 与 {right}），请先投影到同一坐标系再做空间连接",
+        "the layers are in different CRSs ({left} and {right}); project both to one CRS before joining",
+    ),
+    "base_layer": (
+        "未知的底图“{value}”，可选：{known}",
+        "unknown base layer {value!r}; choose one of {known}",
+    ),
+    "base_layer_key": (
+        "底图“{value}”需要密钥（设置环境变量 TIANDITU_KEY）",
+        "base layer {value!r} needs a key (set TIANDITU_KEY)",
+    ),
+    "base_layer_url": (
+        "自定义底图地址应以 http:// 或 https:// 开头并含 {{z}}、{{x}}、{{y}}，实为“{value}”",
+        "a custom base layer URL must start with http:// or https:// and hold {{z}}, {{x}}, {{y}}; got {value!r}",
     ),
 }
 

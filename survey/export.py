@@ -20,12 +20,15 @@ import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from survey import store
 from survey.csvio import Column, atomic_write, check_encoding, csv_bytes, fmt1, format_rows, guard
 from survey.errors import NotFound, Problem
 from survey.model import STATUS_LABELS, TownshipRow, VillageResult
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from survey.rubric import Rubric
 
 #: Section codes of the rubric behind columns 8–10.
 SECTIONS: tuple[str, ...] = ("garbage", "customs", "tenstar")
@@ -78,16 +81,16 @@ def _yes(flag: bool) -> str:
     return "是" if flag else "否"
 
 
-def _veto_name(rubric: Any, code: str) -> str:
-    """The Chinese name of a veto item; its code when the rubric no longer knows it."""
+def _veto_name(rubric: Rubric, code: str) -> str:
+    """The Chinese (short) name of a veto item; its code when the rubric no longer knows it."""
     try:
         return rubric.veto_item(code).name
-    except KeyError:
+    except NotFound:
         return code
 
 
 def village_rows(
-    results: Iterable[VillageResult], rubric: Any, belts: Mapping[str, Sequence[str]]
+    results: Iterable[VillageResult], rubric: Rubric, belts: Mapping[str, Sequence[str]]
 ) -> list[list]:
     """The villages table: one row per *assessed* village, sorted by code. ``belts`` maps a
     village code to its belt (road) names, nearest first."""
@@ -176,12 +179,12 @@ def _target_policy(db_path: str | Path):
 
 def _belts(db_path: str | Path, results: Sequence[VillageResult]) -> dict[str, list[str]]:
     """Village code -> its demonstration belts, nearest road first."""
-    from geo.belts import village_belts
+    from geo.belts import belt_membership, village_belts
 
     roads = store.roads(db_path)
     if not roads:
         return {}
-    return village_belts([r.village for r in results], roads, store.belt_overrides(db_path))
+    return village_belts(belt_membership([r.village for r in results], roads, store.belt_overrides(db_path)))
 
 
 def build(db_path: str | Path, round_id: str, county: str | None = None) -> list[CountyExport]:

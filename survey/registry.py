@@ -117,11 +117,14 @@ def _blank(cells: list[Any]) -> bool:
 
 
 def _split_header(rows: list[tuple[int, list[Any]]], name: str) -> _Table:
-    """The first non-blank row is the header; the remaining non-blank rows are data."""
+    """The header is the first row naming a code column among the first ten non-blank rows
+    (title rows above it are skipped), else the first non-blank row; data rows follow it."""
     rows = [(line, cells) for line, cells in rows if not _blank(cells)]
-    if len(rows) < 2:
+    start = next((n for n, (_, cells) in enumerate(rows[:10])
+                  if any(_ALIASES.get(_norm(_text(c))) == "code" for c in cells)), 0)
+    if len(rows) < start + 2:
         raise DataError([problem("file_empty", name)])
-    (header_line, headers), data = rows[0], rows[1:]
+    (header_line, headers), data = rows[start], rows[start + 1:]
     return _Table([_text(h) for h in headers], data, header_line)
 
 
@@ -140,11 +143,11 @@ def _read_csv(data: bytes, name: str) -> _Table:
     return _split_header(rows, name)
 
 
-def _read_xlsx(path: Path, name: str) -> _Table:
+def _read_xlsx(data: bytes, name: str) -> _Table:
     import openpyxl
 
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile/KeyError/InvalidFileException/... on bad files
         raise DataError([problem("file_unreadable", name, detail=str(exc) or type(exc).__name__)]) from exc
     try:
@@ -162,11 +165,11 @@ def _read_xlsx(path: Path, name: str) -> _Table:
     return table
 
 
-def _read_xls(path: Path, name: str) -> _Table:
+def _read_xls(data: bytes, name: str) -> _Table:
     import xlrd
 
     try:
-        book = xlrd.open_workbook(str(path))
+        book = xlrd.open_workbook(file_contents=data)
     except Exception as exc:  # xlrd.XLRDError, struct/compdoc errors on damaged files
         raise DataError([problem("file_unreadable", name, detail=str(exc) or type(exc).__name__)]) from exc
     sheet = book.sheet_by_index(0)
@@ -183,9 +186,9 @@ def _read_layer(path: Path, name: str) -> _Table:
     geometry = gdf.geometry.name
     headers = [str(c) for c in gdf.columns if c != geometry]
     rows, points = [], []
-    for number, (_, feature) in enumerate(gdf.iterrows(), start=1):
-        rows.append((number, [feature[h] for h in headers]))
-        geom = feature[geometry]
+    records = gdf[headers].to_dict("records") if headers else [{} for _ in range(len(gdf))]
+    for number, (record, geom) in enumerate(zip(records, gdf.geometry), start=1):
+        rows.append((number, [record[h] for h in headers]))
         if geom is None or geom.is_empty:
             points.append(problem("geometry", name, number, "geometry", value="empty"))
         elif geom.geom_type == "Point":
@@ -349,9 +352,9 @@ def read_villages(path: str | os.PathLike, display_name: str | None = None) -> l
     if not data.strip():
         raise DataError([problem("file_empty", name)])
     if data[:4] == b"PK\x03\x04":  # a workbook, whatever its suffix says
-        table = _read_xlsx(path, name)
+        table = _read_xlsx(data, name)
     elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # OLE2: legacy .xls
-        table = _read_xls(path, name)
+        table = _read_xls(data, name)
     elif suffix in (".csv", ".txt"):
         table = _read_csv(data, name)
     else:

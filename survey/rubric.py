@@ -206,27 +206,21 @@ def parse_rubric(docs: Mapping[str, str]) -> Rubric:
     main_name = by_base.get(MAIN_FILE, MAIN_FILE)
     main = _main(v, main_name, trees.get(MAIN_FILE), MAIN_FILE in by_base)
     sections = []
-    for code, line in main["sections"]:
+    seen: set[str] = set()  # item codes are unique across the rubric: answers are keyed by them
+    for code, _line in main["sections"]:
         base = f"{code}.yaml"
         name = by_base.get(base, base)
         if base not in by_base:
             v.add("file_missing", name, None, None)
         elif trees[base] is not None:
-            sections.append(_section(v, name, code, trees[base], main))
+            sections.append(_section(v, name, code, trees[base], main, seen))
     veto_name = by_base.get(VETO_FILE, VETO_FILE)
     veto = _veto(v, veto_name, trees.get(VETO_FILE), VETO_FILE in by_base)
     if main["total"] is not None and main["sections"] and len(sections) == len(main["sections"]):
         got = sum((s.points for s in sections), Decimal(0))
         if got != main["total"]:
             v.add("rubric_sum", main_name, main["sections_line"], "sections",
-                  what="各部分 / sections", actual=got, expected=main["total"])
-    # Items must be unique across the whole rubric: answers are keyed by item code.
-    seen: dict[str, str] = {}
-    for s in sections:
-        for i in s.items:
-            if i.code in seen and seen[i.code] != s.code:
-                v.add("rubric_duplicate", by_base[f"{s.code}.yaml"], None, "code", value=i.code)
-            seen.setdefault(i.code, s.code)
+                  what="各部分", what_en="sections", actual=got, expected=main["total"])
     if v.problems:
         raise DataError(v.problems)
     return Rubric(
@@ -455,7 +449,7 @@ _ITEM_FIELDS = ("code", "text", "type", "points")
 _ITEM_OPTIONAL = ("text_en", "deduct", "criteria", "severity", "fix_days")
 
 
-def _section(v: _Validator, name: str, code: str, m: _Map, main: dict[str, Any]) -> Section:
+def _section(v: _Validator, name: str, code: str, m: _Map, main: dict[str, Any], seen: set[str]) -> Section:
     """Validate one section file; returns the section built from its valid items."""
     v.fields(name, m, "", ("code", "name", "points", "items"), ("name_en",))
     own = v.code(name, m, "")
@@ -465,7 +459,6 @@ def _section(v: _Validator, name: str, code: str, m: _Map, main: dict[str, Any])
     name_en = v.text(name, m, "name_en", "", required=False)
     points = v.number(name, m, "points", "")
     items: list[Item] = []
-    seen: set[str] = set()
     entries = v.seq(name, m, "items", "") or _Seq()
     for n, (entry, line) in enumerate(zip(entries, getattr(entries, "lines", []))):
         if not isinstance(entry, _Map):
@@ -478,7 +471,7 @@ def _section(v: _Validator, name: str, code: str, m: _Map, main: dict[str, Any])
         got = sum((i.points for i in items), Decimal(0))
         if got != points:
             v.add("rubric_sum", name, m.lines["points"], "points",
-                  what=f"{code} 各项目 / {code} items", actual=got, expected=points)
+                  what=f"{code} 各项目", what_en=f"{code} items", actual=got, expected=points)
     return Section(code=code, name=title or "", name_en=name_en or "", points=points or Decimal(0),
                    items=tuple(items))
 

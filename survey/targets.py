@@ -404,6 +404,7 @@ class Dashboard:
     results: list[VillageResult]
     settings: list[TargetSetting]
     pass_mark: Decimal
+    labels: dict[str, tuple[str, str]]  # item and veto codes -> (Chinese, English) text
 
 
 def dashboard_data(db_path: str | Path, round_id: str, county: str, n: int = 5) -> Dashboard:
@@ -422,13 +423,14 @@ def dashboard_data(db_path: str | Path, round_id: str, county: str, n: int = 5) 
     policy = targets_from_store(db_path)
     rows = township_table(results, policy, towns)
     [county_row] = county_summary(results, policy, {county: counties[county] or ""})
-    pass_mark = Decimal(load_rubric().pass_mark)
+    rubric = load_rubric()
+    pass_mark = Decimal(rubric.pass_mark)
     plans = gap_planner(results, rows, {}, pass_mark)
     plans = gap_planner(results, rows, store.item_losses(db_path, plan_submission_ids(plans)), pass_mark)
     before = store.round_results(db_path, prev.id, county) if prev else []
     settings = [
         TargetSetting(t["county_code"], t["township_code"],
-                      towns.get(t["township_code"], (counties[county] or county,))[0],
+                      towns[t["township_code"]][0] if t["township_code"] in towns else counties[county] or county,
                       t["percent"], t["set_by"], t["set_at"])
         for t in store.targets(db_path) if t["county_code"] == county
     ]
@@ -437,7 +439,97 @@ def dashboard_data(db_path: str | Path, round_id: str, county: str, n: int = 5) 
         below=below_target(rows), failed=failed_villages(results), at_risk=title_at_risk(results),
         plans=plans, ranks=rankings(results, n), changes=round_change(results, before),
         results=results, settings=settings, pass_mark=pass_mark,
+        labels={**{i.code: (i.text, i.text_en) for i in rubric.items},
+                **{v.code: (v.name, v.text_en) for v in rubric.veto}},
     )
+
+
+# --- tables for the page (neutral column ids; the page translates the headers) -------------------
+
+
+def _pct(value: Decimal) -> str:
+    from survey.csvio import fmt1
+
+    return fmt1(value)
+
+
+def _pts(value: Decimal | None) -> str | None:
+    return None if value is None else _pct(value)
+
+
+def _signed(value: Decimal | None) -> str | None:
+    return None if value is None else ("+" if value > 0 else "") + _pct(value)
+
+
+def township_records(rows: Iterable[TownshipRow]) -> list[dict]:
+    """The township table as the page shows it (shares with one decimal, half up)."""
+    return [
+        {"code": r.code, "name": r.name, "villages": r.villages, "civilized_now": r.civilized_now,
+         "assessed": r.assessed, "passed": r.passed, "projected": r.projected,
+         "share_now": _pct(r.share_now), "share_projected": _pct(r.share_projected),
+         "target": _pct(r.target), "reached": r.reached, "needed": r.needed}
+        for r in rows
+    ]
+
+
+def chart_records(rows: Iterable[TownshipRow]) -> list[dict]:
+    """Per township: projected share, target and shortfall as floats (for drawing only)."""
+    return [
+        {"name": r.name or r.code, "code": r.code, "projected": float(r.share_projected),
+         "target": float(r.target), "gap": float(shortfall(r)), "reached": r.reached, "needed": r.needed}
+        for r in rows
+    ]
+
+
+def _names(codes: Iterable[str], labels: Mapping[str, tuple[str, str]], en: bool) -> str:
+    return "；".join(labels.get(c, (c, c))[en] for c in codes)
+
+
+def village_records(
+    results: Iterable[VillageResult],
+    changes: Mapping[str, Change],
+    labels: Mapping[str, tuple[str, str]] | None = None,
+    township: str | None = None,
+    en: bool = False,
+) -> list[dict]:
+    """Villages (optionally of one township) with their result and the change since the
+    previous round; ``passed`` is None for a village not assessed."""
+    out = []
+    for r in results:
+        if township is not None and _township_code(r) != township:
+            continue
+        c = changes.get(r.village.code)
+        out.append({"code": r.village.code, "name": r.village.name, "township": r.village.township,
+                    "title": r.village.title, "total": _pts(r.total), "veto": _names(r.veto, labels or {}, en),
+                    "passed": r.passed if r.assessed else None, "change": _signed(c.delta if c else None)})
+    return out
+
+
+def rank_records(ranked: Iterable[Ranked], changes: Mapping[str, Change],
+                 labels: Mapping[str, tuple[str, str]] | None = None, en: bool = False) -> list[dict]:
+    """One 红黑榜 list: rank (shared by equal totals), village and the change since last round."""
+    out = []
+    for x in ranked:
+        r, c = x.result, changes.get(x.result.village.code)
+        out.append({"rank": x.rank, "code": r.village.code, "name": r.village.name,
+                    "township": r.village.township, "total": _pts(r.total),
+                    "veto": _names(r.veto, labels or {}, en), "passed": r.passed,
+                    "change": _signed(c.delta if c else None)})
+    return out
+
+
+def plan_records(plans: Iterable[GapPlan], labels: Mapping[str, tuple[str, str]] | None = None,
+                 en: bool = False) -> list[dict]:
+    """The gap planner, one line per picked village: its township, how many the township
+    needs, the points it is short and the items it lost most points on."""
+    labels = labels or {}
+    return [
+        {"township": p.row.name, "needed": p.row.needed, "code": c.result.village.code,
+         "name": c.result.village.name, "title": c.result.village.title, "total": _pts(c.result.total),
+         "short": _pts(c.short),
+         "losses": "；".join(f"{labels.get(code, (code, code))[en]} −{_pct(lost)}" for code, lost in c.losses)}
+        for p in plans for c in p.picks
+    ]
 
 
 # --- command line -------------------------------------------------------------------------------

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import os
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
-from survey.model import Village, VillageResult
+from survey import store
+from survey.model import Round, Village, VillageResult
+from survey.registry import VillageRow
+from survey.rubric import load_rubric
+from survey.scoring import score
+from survey.submissions import Submission
 from survey.targets import (
     TargetPolicy,
     below_target,
     county_summary,
+    dashboard_data,
     failed_villages,
     gap_planner,
     needed,
@@ -255,3 +267,173 @@ def test_needed_is_the_smallest_lift(target, projected, villages, expect):
     assert n == expect
     assert reaches(projected + n, villages, D(target))
     assert n == 0 or not reaches(projected + n - 1, villages, D(target))
+
+
+# --- from the store: dashboard_data and `python -m survey flags` --------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+C1, C2 = "429901", "429902"
+CHENG, HEKOU, LIN = C1 + "100", C1 + "101", C2 + "100"
+#: The townships table of provincial-export.md, columns 1–12, in order.
+SPEC_HEADERS = ["乡镇代码", "乡镇", "村总数", "县级及以上文明村数", "本轮测评村数", "本轮达标村数",
+                "预计文明村数", "文明村占比(%)", "预计占比(%)", "目标占比(%)", "是否达到目标",
+                "需新增文明村数"]
+
+
+def answers(rubric, worst: int = 0) -> dict:
+    """Every item answered at its best, except the first ``worst`` items at their worst."""
+    out = {}
+    for i, item in enumerate(rubric.items):
+        bad = i < worst
+        if item.type == "check":
+            out[item.code] = not bad
+        elif item.type == "count":
+            out[item.code] = 50 if bad else 0
+        else:
+            out[item.code] = item.grade_names[-1 if bad else 0]
+    return out
+
+
+def near_and_far(rubric) -> tuple[int, int]:
+    """How many worst answers fail a village just below the pass mark, and well below it."""
+    near = next(k for k in range(len(rubric.items)) if score(rubric, answers(rubric, k)).total < rubric.pass_mark)
+    return near, near + 6
+
+
+def build_db(path: Path) -> Path:
+    """Two counties. 测试县: 城关镇 (A 县级 not assessed, B passes, C fails just below, D 市级
+    fails far below: title at risk) and 河口镇 (E passes, F vetoed, G not assessed, H fails just
+    below). 邻县: 邻镇 with two 县级 villages and no submission at all. Round 2026-B1 before
+    2026-B3: B failed far below in B1."""
+    def village(code, name, township, county, title="无"):
+        return VillageRow(code=code, name=name, township=township, county=county, lon=113.9, lat=30.6,
+                          title=title, title_year=None, households=100, demo=False, line=2)
+
+    store.import_registry(path, [
+        village(CHENG + "201", "甲村", "城关镇", "测试县", "县级"),
+        village(CHENG + "202", "乙村", "城关镇", "测试县"),
+        village(CHENG + "203", "丙村", "城关镇", "测试县"),
+        village(CHENG + "204", "丁村", "城关镇", "测试县", "市级"),
+        village(HEKOU + "201", "戊村", "河口镇", "测试县"),
+        village(HEKOU + "202", "己村", "河口镇", "测试县"),
+        village(HEKOU + "203", "庚村", "河口镇", "测试县"),
+        village(HEKOU + "204", "辛村", "河口镇", "测试县"),
+        village(LIN + "201", "邻一村", "邻镇", "邻县", "县级"),
+        village(LIN + "202", "邻二村", "邻镇", "邻县", "县级"),
+    ])
+    store.create_round(path, Round("2026-B1", "第一次双月测评", start_date="2026-01-10"))
+    store.create_round(path, Round("2026-B3", "第三次双月测评", start_date="2026-05-10"))
+    rubric = load_rubric()
+    near, far = near_and_far(rubric)
+    plan = [("2026-B1", CHENG + "202", far, ()),
+            ("2026-B3", CHENG + "202", 0, ()), ("2026-B3", CHENG + "203", near, ()),
+            ("2026-B3", CHENG + "204", far, ()), ("2026-B3", HEKOU + "201", 0, ()),
+            ("2026-B3", HEKOU + "202", 0, ("V1",)), ("2026-B3", HEKOU + "204", near, ())]
+    scored = []
+    for i, (rnd, code, worst, veto) in enumerate(plan):
+        a = answers(rubric, worst)
+        sub = Submission(id=f"sub-{i}", village=code, round=rnd, date=rnd[:4] + "-05-20", surveyor="王芳",
+                         answers=a, veto=veto)
+        scored.append((sub, score(rubric, a, veto)))
+    store.save_submissions(path, scored)
+    return path
+
+
+@pytest.fixture
+def db(tmp_path):
+    return build_db(tmp_path / "t.db")
+
+
+def test_dashboard_data_from_the_store(db):
+    rubric = load_rubric()
+    near, far = near_and_far(rubric)
+    d = dashboard_data(db, "2026-B3", C1)
+    assert d.previous.id == "2026-B1"
+    c = d.county
+    assert (c.villages, c.civilized_now, c.projected, c.share_now, c.share_projected) == (8, 2, 3, D("25"), D("37.5"))
+    assert (c.target, c.reached, c.needed) == (D(50), False, 1)
+    assert [(r.name, r.reached, r.needed) for r in d.townships] == [("城关镇", True, 0), ("河口镇", False, 1)]
+    assert [r.name for r in d.below] == ["河口镇"]
+    assert [r.village.name for r in d.failed] == ["丙村", "丁村", "己村", "辛村"]
+    assert [r.village.name for r in d.at_risk] == ["丁村"]
+    [plan] = d.plans
+    assert [c.result.village.name for c in plan.picks] == ["辛村"]
+    assert [c.result.village.name for c in plan.vetoed] == ["己村"]
+    near_total = score(rubric, answers(rubric, near)).total
+    assert plan.picks[0].short == rubric.pass_mark - near_total
+    # the items it lost most points on, from the stored item scores, most lost first
+    lost = sorted(((i.code, i.lost) for i in score(rubric, answers(rubric, near)).items if i.lost > 0),
+                  key=lambda x: (-x[1], x[0]))[:3]
+    assert list(plan.picks[0].losses) == lost
+    change = d.changes[CHENG + "202"]
+    assert change.delta == score(rubric, answers(rubric, 0)).total - score(rubric, answers(rubric, far)).total
+    assert change.previous_passed is False and change.passed is True
+    assert [x.result.village.name for x in d.ranks[C1].best[:2]] == ["乙村", "戊村"]  # both 100: shared rank
+    assert [x.rank for x in d.ranks[C1].best[:2]] == [1, 1]
+
+
+def test_targets_set_in_the_store_apply_with_who_and_when(db):
+    store.set_target(db, C1, D("60"), "张主任")
+    store.set_target(db, C1, D("25"), "李干事", township=HEKOU)
+    d = dashboard_data(db, "2026-B3", C1)
+    assert [(r.name, r.target, r.reached, r.needed) for r in d.townships] == [
+        ("城关镇", D(60), False, 1), ("河口镇", D(25), True, 0)]
+    assert d.county.target == D(60) and d.county.needed == 2
+    assert [(s.name, s.percent, s.by) for s in d.settings] == [("测试县", D(60), "张主任"), ("河口镇", D(25), "李干事")]
+    assert all(s.at for s in d.settings)
+
+
+def test_county_with_no_round_yet_shows_current_titles(db):
+    d = dashboard_data(db, "2026-B3", C2)
+    assert (d.county.share_now, d.county.share_projected, d.county.assessed) == (D(100), D(100), 0)
+    assert d.failed == [] and d.plans == [] and d.changes == {}
+
+
+def test_first_round_has_no_previous(db):
+    d = dashboard_data(db, "2026-B1", C1)
+    assert d.previous is None and d.changes[CHENG + "202"].delta is None
+
+
+def flags(*args, db):
+    env = {k: v for k, v in os.environ.items() if k != "SURVEY_DB"}
+    return subprocess.run([sys.executable, "-m", "survey", "--db", str(db), "flags", *args],
+                          cwd=ROOT, env=env, capture_output=True, timeout=120)
+
+
+def test_flags_writes_the_spec_township_table_of_every_county_to_stdout(db):
+    r = flags("--round", "2026-B3", db=db)
+    assert r.returncode == 0, r.stderr.decode()
+    text = r.stdout.decode("utf-8")
+    assert not text.startswith("\ufeff")  # stdout: no BOM
+    assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows[0] == SPEC_HEADERS
+    assert rows[1:] == [
+        [CHENG, "城关镇", "4", "2", "3", "1", "2", "50.0", "50.0", "50.0", "是", "0"],
+        [HEKOU, "河口镇", "4", "0", "3", "1", "1", "0.0", "25.0", "50.0", "否", "1"],
+        [LIN, "邻镇", "2", "2", "0", "0", "2", "100.0", "100.0", "50.0", "是", "0"],
+    ]
+
+
+def test_flags_target_override_and_out_file_with_bom(db, tmp_path):
+    store.set_target(db, C1, D("20"), "张主任")
+    out = tmp_path / "flags.csv"
+    r = flags("--round", "2026-B3", "--target", "55", "--out", str(out), db=db)
+    assert r.returncode == 0 and r.stdout == b""
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert rows[0] == SPEC_HEADERS
+    assert [(x[0], x[9], x[10], x[11]) for x in rows[1:]] == [
+        (CHENG, "55.0", "否", "1"), (HEKOU, "55.0", "否", "2"), (LIN, "55.0", "是", "0")]
+
+
+def test_flags_unknown_round_is_a_data_error(db):
+    r = flags("--round", "2099-X", db=db)
+    assert r.returncode == 1 and r.stdout == b""
+    assert "2099-X" in r.stderr.decode() and "2026-B3" in r.stderr.decode()
+
+
+def test_flags_target_out_of_range_is_a_usage_error(db):
+    r = flags("--round", "2026-B3", "--target", "120", db=db)
+    assert r.returncode == 2

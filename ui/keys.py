@@ -26,5 +26,24 @@ SETUP_VETO_TABLE = "setup_veto_table"
 # --- map page ----------------------------------------------------------------------------------
 
 # --- dashboard page ----------------------------------------------------------------------------
+DASH_COUNTY = "dash_county"
+DASH_RANK_SCOPE = "dash_rank_scope"
+DASH_TOWNSHIP = "dash_township"
+DASH_SET_FORM = "dash_set_form"
+DASH_SET_SCOPE = "dash_set_scope"
+DASH_SET_PERCENT = "dash_set_percent"
+DASH_SET_BY = "dash_set_by"
+DASH_SET_SAVE = "dash_set_save"
+DASH_SAVED = "dash_saved"  # message shown after a target was saved
+DASH_RANK_N = "dash_rank_n"
+DASH_TABLE_TOWNSHIPS = "dash_table_townships"
+DASH_TABLE_BELOW = "dash_table_below"
+DASH_TABLE_PLAN = "dash_table_plan"
+DASH_TABLE_FAILED = "dash_table_failed"
+DASH_TABLE_RISK = "dash_table_risk"
+DASH_TABLE_BEST = "dash_table_best"
+DASH_TABLE_WORST = "dash_table_worst"
+DASH_TABLE_DRILL = "dash_table_drill"
+DASH_TABLE_SETTINGS = "dash_table_settings"
 
 # --- export page -------------------------------------------------------------------------------

@@ -1,0 +1,145 @@
+"""Share target dashboard: the county's current and projected share against target, townships
+furthest below target, flags with drill-down, gap planner, 红黑榜, and setting the target."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from survey import config, store, targets
+from survey.csvio import fmt1
+from ui import keys, shell
+from ui.text import lang, t
+
+DB = str(shell.db())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _data(db: str, round_id: str, county: str, n: int, version: int) -> targets.Dashboard:
+    """The composed dashboard; ``version`` (store.data_version) invalidates it on any write."""
+    return targets.dashboard_data(db, round_id, county, n)
+
+
+def _table(records: list[dict], columns: list[str], key: str) -> None:
+    """Neutral column ids -> translated headers; an empty list shows "none"."""
+    if not records:
+        st.caption(t("dash_none"))
+        return
+    frame = pd.DataFrame(records, columns=columns).rename(columns=lambda c: t("dash_col_" + c))
+    st.dataframe(frame, hide_index=True, key=key)
+
+
+VILLAGE_COLS = ["code", "name", "township", "title", "total", "veto", "passed", "change"]
+RANK_COLS = ["rank", "code", "name", "township", "total", "veto", "passed", "change"]
+
+st.title(t("dash_title"))
+counties = store.counties(DB)
+rounds = shell.rounds()
+if not counties:
+    st.info(t("dash_no_county"), icon=":material/info:")
+    st.stop()
+if not rounds:
+    st.info(t("no_round"), icon=":material/info:")
+    st.stop()
+round_id = shell.current_round() or rounds[-1].id
+county = st.selectbox(t("dash_county"), list(counties), key=keys.DASH_COUNTY,
+                      format_func=lambda c: f"{counties[c] or c}（{c}）")
+n = st.session_state.get(keys.DASH_RANK_N, 5)
+d = _data(DB, round_id, county, n, shell.version())
+en = lang() == "en"
+
+st.caption(t("dash_round", id=d.round.id, name=d.round.name)
+           + ("　" + t("dash_previous", id=d.previous.id) if d.previous else ""))
+c = d.county
+m1, m2, m3 = st.columns(3)
+m1.metric(t("dash_now"), f"{fmt1(c.share_now)}%")
+m2.metric(t("dash_projected"), f"{fmt1(c.share_projected)}%",
+          delta=f"{fmt1(c.share_projected - c.share_now)}", delta_color="normal")
+m3.metric(t("dash_target"), f"{fmt1(c.target)}%",
+          delta=t("dash_reached") if c.reached else t("dash_needed", n=c.needed),
+          delta_color="normal" if c.reached else "inverse", delta_arrow="off")
+
+st.subheader(t("dash_chart"))
+chart = pd.DataFrame(targets.chart_records(d.townships))
+if not chart.empty:
+    y = alt.Y("name:N", sort=alt.EncodingSortField("gap", order="descending"), title=None)
+    base = alt.Chart(chart).encode(y=y)
+    bars = base.mark_bar().encode(
+        x=alt.X("projected:Q", title=t("dash_axis"), scale=alt.Scale(domain=[0, 100])),
+        color=alt.Color("reached:N", legend=None,
+                        scale=alt.Scale(domain=[False, True], range=["#c0392b", "#2e7d32"])),
+        tooltip=["name", "code", "projected", "target", "needed"])
+    ticks = base.mark_tick(color="#222", thickness=2).encode(x="target:Q")
+    rule = alt.Chart(pd.DataFrame({"target": [float(c.target)]})).mark_rule(strokeDash=[6, 4]).encode(x="target:Q")
+    st.altair_chart(bars + ticks + rule, width="stretch")
+
+st.subheader(t("dash_townships"))
+_table(targets.township_records(d.townships),
+       ["code", "name", "villages", "civilized_now", "assessed", "passed", "projected",
+        "share_now", "share_projected", "target", "reached", "needed"], keys.DASH_TABLE_TOWNSHIPS)
+
+tabs = st.tabs([t("dash_tab_below"), t("dash_tab_failed"), t("dash_tab_risk"), t("dash_tab_rank"),
+                t("dash_tab_drill"), t("dash_tab_target")])
+with tabs[0]:
+    if not d.below:
+        st.success(t("dash_all_reached"), icon=":material/check_circle:")
+    _table(targets.township_records(d.below), ["code", "name", "share_projected", "target", "needed"],
+           keys.DASH_TABLE_BELOW)
+    st.markdown(f"**{t('dash_plan')}**")
+    _table(targets.plan_records(d.plans, d.labels, en),
+           ["township", "needed", "code", "name", "title", "total", "short", "losses"], keys.DASH_TABLE_PLAN)
+    for p in d.plans:
+        if p.uncovered:
+            st.caption(t("dash_plan_uncovered", name=p.row.name, n=p.uncovered, m=p.unassessed))
+        if p.vetoed:
+            st.caption(t("dash_plan_vetoed", name=p.row.name,
+                         villages="、".join(x.result.village.name for x in p.vetoed)))
+with tabs[1]:
+    _table(targets.village_records(d.failed, d.changes, d.labels, en=en), VILLAGE_COLS, keys.DASH_TABLE_FAILED)
+with tabs[2]:
+    _table(targets.village_records(d.at_risk, d.changes, d.labels, en=en), VILLAGE_COLS, keys.DASH_TABLE_RISK)
+with tabs[3]:
+    a, b = st.columns([3, 1])
+    scope = a.selectbox(t("dash_rank_scope"), list(d.ranks), key=keys.DASH_RANK_SCOPE,
+                        format_func=lambda s: d.ranks[s].name or s)
+    b.number_input(t("dash_rank_n"), 1, 50, 5, key=keys.DASH_RANK_N)
+    st.caption(t("dash_rank_note"))
+    if scope:
+        left, right = st.columns(2)
+        with left:
+            st.markdown(f"**{t('dash_best', n=n)}**")
+            best = targets.rank_records(d.ranks[scope].best, d.changes, d.labels, en)
+            _table(best, RANK_COLS, keys.DASH_TABLE_BEST)
+        with right:
+            st.markdown(f"**{t('dash_worst', n=n)}**")
+            worst = targets.rank_records(d.ranks[scope].worst, d.changes, d.labels, en)
+            _table(worst, RANK_COLS, keys.DASH_TABLE_WORST)
+with tabs[4]:
+    names = {r.code: r.name for r in d.townships}
+    town = st.selectbox(t("dash_township_pick"), list(names), key=keys.DASH_TOWNSHIP,
+                        format_func=lambda code: names[code] or code)
+    _table(targets.village_records(d.results, d.changes, d.labels, town, en), VILLAGE_COLS, keys.DASH_TABLE_DRILL)
+with tabs[5]:
+    if msg := st.session_state.pop(keys.DASH_SAVED, None):
+        st.success(msg, icon=":material/check_circle:")
+    scopes = {"": t("dash_whole_county", name=counties[county] or county), **names}
+    with st.form(keys.DASH_SET_FORM):
+        scope = st.selectbox(t("dash_set_scope"), list(scopes), key=keys.DASH_SET_SCOPE,
+                             format_func=lambda s: scopes[s])
+        percent = st.number_input(t("dash_set_percent"), 0.0, 100.0, float(c.target), 0.1,
+                                  format="%.1f", key=keys.DASH_SET_PERCENT)
+        by = st.text_input(t("dash_set_by"), key=keys.DASH_SET_BY)
+        if st.form_submit_button(t("dash_set_save"), key=keys.DASH_SET_SAVE, icon=":material/save:"):
+            if not by.strip():
+                st.error(t("dash_set_by_required"))
+            else:
+                value = Decimal(f"{percent:.1f}")
+                store.set_target(DB, county, value, by.strip(), scope or None)
+                st.session_state[keys.DASH_SAVED] = t("dash_set_saved", scope=scopes[scope], percent=fmt1(value))
+                st.rerun()
+    st.caption(t("dash_settings", default=config.DEFAULT_TARGET))
+    _table([{"scope": s.name, "percent": fmt1(s.percent), "by": s.by, "at": s.at} for s in d.settings],
+           ["scope", "percent", "by", "at"], keys.DASH_TABLE_SETTINGS)

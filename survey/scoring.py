@@ -1,0 +1,190 @@
+"""Exact scoring of one village's answers against the rubric (pure functions, Decimal only).
+
+Points per item (interchange.md): check — all when ``true``, none when ``false``; count —
+``max(0, points − n × deduct)``; grade — ``points × factor``. A village passes when its total
+reaches the pass mark and no veto applies. Findings: check items not met, count items with at
+least one problem, grade items below the best grade.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from survey.errors import DataError, Problem, problem
+from survey.rubric import Item, Rubric
+
+ZERO = Decimal(0)
+
+
+class Issue(NamedTuple):
+    """An answer problem not yet tied to a file: message ``key``, ``field`` and template fields."""
+
+    key: str
+    field: str
+    fields: dict[str, Any]
+
+    def at(self, file: str, line: int | None) -> Problem:
+        """The located :class:`Problem` for ``file``/``line``."""
+        return problem(self.key, file, line, self.field, **self.fields)
+
+
+@dataclass(frozen=True)
+class ItemScore:
+    code: str
+    section: str
+    value: Any
+    points: Decimal
+    max: Decimal
+    lost: Decimal
+    finding: bool
+
+
+@dataclass(frozen=True)
+class Score:
+    """The score of one submission. ``sections`` maps section code -> points, in rubric order."""
+
+    items: tuple[ItemScore, ...]
+    sections: dict[str, Decimal]
+    total: Decimal
+    veto: tuple[str, ...]
+    vetoed: bool
+    passed: bool
+    findings: int
+
+
+@dataclass(frozen=True)
+class Partial:
+    """Running totals while a surveyor answers: only answered items count.
+    ``sections``/``section_max`` map section code -> points earned / possible so far."""
+
+    sections: dict[str, Decimal]
+    section_max: dict[str, Decimal]
+    total: Decimal
+    total_max: Decimal
+    answered: int
+    count: int
+
+
+def valid_answer(item: Item, value: Any) -> bool:
+    """True when ``value`` is a well-typed answer for ``item`` (JSON ``true`` is not ``1``)."""
+    if item.type == "check":
+        return type(value) is bool
+    if item.type == "count":
+        return type(value) is int and value >= 0
+    return isinstance(value, str) and value in item.grade_names
+
+
+def item_points(item: Item, value: Any) -> Decimal:
+    """Points earned on ``item`` for a valid answer ``value``."""
+    if item.type == "check":
+        return item.points if value else ZERO
+    if item.type == "count":
+        return max(ZERO, item.points - value * item.deduct)
+    return item.points * item.factor(value)
+
+
+def is_finding(item: Item, value: Any) -> bool:
+    """A problem to fix: check not met, count ≥ 1, grade below the item's best grade."""
+    if item.type == "check":
+        return not value
+    if item.type == "count":
+        return value >= 1
+    return value != item.grades[0][0]
+
+
+def _show(value: Any) -> str:
+    """A JSON value as it appears in the file, shortened for messages."""
+    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, Decimal) else str(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def validate_answers(rubric: Rubric, answers: Any, veto: Any) -> list[Issue]:
+    """Every problem of ``answers`` (item code -> value) and ``veto`` (list of veto codes):
+    unknown or unanswered items, values of the wrong kind, unknown veto codes."""
+    issues: list[Issue] = []
+    if not isinstance(answers, Mapping):
+        issues.append(Issue("sub_field_type", "answers",
+                            {"expected": "对象", "expected_en": "an object", "value": _show(answers)}))
+        answers = {}
+    known = {i.code for i in rubric.items}
+    for code in answers:
+        if code not in known:
+            issues.append(Issue("item_unknown", f"answers.{code}", {"value": code}))
+    for item in rubric.items:
+        if item.code not in answers:
+            issues.append(Issue("item_unanswered", f"answers.{item.code}", {"value": item.code}))
+            continue
+        value = answers[item.code]
+        if valid_answer(item, value):
+            continue
+        field, show = f"answers.{item.code}", _show(value)
+        if item.type == "check":
+            issues.append(Issue("answer_check", field, {"item": item.code, "value": show}))
+        elif item.type == "count":
+            issues.append(Issue("answer_count", field, {"item": item.code, "value": show}))
+        else:
+            issues.append(Issue("answer_grade", field,
+                                {"item": item.code, "grades": "/".join(item.grade_names), "value": show}))
+    if not isinstance(veto, list | tuple):
+        issues.append(Issue("sub_field_type", "veto",
+                            {"expected": "否决事项编码列表", "expected_en": "a list of veto codes", "value": _show(veto)}))
+        return issues
+    codes = {v.code for v in rubric.veto}
+    for code in veto:
+        if not isinstance(code, str) or code not in codes:
+            issues.append(Issue("veto_unknown", "veto", {"value": _show(code)}))
+    return issues
+
+
+def score(rubric: Rubric, answers: Mapping[str, Any], veto: Iterable[str] = ()) -> Score:
+    """Score a complete set of answers. Raises :class:`DataError` (file ``answers``) when they
+    do not fit the rubric; use :func:`validate_answers` first to report problems nicely."""
+    veto = tuple(veto)
+    issues = validate_answers(rubric, answers, list(veto))
+    if issues:
+        raise DataError([i.at("answers", None) for i in issues])
+    items = []
+    sections = {s.code: ZERO for s in rubric.sections}
+    for item in rubric.items:
+        value = answers[item.code]
+        got = item_points(item, value)
+        sections[item.section] += got
+        items.append(ItemScore(item.code, item.section, value, got, item.points, item.points - got,
+                               is_finding(item, value)))
+    total = sum(sections.values(), ZERO)
+    applied = tuple(v.code for v in rubric.veto if v.code in veto)
+    return Score(
+        items=tuple(items),
+        sections=sections,
+        total=total,
+        veto=applied,
+        vetoed=bool(applied),
+        passed=total >= rubric.pass_mark and not applied,
+        findings=sum(i.finding for i in items),
+    )
+
+
+def partial(rubric: Rubric, answers: Mapping[str, Any]) -> Partial:
+    """Running totals for the tablet: unanswered (or not yet valid) items contribute nothing."""
+    earned = {s.code: ZERO for s in rubric.sections}
+    possible = {s.code: ZERO for s in rubric.sections}
+    answered = 0
+    for item in rubric.items:
+        value = answers.get(item.code)
+        if value is None or not valid_answer(item, value):
+            continue
+        answered += 1
+        earned[item.section] += item_points(item, value)
+        possible[item.section] += item.points
+    return Partial(
+        sections=earned,
+        section_max=possible,
+        total=sum(earned.values(), ZERO),
+        total_max=sum(possible.values(), ZERO),
+        answered=answered,
+        count=len(rubric.items),
+    )

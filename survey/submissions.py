@@ -1,0 +1,182 @@
+"""Survey submissions: JSON Lines per interchange.md "Submissions", validated line by line.
+
+:func:`parse_submission` checks one decoded JSON object (used by the import and by the tablet
+page); :func:`read_submissions` reads a whole file and raises :class:`DataError` listing every
+problem as ``FILE:LINE: field: message``. :func:`canonical` gives a stable JSON text of a
+submission so the store can tell a repeated import (same content) from a conflict.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from survey.errors import DataError, Problem, problem
+from survey.rubric import Rubric
+from survey.scoring import validate_answers
+
+ROUND_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+LON_RANGE, LAT_RANGE = (73.0, 136.0), (3.0, 54.0)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One village assessed by one surveyor in one round. ``answers`` maps item code -> value
+    (bool / int / grade); ``veto`` holds the veto codes that apply, in rubric order. ``line`` is
+    where it was read (for messages), not part of its content."""
+
+    id: str
+    village: str
+    round: str
+    date: str
+    surveyor: str
+    lon: float | None = None
+    lat: float | None = None
+    gps_accuracy_m: float | None = None
+    answers: dict[str, Any] = field(default_factory=dict)
+    veto: tuple[str, ...] = ()
+    notes: dict[str, str] = field(default_factory=dict)
+    line: int | None = field(default=None, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The interchange JSON object of this submission."""
+        return {
+            "id": self.id, "village": self.village, "round": self.round, "date": self.date,
+            "surveyor": self.surveyor, "lon": self.lon, "lat": self.lat,
+            "gps_accuracy_m": self.gps_accuracy_m, "answers": dict(self.answers),
+            "veto": list(self.veto), "notes": dict(self.notes),
+        }
+
+
+def canonical(sub: Submission) -> str:
+    """Stable JSON of the submission's content (sorted keys, no spaces)."""
+    return json.dumps(sub.to_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def parse_submission(obj: Any, rubric: Rubric, villages: Collection[str] | None, file: str,
+                     line: int | None) -> tuple[Submission | None, list[Problem]]:
+    """Validate one decoded JSON value. Returns the submission (None when anything is wrong)
+    and every problem found, located at ``file``/``line``. ``villages`` None skips the
+    registry check."""
+    if not isinstance(obj, dict):
+        return None, [problem("json_object", file, line)]
+    problems: list[Problem] = []
+
+    def bad(key: str, name: str, **fields: Any) -> None:
+        problems.append(problem(key, file, line, name, **fields))
+
+    def wrong_type(name: str, zh: str, en: str) -> None:
+        bad("sub_field_type", name, expected=zh, expected_en=en, value=_show(obj[name]))
+
+    for name in ("id", "village", "round", "date", "surveyor"):
+        if name not in obj:
+            bad("sub_field_missing", name)
+        elif not isinstance(obj[name], str) or not obj[name].strip():
+            wrong_type(name, "非空文字", "non-empty text")
+    village, round_id, date = obj.get("village"), obj.get("round"), obj.get("date")
+    if isinstance(village, str) and village.strip() and villages is not None and village not in villages:
+        bad("village_unknown", "village", value=village)
+    if isinstance(round_id, str) and round_id.strip() and not ROUND_ID.match(round_id):
+        bad("round_id", "round", value=round_id)
+    if isinstance(date, str) and date.strip() and not _real_date(date):
+        bad("date", "date", value=date)
+    for name, (low, high), key in (("lon", LON_RANGE, "lon_range"), ("lat", LAT_RANGE, "lat_range")):
+        value = obj.get(name)
+        if value is None:
+            continue
+        if not _is_number(value):
+            wrong_type(name, "数字", "a number")
+        elif not low <= value <= high:
+            bad(key, name, value=value)
+    accuracy = obj.get("gps_accuracy_m")
+    if accuracy is not None and (not _is_number(accuracy) or accuracy < 0):
+        bad("gps_accuracy_range", "gps_accuracy_m", value=_show(accuracy))
+    if "answers" not in obj:
+        bad("sub_field_missing", "answers")
+    if "veto" not in obj:
+        bad("sub_field_missing", "veto")
+    issues = validate_answers(rubric, obj.get("answers", {}), obj.get("veto", []))
+    # A missing "answers" is one problem, not one per item.
+    problems.extend(i.at(file, line) for i in issues if "answers" in obj or i.key != "item_unanswered")
+    notes = obj.get("notes")
+    if notes is not None and (not isinstance(notes, dict) or not all(isinstance(v, str) for v in notes.values())):
+        wrong_type("notes", "“项目编码: 文字”对象", "an object of item code: text")
+    if problems:
+        return None, problems
+    veto = set(obj["veto"])
+    return Submission(
+        id=obj["id"], village=village, round=round_id, date=date, surveyor=obj["surveyor"].strip(),
+        lon=_float(obj.get("lon")), lat=_float(obj.get("lat")), gps_accuracy_m=_float(accuracy),
+        answers={i.code: obj["answers"][i.code] for i in rubric.items},
+        veto=tuple(v.code for v in rubric.veto if v.code in veto),
+        notes=dict(notes or {}), line=line,
+    ), []
+
+
+def _float(value: int | float | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _real_date(text: str) -> bool:
+    if not _DATE.match(text):
+        return False
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def read_submissions(path: str | Path, rubric: Rubric, villages: Collection[str] | None) -> list[Submission]:
+    """Read a JSON Lines file (UTF-8, with or without BOM; blank lines skipped). Raises
+    :class:`DataError` with every problem of every line; returns the submissions otherwise."""
+    path = Path(path)
+    name = str(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise DataError([problem("file_missing", name)]) from None
+    except UnicodeDecodeError:
+        raise DataError([problem("file_encoding", name)]) from None
+    problems: list[Problem] = []
+    subs: list[Submission] = []
+    first_line: dict[str, int] = {}
+    # split("\n"), not splitlines(): U+2028 may appear raw inside a JSON string.
+    for number, raw in enumerate(text.split("\n"), start=1):
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+        except json.JSONDecodeError as e:
+            problems.append(problem("json", name, number, None, detail=f"{e.msg} (column {e.colno})"))
+            continue
+        sub, found = parse_submission(obj, rubric, villages, name, number)
+        problems.extend(found)
+        sid = obj.get("id") if isinstance(obj, dict) else None
+        if isinstance(sid, str) and sid.strip():
+            if sid in first_line:
+                problems.append(problem("sub_id_duplicate", name, number, "id", value=sid, first=first_line[sid]))
+            else:
+                first_line[sid] = number
+        if sub is not None:
+            subs.append(sub)
+    if problems:
+        raise DataError(problems)
+    if not subs:
+        raise DataError([problem("file_empty", name)])
+    return subs
