@@ -41,9 +41,9 @@ LAYER_SUFFIXES = (".geojson", ".json", ".zip")
 TITLE_ALIASES = {"": "无", "无": "无", "县级": "县级", "市级": "市级", "省级": "省级", "全国": "全国", "国家级": "全国"}
 YES = frozenset({"是", "1", "true", "yes", "y"})
 NO = frozenset({"否", "0", "false", "no", "n"})
-_CODE = re.compile(r"\d{12}")
-_YEAR = re.compile(r"\d{4}")
-_INT = re.compile(r"\+?\d+")
+_CODE = re.compile(r"[0-9]{12}")
+_YEAR = re.compile(r"[0-9]{4}")
+_INT = re.compile(r"\+?[0-9]+")
 _STRIP = "\ufeff \t\r\n\u3000\u00a0"
 
 
@@ -244,15 +244,16 @@ def _validate(table: _Table, name: str) -> list[VillageRow]:
                 bad("field_required", field)
             return value
 
-        code, village, township = required("code"), required("name"), required("township")
-        county = cell("county") or None
-        if code and not _CODE.fullmatch(code):
+        code = required("code")
+        valid_code = bool(_CODE.fullmatch(code))
+        if code and not valid_code:
             bad("code_digits", "code", value=code)
+        elif code in seen_codes:
+            bad("code_duplicate", "code", value=code, first=seen_codes[code])
         elif code:
-            if code in seen_codes:
-                bad("code_duplicate", "code", value=code, first=seen_codes[code])
-            else:
-                seen_codes[code] = line
+            seen_codes[code] = line
+        village, township, county = required("name"), required("township"), cell("county") or None
+        if valid_code:
             for prefix, value, known, key, field in (
                 (township_of(code), township, townships, "township_conflict", "township"),
                 (county_of(code), county, counties, "county_conflict", "county"),

@@ -84,6 +84,18 @@ MIGRATIONS: list[str] = [
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
     INSERT INTO meta VALUES ('data_version', '0');
     """,
+    # 2: photos, the evidence of the tablet page: a draft's photos are those of its (round,
+    # village, surveyor) with no submission yet; submitting links them to the submission id.
+    """
+    CREATE TABLE photos (
+        id TEXT PRIMARY KEY, round_id TEXT NOT NULL, village_code TEXT NOT NULL,
+        surveyor TEXT NOT NULL, item_code TEXT NOT NULL, sha256 TEXT NOT NULL,
+        jpeg BLOB NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL,
+        created_at TEXT NOT NULL, submission_id TEXT REFERENCES submissions(id));
+    CREATE UNIQUE INDEX photos_draft ON photos(round_id, village_code, surveyor, item_code, sha256)
+        WHERE submission_id IS NULL;
+    CREATE INDEX photos_submission ON photos(submission_id);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -635,3 +647,90 @@ def stats(db_path: str | Path) -> dict[str, int]:
 
 
 # --- photos (evidence for the tablet page) -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PhotoInfo:
+    """A stored photo without its bytes (read those with :func:`photo_jpeg`)."""
+
+    id: str
+    item_code: str
+    sha256: str
+    width: int
+    height: int
+    created_at: str
+
+
+_PHOTO_COLUMNS = "id, item_code, sha256, width, height, created_at"
+
+
+def add_photo(db_path: str | Path, round_id: str, village_code: str, surveyor: str,
+              item_code: str, sha256: str, jpeg: bytes, width: int, height: int) -> str:
+    """Attach a photo to the draft (round, village, surveyor) for ``item_code``; return its id.
+    The same original (``sha256``) added twice to the same draft item is stored once."""
+    import uuid
+
+    with connect(db_path) as db, db.atomic():
+        found = list(db.query(
+            "SELECT id FROM photos WHERE round_id = ? AND village_code = ? AND surveyor = ? "
+            "AND item_code = ? AND sha256 = ? AND submission_id IS NULL",
+            [round_id, village_code, surveyor, item_code, sha256]))
+        if found:
+            return found[0]["id"]
+        photo_id = uuid.uuid4().hex
+        db["photos"].insert({
+            "id": photo_id, "round_id": round_id, "village_code": village_code,
+            "surveyor": surveyor, "item_code": item_code, "sha256": sha256, "jpeg": jpeg,
+            "width": width, "height": height, "created_at": _now(), "submission_id": None})
+    return photo_id
+
+
+def draft_photos(db_path: str | Path, round_id: str, village_code: str,
+                 surveyor: str) -> list[PhotoInfo]:
+    """The photos of a draft, oldest first."""
+    with connect(db_path) as db:
+        return [PhotoInfo(**r) for r in db.query(
+            f"SELECT {_PHOTO_COLUMNS} FROM photos WHERE round_id = ? AND village_code = ? "
+            "AND surveyor = ? AND submission_id IS NULL ORDER BY created_at, rowid",
+            [round_id, village_code, surveyor])]
+
+
+def submission_photos(db_path: str | Path, submission_id: str) -> list[PhotoInfo]:
+    """The photos of a stored submission, oldest first."""
+    with connect(db_path) as db:
+        return [PhotoInfo(**r) for r in db.query(
+            f"SELECT {_PHOTO_COLUMNS} FROM photos WHERE submission_id = ? ORDER BY created_at, rowid",
+            [submission_id])]
+
+
+def photo_jpeg(db_path: str | Path, photo_id: str) -> bytes:
+    """The stored JPEG of a photo; :class:`NotFound` when there is none."""
+    with connect(db_path) as db:
+        rows = list(db.query("SELECT jpeg FROM photos WHERE id = ?", [photo_id]))
+    if not rows:
+        raise NotFound("photo_unknown", value=photo_id)
+    return rows[0]["jpeg"]
+
+
+def delete_photo(db_path: str | Path, photo_id: str) -> None:
+    """Remove a photo from its draft; :class:`NotFound` when it is unknown or submitted already."""
+    with connect(db_path) as db, db.atomic():
+        cursor = db.execute("DELETE FROM photos WHERE id = ? AND submission_id IS NULL", [photo_id])
+        if cursor.rowcount == 0:
+            raise NotFound("photo_unknown", value=photo_id)
+
+
+def close_draft(db_path: str | Path, round_id: str, village_code: str, surveyor: str,
+                submission_id: str) -> int:
+    """After its submission is stored: link the draft's photos to ``submission_id`` and delete
+    the draft, in one transaction. Returns the number of photos linked; a repeat is a no-op."""
+    with connect(db_path) as db, db.atomic():
+        if not list(db.query("SELECT 1 FROM submissions WHERE id = ?", [submission_id])):
+            raise NotFound("submission_unknown", value=submission_id)
+        linked = db.execute(
+            "UPDATE photos SET submission_id = ? WHERE round_id = ? AND village_code = ? "
+            "AND surveyor = ? AND submission_id IS NULL",
+            [submission_id, round_id, village_code, surveyor]).rowcount
+        db.execute("DELETE FROM drafts WHERE round_id = ? AND village_code = ? AND surveyor = ?",
+                   [round_id, village_code, surveyor])
+    return linked
