@@ -1,9 +1,11 @@
 """Demonstration belts (文明示范带) and demonstration-village radiation (辐射带动), in metres.
 
 A belt is a named road with a buffer (default 2 km). Its members are the villages whose point
-lies within ``buffer_m`` of the road, measured in a projected metric CRS chosen for the data
-(:func:`geo.crs.metric_crs`), never in degrees, plus the villages an officer adds by hand,
-minus those removed by hand. The join is one vectorised STRtree ``dwithin`` query.
+lies within ``buffer_m`` of the road, measured in metres in the UTM zone of the roads' centre
+(:func:`belts_crs`; never in degrees), plus the villages an officer adds by hand, minus those
+removed by hand. The CRS depends on the roads only, so a village's membership does not change
+with which other villages are loaded (the map and the export agree). The join is one
+vectorised STRtree ``dwithin`` query of the villages against short pieces of the roads.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from geo.crs import WGS84, check_same_crs, metric_crs, project_xy, to_metric
+from geo.crs import WGS84, check_same_crs, metric_crs, project_xy, to_metric, utm_crs
 from geo.io import Road
 from survey.model import Village, VillageResult
 
@@ -38,33 +40,49 @@ class Located:
     points: np.ndarray  # shapely Points in ``crs`` (metres)
     crs: CRS
     demo: np.ndarray  # bool
+    lon: np.ndarray  # WGS84 degrees
+    lat: np.ndarray
+
+    def points_in(self, crs: CRS) -> np.ndarray:
+        """The points projected to another metric CRS."""
+        return self.points if crs.equals(self.crs) else shapely.points(*project_xy(self.lon, self.lat, crs))
 
     @property
     def index(self) -> dict[str, int]:
         return {c: i for i, c in enumerate(self.codes)}
 
 
+def locate_xy(codes: Sequence[str], lon, lat, demo: Sequence[bool] | None = None,
+              crs: CRS | None = None) -> Located:
+    """Project WGS84 points to a metric CRS (default: :func:`metric_crs` of their extent)."""
+    codes_a = np.array(list(codes), dtype=object)
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    demo_a = np.zeros(len(codes_a), bool) if demo is None else np.array(list(demo), dtype=bool)
+    if crs is None:
+        crs = metric_crs(lon, lat) if len(codes_a) else WGS84
+    x, y = project_xy(lon, lat, crs) if len(codes_a) else (lon, lat)
+    return Located(codes_a, shapely.points(x, y), crs, demo_a, lon, lat)
+
+
 def locate(villages: Sequence[Village] | gpd.GeoDataFrame, crs: CRS | None = None) -> Located:
-    """Project the located villages (a list of :class:`Village`, or a GeoDataFrame with a
-    ``code`` column, an optional ``demo`` column and Point geometries) to a metric CRS
-    (default: :func:`metric_crs` of their extent). Villages without a point are left out."""
+    """Project the located villages (a list of :class:`Village`, or a GeoDataFrame in EPSG:4326
+    with a ``code`` column, an optional ``demo`` column and Point geometries) to a metric CRS.
+    Villages without a point are left out."""
     if isinstance(villages, gpd.GeoDataFrame):
         check_same_crs(villages, gpd.GeoSeries([], crs=WGS84))
-        ok = ~(villages.geometry.isna() | villages.geometry.is_empty).to_numpy()
-        frame = villages[ok]
-        codes = frame["code"].astype(str).to_numpy(dtype=object)
-        lon, lat = frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy()
-        demo = frame["demo"].astype(bool).to_numpy() if "demo" in frame else np.zeros(len(frame), bool)
-    else:
-        located = [v for v in villages if v.lon is not None and v.lat is not None]
-        codes = np.array([v.code for v in located], dtype=object)
-        lon = np.array([v.lon for v in located], dtype=float)
-        lat = np.array([v.lat for v in located], dtype=float)
-        demo = np.array([v.demo for v in located], dtype=bool)
-    if crs is None:
-        crs = metric_crs(lon, lat) if len(codes) else WGS84
-    x, y = project_xy(lon, lat, crs) if len(codes) else (lon, lat)
-    return Located(codes, shapely.points(x, y), crs, demo)
+        frame = villages[~(villages.geometry.isna() | villages.geometry.is_empty).to_numpy()]
+        demo = frame["demo"].astype(bool).tolist() if "demo" in frame else None
+        return locate_xy(frame["code"].astype(str).tolist(), frame.geometry.x.to_numpy(),
+                         frame.geometry.y.to_numpy(), demo, crs)
+    located = [v for v in villages if v.lon is not None and v.lat is not None]
+    return locate_xy([v.code for v in located], [v.lon for v in located], [v.lat for v in located],
+                     [v.demo for v in located], crs)
+
+
+def belts_crs(roads: Sequence[Road]) -> CRS:
+    """The metric CRS belts are measured in: the UTM zone of the centre of all the roads."""
+    min_x, min_y, max_x, max_y = shapely.total_bounds(np.array([r.geometry for r in roads], dtype=object))
+    return utm_crs((min_x + max_x) / 2.0, (min_y + max_y) / 2.0)
 
 
 def belt_membership(villages: Sequence[Village] | gpd.GeoDataFrame | Located, roads: Sequence[Road],
@@ -72,17 +90,24 @@ def belt_membership(villages: Sequence[Village] | gpd.GeoDataFrame | Located, ro
     """Road name -> its member villages ``[(code, distance_m)]`` nearest first, for every road
     (in the order given). Manual ``overrides`` add (include=True) or remove (False) members;
     an override naming an unknown road is ignored."""
-    located = villages if isinstance(villages, Located) else locate(villages)
     out: Membership = {r.name: [] for r in roads}
-    if len(roads) and len(located.codes):
-        lines = to_metric(np.array([r.geometry for r in roads], dtype=object), located.crs)
-        road_i, village_i, dist = _pairs_within(lines, np.array([r.buffer_m for r in roads], float),
-                                                located.points)
+    if not len(roads):
+        return out
+    crs = belts_crs(roads)
+    located = villages if isinstance(villages, Located) else locate(villages, crs)
+    points = located.points_in(crs)
+    lines = to_metric(np.array([r.geometry for r in roads], dtype=object), crs)
+    if len(points):
+        road_i, village_i, dist = _pairs_within(lines, np.array([r.buffer_m for r in roads], float), points)
         bounds = np.searchsorted(road_i, np.arange(len(roads) + 1))
         codes, dists = located.codes[village_i].tolist(), dist.tolist()
         for k, road in enumerate(roads):
             out[road.name] = list(zip(codes[bounds[k]:bounds[k + 1]], dists[bounds[k]:bounds[k + 1]]))
-    return _apply_overrides(out, located, roads, overrides)
+    overrides = list(overrides)
+    if overrides:
+        _apply_overrides(out, dict(zip(located.codes.tolist(), points)), dict(zip([r.name for r in roads], lines)),
+                         overrides)
+    return out
 
 
 #: Vertices per piece when roads are cut for the join (tight envelopes, cheap distances).
@@ -121,28 +146,25 @@ def _pairs_within(lines: np.ndarray, buffers: np.ndarray,
     key = line_i.astype(np.int64) * len(points) + point_i
     order = np.lexsort((dist, key))
     key, line_i, point_i, dist = key[order], line_i[order], point_i[order], dist[order]
-    first = np.r_[True, key[1:] != key[:-1]]
+    first = np.ones(len(key), dtype=bool)
+    first[1:] = key[1:] != key[:-1]
     line_i, point_i, dist = line_i[first], point_i[first], dist[first]
     order = np.lexsort((point_i, dist, line_i))
     return line_i[order], point_i[order], dist[order]
 
 
-def _apply_overrides(out: Membership, located: Located, roads: Sequence[Road],
-                     overrides: Iterable[Override]) -> Membership:
-    by_name = {r.name: r for r in roads}
-    index = located.index
+def _apply_overrides(out: Membership, points: Mapping[str, shapely.Point], lines: Mapping[str, object],
+                     overrides: Iterable[Override]) -> None:
+    """Add or remove members by hand (in place); an added village keeps its true distance."""
     for road_name, code, include in overrides:
         if road_name not in out:
             continue
         members = [m for m in out[road_name] if m[0] != code]
         if include:
-            i = index.get(code)
-            dist = (None if i is None else
-                    float(shapely.distance(to_metric(by_name[road_name].geometry, located.crs), located.points[i])))
-            members.append((code, dist))
+            point = points.get(code)
+            members.append((code, None if point is None else float(shapely.distance(lines[road_name], point))))
             members.sort(key=lambda m: (m[1] is None, m[1] or 0.0, m[0]))
         out[road_name] = members
-    return out
 
 
 def village_belts(membership: Mapping[str, list[tuple[str, float | None]]]) -> dict[str, list[str]]:

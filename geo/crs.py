@@ -25,16 +25,27 @@ class CRSMismatch(UsageError):
     """Two layers about to be joined are in different CRSs."""
 
 
+def utm_epsg(lon: float, lat: float) -> int:
+    """The EPSG code of the WGS84 / UTM zone holding (lon, lat)."""
+    zone = min(int((lon + 180.0) // 6.0) + 1, 60)
+    return (32600 if lat >= 0 else 32700) + zone
+
+
+@lru_cache(maxsize=128)
+def crs_from_epsg(code: int) -> CRS:
+    """``CRS.from_epsg``, cached: one object per code (cheap identity checks)."""
+    return CRS.from_epsg(code)
+
+
 def utm_crs(lon: float, lat: float) -> CRS:
     """The WGS84 / UTM zone CRS holding (lon, lat)."""
-    zone = min(int((lon + 180.0) // 6.0) + 1, 60)
-    return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
+    return crs_from_epsg(utm_epsg(lon, lat))
 
 
 def gauss_kruger_crs(lon: float) -> CRS:
     """The CGCS2000 / 3-degree Gauss-Kruger CM CRS nearest ``lon`` (central meridians 75E-135E)."""
     central = min(max(round(lon / 3.0) * 3, 75), 135)
-    return CRS.from_epsg(4534 + (central - 75) // 3)
+    return crs_from_epsg(4534 + (central - 75) // 3)
 
 
 def metric_crs(lon, lat, kind: str = "utm") -> CRS:

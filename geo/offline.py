@@ -102,7 +102,8 @@ class _Raw(Element):
 
 
 def standalone_html(m: folium.Map) -> str:
-    """The whole HTML page of ``m`` with Leaflet inlined: it opens from a file with no network."""
+    """The whole HTML page of ``m`` with Leaflet inlined: it opens from a file with no network.
+    ``m`` is used up: it no longer links the served Leaflet afterwards."""
     m.default_js, m.default_css = [], []  # instance attributes: no <script src>, no <link>
     fig = m.get_root()
     fig.header.add_child(_Raw(f"<style>{leaflet_css()}</style>"), name="leaflet_css")

@@ -9,18 +9,19 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from survey import config, store, targets
+from survey import auth, config, store, targets
 from survey.csvio import fmt1
-from ui import keys, shell
+from ui import keys, nav, shell
 from ui.text import lang, t
 
 DB = str(shell.db())
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _data(db: str, round_id: str, county: str, n: int, version: int) -> targets.Dashboard:
+def _data(db: str, round_id: str, county: str, n: int, version: int,
+          scope: auth.Scope) -> targets.Dashboard:
     """The composed dashboard; ``version`` (store.data_version) invalidates it on any write."""
-    return targets.dashboard_data(db, round_id, county, n)
+    return targets.dashboard_data(db, round_id, county, n, scope)
 
 
 def _table(records: list[dict], columns: list[str], key: str) -> None:
@@ -35,8 +36,9 @@ def _table(records: list[dict], columns: list[str], key: str) -> None:
 VILLAGE_COLS = ["code", "name", "township", "title", "total", "veto", "passed", "change"]
 RANK_COLS = ["rank", "code", "name", "township", "total", "veto", "passed", "change"]
 
+user = nav.require("dashboard")
 st.title(t("dash_title"))
-counties = store.counties(DB)
+counties = auth.counties_in(DB, user.scope)
 rounds = shell.rounds()
 if not counties:
     st.info(t("dash_no_county"), icon=":material/info:")
@@ -48,7 +50,7 @@ round_id = shell.current_round() or rounds[-1].id
 county = st.selectbox(t("dash_county"), list(counties), key=keys.DASH_COUNTY,
                       format_func=lambda c: f"{counties[c] or c}（{c}）")
 n = st.session_state.get(keys.DASH_RANK_N, 5)
-d = _data(DB, round_id, county, n, shell.version())
+d = _data(DB, round_id, county, n, shell.version(), user.scope)
 en = lang() == "en"
 
 st.caption(t("dash_round", id=d.round.id, name=d.round.name)
@@ -65,7 +67,7 @@ m3.metric(t("dash_target"), f"{fmt1(c.target)}%",
 st.subheader(t("dash_chart"))
 chart = pd.DataFrame(targets.chart_records(d.townships))
 if not chart.empty:
-    y = alt.Y("name:N", sort=alt.EncodingSortField("gap", order="descending"), title=None)
+    y = alt.Y("name:N", sort=chart["name"].tolist(), title=None)  # furthest below target on top
     base = alt.Chart(chart).encode(y=y)
     bars = base.mark_bar().encode(
         x=alt.X("projected:Q", title=t("dash_axis"), scale=alt.Scale(domain=[0, 100])),
@@ -137,7 +139,8 @@ with tabs[5]:
                 st.error(t("dash_set_by_required"))
             else:
                 value = Decimal(f"{percent:.1f}")
-                store.set_target(DB, county, value, by.strip(), scope or None)
+                store.set_target(DB, user.scope.check_county(county), value, by.strip(), scope or None,
+                                 actor=user.name)
                 st.session_state[keys.DASH_SAVED] = t("dash_set_saved", scope=scopes[scope], percent=fmt1(value))
                 st.rerun()
     st.caption(t("dash_settings", default=config.DEFAULT_TARGET))

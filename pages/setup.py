@@ -7,9 +7,10 @@ import streamlit as st
 from survey import service, store
 from survey.errors import DataError, SurveyError
 from survey.rubric import load_rubric
-from ui import keys, shell
+from ui import keys, nav, shell
 from ui.text import lang, rule_text, t
 
+user = nav.require("setup")
 st.title(t("setup_title"))
 db = shell.db()
 
@@ -21,7 +22,7 @@ upload = st.file_uploader(t("setup_upload"), type=["csv", "xlsx", "xls", "geojso
 if st.button(t("setup_import"), key=keys.SETUP_IMPORT, type="primary", disabled=upload is None,
              icon=":material/upload:"):
     try:
-        summary = service.import_villages_bytes(db, upload.getvalue(), upload.name)
+        summary = service.import_villages_bytes(db, upload.getvalue(), upload.name, actor=user.name)
         st.session_state[keys.SETUP_RESULT] = ("ok", summary.__dict__)
     except DataError as exc:
         st.session_state[keys.SETUP_RESULT] = ("errors", [str(p) for p in exc.problems])
@@ -51,7 +52,7 @@ with st.form(key=keys.SETUP_ROUND_FORM, clear_on_submit=True):
     if st.form_submit_button(t("setup_round_create"), icon=":material/add:"):
         try:
             created = service.open_round(db, round_id.strip(), name, start and start.isoformat(),
-                                         end and end.isoformat())
+                                         end and end.isoformat(), actor=user.name)
             st.session_state[keys.ROUND] = created.id
             st.success(t("setup_round_created", id=created.id), icon=":material/check_circle:")
         except SurveyError as exc:

@@ -25,7 +25,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     v, (roads_added, roads_replaced), s = result["villages"], result["roads"], result["submissions"]
     print(f"villages: {v.added} added, {v.updated} updated, {v.unchanged} unchanged; "
           f"roads: {roads_added} added, {roads_replaced} replaced; "
-          f"submissions: {s.added} added, {s.skipped} already stored", file=sys.stderr)
+          f"submissions: {s.added} added, {s.skipped} already stored; "
+          f"demo accounts: {result['accounts']} added (see README)", file=sys.stderr)
     return 0
 
 
@@ -120,6 +121,24 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("map", _lazy("survey.mapcli", "cmd_map"), "write a standalone map that opens offline")
     p.add_argument("--round", metavar="R")
     p.add_argument("--out", required=True, metavar="FILE.html")
+    p = add("users", _lazy("survey.auth", "cmd_users"),
+            "manage accounts: add, list, disable, enable, password")
+    users = p.add_subparsers(dest="users_command", required=True, metavar="ACTION")
+    u = users.add_parser("add", parents=[db_parent], help="create an account (password on stdin)")
+    u.add_argument("name")
+    u.add_argument("--role", required=True, choices=["surveyor", "reviewer", "admin"])
+    u.add_argument("--county", required=True, metavar="CODE", help="6-digit county code")
+    u.add_argument("--townships", default="", metavar="CODES",
+                   help="comma-separated 9-digit township codes (default: the whole county)")
+    u.add_argument("--display-name", metavar="TEXT", help="the name surveys are signed with")
+    u.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    users.add_parser("list", parents=[db_parent], help="list accounts").add_argument(
+        "--json", action="store_true")
+    for action in ("disable", "enable"):
+        users.add_parser(action, parents=[db_parent], help=f"{action} an account").add_argument("name")
+    u = users.add_parser("password", parents=[db_parent], help="set a new password (stdin)")
+    u.add_argument("name")
+    u.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     return parser
 
 

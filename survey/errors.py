@@ -169,6 +169,38 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "not a readable picture ({detail}); upload a JPG, PNG or HEIC photo",
     ),
     "photo_unknown": ("照片“{value}”不存在或已提交", "photo {value!r} does not exist or was submitted"),
+    # --- accounts, review ------------------------------------------------------------------
+    "user_exists": (
+        "账号“{value}”或显示名“{display}”已被使用", "the account {value!r} or display name {display!r} is taken"),
+    "user_unknown": ("账号“{value}”不存在", "account {value!r} does not exist"),
+    "user_name": (
+        "账号名“{value}”无效：只能用字母、数字、.、-、_，2–32 个字符",
+        "invalid account name {value!r}: letters, digits, '.', '-', '_', 2–32 characters",
+    ),
+    "role_unknown": ("未知的角色“{value}”，可选：{known}", "unknown role {value!r}; choose one of {known}"),
+    "county_code": ("县代码应为 6 位数字，实为“{value}”", "a county code has 6 digits, got {value!r}"),
+    "township_scope": (
+        "乡镇代码“{value}”应为 9 位数字且属于县 {county}",
+        "township code {value!r} must have 9 digits and belong to county {county}",
+    ),
+    "password_short": (
+        "密码至少 {n} 个字符", "the password needs at least {n} characters"),
+    "password_stdin": (
+        "请从标准输入提供密码（--password-stdin），例如：echo 密码 | python -m survey users add …",
+        "give the password on standard input (--password-stdin), e.g. echo PASSWORD | python -m survey users add …",
+    ),
+    "login_failed": ("账号或密码错误", "wrong account name or password"),
+    "login_locked": (
+        "连续 {n} 次登录失败，账号已暂时锁定，请 {minutes} 分钟后再试",
+        "{n} failed logins in a row: the account is locked, try again in {minutes} minutes",
+    ),
+    "login_disabled": ("账号已停用，请联系管理员", "the account is disabled; ask an administrator"),
+    "forbidden": ("当前账号无权执行此操作", "this account may not do that"),
+    "review_decided": (
+        "提交 {value} 已审核（{status}），不能再次审核", "submission {value} was reviewed already ({status})"),
+    "review_comment": ("退回时请填写退回意见", "write a comment when returning a submission"),
+    "review_not_returned": (
+        "提交 {value} 未被退回，不能重新修改", "submission {value} was not returned; it cannot be corrected"),
     # --- geo (belts, maps) -----------------------------------------------------------------
     "crs_mismatch": (
         "两个图层的坐标系不同（{left} 与 {right}），请先投影到同一坐标系再做空间连接",

@@ -28,6 +28,7 @@ from survey.errors import NotFound, Problem
 from survey.model import STATUS_LABELS, TownshipRow, VillageResult
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
+    from survey.auth import Scope
     from survey.rubric import Rubric
 
 #: Section codes of the rubric behind columns 8–10.
@@ -93,7 +94,8 @@ def village_rows(
     results: Iterable[VillageResult], rubric: Rubric, belts: Mapping[str, Sequence[str]]
 ) -> list[list]:
     """The villages table: one row per *assessed* village, sorted by code. ``belts`` maps a
-    village code to its belt (road) names, nearest first."""
+    village code to its belt (road) names, nearest first. Veto names follow the rubric's order."""
+    order = {v.code: i for i, v in enumerate(rubric.veto)}
     rows = []
     for r in sorted((r for r in results if r.assessed), key=lambda r: r.village.code):
         v = r.village
@@ -109,7 +111,8 @@ def village_rows(
             *(r.sections.get(s) for s in SECTIONS),
             r.total,
             _yes(r.vetoed),
-            "；".join(_veto_name(rubric, c) for c in r.veto) or None,
+            "；".join(_veto_name(rubric, c) for c in sorted(r.veto, key=lambda c: (order.get(c, len(order)), c)))
+            or None,
             "达标" if r.passed else "未达标",
             v.title,
             "、".join(belts.get(v.code, ())) or None,
@@ -150,6 +153,10 @@ class CountyExport:
         return f"townships_{self.county_code}_{self.round_id}.csv"
 
     @property
+    def zip_file(self) -> str:
+        return f"provincial_{self.county_code}_{self.round_id}_csv.zip"
+
+    @property
     def xlsx_file(self) -> str:
         return f"provincial_{self.county_code}_{self.round_id}.xlsx"
 
@@ -164,19 +171,6 @@ class CountyExport:
         return {self.villages_file: v, self.townships_file: t}, wv + wt
 
 
-def _target_policy(db_path: str | Path):
-    """The share targets in force (every target set by hand, else the default)."""
-    from survey.targets import TargetPolicy
-
-    counties, townships = {}, {}
-    for t in store.targets(db_path):
-        if t["township_code"]:
-            townships[t["township_code"]] = t["percent"]
-        else:
-            counties[t["county_code"]] = t["percent"]
-    return TargetPolicy(counties=counties, townships=townships)
-
-
 def _belts(db_path: str | Path, results: Sequence[VillageResult]) -> dict[str, list[str]]:
     """Village code -> its demonstration belts, nearest road first."""
     from geo.belts import belt_membership, village_belts
@@ -187,20 +181,27 @@ def _belts(db_path: str | Path, results: Sequence[VillageResult]) -> dict[str, l
     return village_belts(belt_membership([r.village for r in results], roads, store.belt_overrides(db_path)))
 
 
-def build(db_path: str | Path, round_id: str, county: str | None = None) -> list[CountyExport]:
+def build(db_path: str | Path, round_id: str, county: str | None = None,
+          scope: Scope | None = None) -> list[CountyExport]:
     """Both tables of ``round_id`` for ``county`` (every county when None), sorted by county.
-    :class:`NotFound` for an unknown round or county."""
+    :class:`NotFound` for an unknown round or county, or a county outside ``scope`` (the
+    signed-in user's; a scope of some townships gets those townships only)."""
     from survey.rubric import load_rubric
-    from survey.targets import township_table
+    from survey.targets import targets_from_store, township_table
 
     counties = store.counties(db_path)
+    mine: tuple[str, ...] = ()
+    if scope is not None:  # out of scope looks like unknown
+        counties = {c: n for c, n in counties.items() if scope.allows_county(c)}
+        mine = scope.townships
+        county = county or scope.county
     if county is not None and county not in counties:
         raise NotFound("county_unknown", value=county, known="、".join(counties) or "（无 none）")
     store.get_round(db_path, round_id)
     wanted = {county: counties[county]} if county is not None else counties
-    results = store.round_results(db_path, round_id, county)
-    towns = store.townships(db_path, county)
-    table = township_table(results, _target_policy(db_path), towns)
+    results = store.round_results(db_path, round_id, county, townships=mine)
+    towns = {c: v for c, v in store.townships(db_path, county).items() if not mine or c in mine}
+    table = township_table(results, targets_from_store(db_path), towns)
     villages = village_rows(results, load_rubric(), _belts(db_path, results))
     return [
         CountyExport(

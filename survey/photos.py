@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import math
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -89,14 +90,15 @@ def load_font(size: int, font: FontFile | None) -> Font:
     return ImageFont.load_default(size)
 
 
-def open_image(data: bytes, filename: str = "photo") -> Image.Image:
+def open_image(data: bytes, filename: str = "photo", max_side: int = MAX_SIDE) -> Image.Image:
     """Decode ``data`` (JPEG, PNG, HEIC...) and turn it upright by its EXIF orientation.
     Raises :class:`DataError` (``photo_unreadable``) when it is not a picture."""
     _register_heif()
     try:
         img = Image.open(io.BytesIO(data))
-        if img.format == "JPEG":
-            img.draft("RGB", (MAX_SIDE, MAX_SIDE))  # decode at a reduced scale: much faster
+        ratio = max_side / max(img.size)
+        if img.format == "JPEG" and ratio < 1:  # decode at a reduced scale (≥ the target): faster
+            img.draft("RGB", (math.ceil(img.width * ratio), math.ceil(img.height * ratio)))
         upright = ImageOps.exif_transpose(img)
         upright.load()
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
@@ -126,7 +128,7 @@ def prepare(data: bytes, lines: list[str], filename: str = "photo", max_side: in
     """Upright, downscaled (longest side ``max_side``, never enlarged), watermarked JPEG of the
     picture ``data``. ``font``: a font file, None for PIL's font, "auto" to find a CJK font."""
     sha = hashlib.sha256(data).hexdigest()
-    img = open_image(data, filename)
+    img = open_image(data, filename, max_side)
     if img.mode not in ("RGB", "L"):
         background = Image.new("RGB", img.size, (255, 255, 255))
         rgba = img.convert("RGBA")
@@ -138,6 +140,17 @@ def prepare(data: bytes, lines: list[str], filename: str = "photo", max_side: in
     out = io.BytesIO()
     stamped.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
     return Photo(jpeg=out.getvalue(), width=stamped.width, height=stamped.height, sha256=sha)
+
+
+def thumbnail(jpeg: bytes, side: int = 480) -> bytes:
+    """A small JPEG copy (longest side ``side``) of a stored photo, for showing on the page."""
+    img = Image.open(io.BytesIO(jpeg))
+    img.draft("RGB", (side, side))
+    img = img.convert("RGB")
+    img.thumbnail((side, side), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=80)
+    return out.getvalue()
 
 
 def stamp_lines(village: str, code: str, when: str, surveyor: str) -> list[str]:

@@ -20,41 +20,47 @@ class SubmissionImport:
 
 
 def import_villages_file(db_path: str | Path, path: str | Path,
-                         display_name: str | None = None) -> store.ImportSummary:
+                         display_name: str | None = None,
+                         actor: str | None = None) -> store.ImportSummary:
     """Import a village list (CSV/XLSX/XLS/GeoJSON/zipped Shapefile)."""
     from survey.registry import read_villages
 
     rows = read_villages(Path(path), display_name=display_name)
-    return store.import_registry(db_path, rows)
+    return store.import_registry(db_path, rows, actor=actor)
 
 
-def import_villages_bytes(db_path: str | Path, data: bytes, filename: str) -> store.ImportSummary:
+def import_villages_bytes(db_path: str | Path, data: bytes, filename: str,
+                          actor: str | None = None) -> store.ImportSummary:
     """Import an uploaded village list given as bytes (the web page's upload)."""
     from survey.registry import read_villages_bytes
 
-    return store.import_registry(db_path, read_villages_bytes(data, filename))
+    return store.import_registry(db_path, read_villages_bytes(data, filename), actor=actor)
 
 
 def import_roads_file(db_path: str | Path, path: str | Path,
-                      buffer_m: float = config.DEFAULT_BUFFER_M) -> tuple[int, int]:
+                      buffer_m: float = config.DEFAULT_BUFFER_M,
+                      actor: str | None = None) -> tuple[int, int]:
     """Add or replace roads (demonstration belts); return (added, replaced)."""
     from geo.io import read_roads
 
-    return store.replace_roads(db_path, read_roads(Path(path), buffer_m=buffer_m))
+    return store.replace_roads(db_path, read_roads(Path(path), buffer_m=buffer_m), actor=actor)
 
 
-def import_submissions_file(db_path: str | Path, path: str | Path) -> SubmissionImport:
+def import_submissions_file(db_path: str | Path, path: str | Path,
+                            actor: str | None = None) -> SubmissionImport:
     """Import submissions from JSON Lines: every line validated and scored first."""
+    from survey.audit import note_rubric
     from survey.rubric import load_rubric
     from survey.scoring import score
     from survey.submissions import read_submissions
 
     rubric = load_rubric()
+    note_rubric(db_path, rubric, actor)
     known = {v.code for v in store.villages(db_path)}
     subs = read_submissions(Path(path), rubric, known)
     source = {s.id: (str(path), line) for s, line in zip(subs, _lines(subs))}
     scored = [(s, score(rubric, s.answers, s.veto)) for s in subs]
-    added, skipped = store.save_submissions(db_path, scored, source=source)
+    added, skipped = store.save_submissions(db_path, scored, source=source, actor=actor)
     return SubmissionImport(added, skipped)
 
 
@@ -63,9 +69,10 @@ def _lines(subs) -> list[int | None]:
 
 
 def load_demo(db_path: str | Path) -> dict[str, object]:
-    """Load the demo county: registry, roads, the demo round and its submissions.
-    Running it twice changes nothing."""
+    """Load the demo county: registry, roads, the demo round, its submissions and the demo
+    accounts (README lists their passwords). Running it twice changes nothing."""
     from survey import demo
+    from survey.auth import ensure_demo_accounts
 
     villages_csv, roads_geojson, submissions_jsonl = demo.demo_files()
     summary = import_villages_file(db_path, villages_csv)
@@ -74,11 +81,12 @@ def load_demo(db_path: str | Path) -> dict[str, object]:
         store.create_round(db_path, demo.DEMO_ROUND)
     subs = import_submissions_file(db_path, submissions_jsonl)
     store.set_meta(db_path, "demo", "1")
-    return {"villages": summary, "roads": roads, "submissions": subs}
+    accounts = ensure_demo_accounts(db_path)
+    return {"villages": summary, "roads": roads, "submissions": subs, "accounts": accounts}
 
 
 def open_round(db_path: str | Path, round_id: str, name: str, start: str | None,
-               end: str | None) -> Round:
+               end: str | None, actor: str | None = None) -> Round:
     """Open a new round after checking its id."""
     import re
 
@@ -87,7 +95,7 @@ def open_round(db_path: str | Path, round_id: str, name: str, start: str | None,
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", round_id or ""):
         raise UsageError("round_id", value=round_id)
     return store.create_round(db_path, Round(id=round_id, name=name.strip() or round_id,
-                                             start_date=start, end_date=end))
+                                             start_date=start, end_date=end), actor=actor)
 
 
 def is_demo(db_path: str | Path) -> bool:

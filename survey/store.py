@@ -96,6 +96,33 @@ MIGRATIONS: list[str] = [
         WHERE submission_id IS NULL;
     CREATE INDEX photos_submission ON photos(submission_id);
     """,
+    # 3: accounts, review decisions and versions of submissions, the append-only audit log
+    """
+    CREATE TABLE users (
+        name TEXT PRIMARY KEY, display_name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('surveyor', 'reviewer', 'admin')),
+        county_code TEXT NOT NULL, townships TEXT NOT NULL DEFAULT '[]',
+        password_hash TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0,
+        failed_logins INTEGER NOT NULL DEFAULT 0, locked_until TEXT,
+        created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+    CREATE UNIQUE INDEX users_display_name ON users(display_name);
+    ALTER TABLE submissions ADD COLUMN supersedes TEXT REFERENCES submissions(id);
+    ALTER TABLE submissions ADD COLUMN reviewed_by TEXT;
+    ALTER TABLE submissions ADD COLUMN reviewed_at TEXT;
+    ALTER TABLE submissions ADD COLUMN review_comment TEXT;
+    CREATE INDEX submissions_supersedes ON submissions(supersedes);
+    CREATE INDEX submissions_status ON submissions(status, round_id);
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL,
+        action TEXT NOT NULL, entity TEXT NOT NULL, entity_id TEXT, village_code TEXT,
+        before TEXT, after TEXT);
+    CREATE INDEX audit_village ON audit(village_code);
+    CREATE INDEX audit_entity ON audit(entity, entity_id);
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -186,7 +213,8 @@ _VILLAGE_FIELDS = ("name", "township_code", "county_code", "lon", "lat", "title"
                    "households", "demo")
 
 
-def import_registry(db_path: str | Path, rows: Iterable[VillageRow]) -> ImportSummary:
+def import_registry(db_path: str | Path, rows: Iterable[VillageRow],
+                    actor: str | None = None) -> ImportSummary:
     """Add or update villages (with their townships and counties) from validated rows, in one
     transaction. Fields a file did not carry (``None`` in the row) keep their stored value."""
     rows = list(rows)
@@ -241,6 +269,11 @@ def import_registry(db_path: str | Path, rows: Iterable[VillageRow]) -> ImportSu
                     pk="code")
             if changed:
                 db["villages"].upsert_all(changed, pk="code")
+                db["audit"].insert_all([_audit_row(
+                    actor, "village.update" if r["code"] in existing else "village.add", "village",
+                    r["code"], r["code"], *_changes(existing.get(r["code"]),
+                                                    {f: r[f] for f in ("code", *_VILLAGE_FIELDS)}),
+                    at=now) for r in changed])
                 _bump(db)
     return ImportSummary(added, updated, unchanged)
 
@@ -261,9 +294,10 @@ _VILLAGE_SELECT = (
 
 
 def villages(db_path: str | Path, county: str | None = None,
-             township: str | None = None) -> list[Village]:
-    """Villages of the registry, sorted by code, optionally of one county or township."""
-    where, params = _scope(county, township)
+             township: str | None = None, townships: Iterable[str] = ()) -> list[Village]:
+    """Villages of the registry, sorted by code, optionally of one county, one township and
+    any of ``townships`` (a user's scope)."""
+    where, params = _scope(county, township, townships)
     with connect(db_path) as db:
         return [_village(r) for r in db.query(f"{_VILLAGE_SELECT}{where} ORDER BY v.code", params)]
 
@@ -276,8 +310,13 @@ def village(db_path: str | Path, code: str) -> Village:
     return _village(rows[0])
 
 
-def _scope(county: str | None, township: str | None) -> tuple[str, list[str]]:
+def _scope(county: str | None, township: str | None,
+           townships: Iterable[str] = ()) -> tuple[str, list[str]]:
     clauses, params = [], []
+    towns = list(townships)
+    if towns:
+        clauses.append(f"v.township_code IN ({','.join('?' * len(towns))})")
+        params.extend(towns)
     if county:
         clauses.append("v.county_code = ?")
         params.append(county)
@@ -329,13 +368,14 @@ def get_round(db_path: str | Path, round_id: str) -> Round:
     raise NotFound("round_unknown", value=round_id, known="、".join(known) or "（无 none）")
 
 
-def create_round(db_path: str | Path, rnd: Round) -> Round:
+def create_round(db_path: str | Path, rnd: Round, actor: str | None = None) -> Round:
     """Open a new round; :class:`UsageError` when the id exists."""
     created = Round(rnd.id, rnd.name, rnd.start_date, rnd.end_date, rnd.created_at or _now())
     with connect(db_path) as db, db.atomic():
         if list(db.query("SELECT 1 FROM rounds WHERE id = ?", [rnd.id])):
             raise UsageError("round_exists", value=rnd.id)
         db["rounds"].insert(created.__dict__)
+        _audit(db, actor, "round.add", "round", rnd.id, after=created.__dict__)
         _bump(db)
     return created
 
@@ -355,13 +395,17 @@ def save_submissions(
     db_path: str | Path,
     scored: Iterable[tuple[Submission, Score]],
     source: dict[str, tuple[str, int]] | None = None,
+    actor: str | None = None,
 ) -> tuple[int, int]:
     """Store scored submissions exactly once, all or nothing; return (added, skipped).
 
     A submission whose id is stored already with the same content is skipped (a resubmit after
     a dropped connection); the same id with *different* content is a conflict: nothing of the
     batch is written and :class:`DataError` names each conflict (located by ``source``:
-    id -> (file, line), when given). Missing rounds are created (named by their id).
+    id -> (file, line), when given). Missing rounds are created (named by their id). A new
+    submission of a village whose latest version in the round was returned supersedes it (the
+    returned version is kept). Each stored submission appends an audit row (``actor``, else its
+    surveyor).
     """
     from survey.submissions import canonical
 
@@ -409,8 +453,14 @@ def save_submissions(
                     db["rounds"].insert_all(
                         [{"id": r, "name": r, "start_date": None, "end_date": None, "created_at": now}
                          for r in new_rounds])
+                _link_versions(db, rows)
                 db["submissions"].insert_all(rows, batch_size=500)
                 db["submission_items"].insert_all(items, batch_size=2000)
+                db["audit"].insert_all([_audit_row(
+                    actor or r["surveyor"], "submission.add", "submission", r["id"],
+                    r["village_code"], after={k: r[k] for k in (
+                        "round_id", "date", "surveyor", "total", "passed", "supersedes")}, at=now)
+                    for r in rows], batch_size=500)
                 _bump(db)
     return len(rows), len(scored) - len(rows)
 
@@ -439,12 +489,13 @@ LEFT JOIN ranked r ON r.village_code = v.code AND r.rn = 1
 
 
 def round_results(db_path: str | Path, round_id: str, county: str | None = None,
-                  township: str | None = None) -> list[VillageResult]:
+                  township: str | None = None, townships: Iterable[str] = ()) -> list[VillageResult]:
     """Every village of the registry (optionally of one county / township) with its counting
     submission of ``round_id``: the latest one (by date, then arrival) not returned by a
-    reviewer. Sorted by code. :class:`NotFound` for an unknown round."""
+    reviewer. Sorted by code; ``townships`` (any of) narrows to a user's scope.
+    :class:`NotFound` for an unknown round."""
     get_round(db_path, round_id)
-    where, params = _scope(county, township)
+    where, params = _scope(county, township, townships)
     with connect(db_path) as db:
         cursor = db.execute(_RESULTS_SQL + where + " ORDER BY v.code", [round_id, *params])
         names = [d[0] for d in cursor.description]
@@ -516,9 +567,15 @@ def round_progress(db_path: str | Path, round_id: str, surveyor: str | None = No
 
 
 def save_draft(db_path: str | Path, round_id: str, village_code: str, surveyor: str,
-               payload: dict[str, Any]) -> None:
-    """Save (replace) the draft of one village, round and surveyor."""
+               payload: dict[str, Any], actor: str | None = None) -> None:
+    """Save (replace) the draft of one village, round and surveyor (audited: what changed)."""
     with connect(db_path) as db, db.atomic():
+        old = next(iter(db.query("SELECT payload FROM drafts WHERE round_id = ? AND village_code = ? "
+                                 "AND surveyor = ?", [round_id, village_code, surveyor])), None)
+        before, after = _changes(json.loads(old["payload"]) if old else None, payload)
+        if before or after:
+            _audit(db, actor or surveyor, "draft.save", "draft", f"{round_id}/{village_code}/{surveyor}",
+                   village_code, before, after)
         db["drafts"].upsert({"round_id": round_id, "village_code": village_code,
                              "surveyor": surveyor, "payload": _json(payload),
                              "updated_at": _now()}, pk=("round_id", "village_code", "surveyor"))
@@ -531,16 +588,20 @@ def load_draft(db_path: str | Path, round_id: str, village_code: str, surveyor: 
     return json.loads(rows[0]["payload"]) if rows else None
 
 
-def delete_draft(db_path: str | Path, round_id: str, village_code: str, surveyor: str) -> None:
+def delete_draft(db_path: str | Path, round_id: str, village_code: str, surveyor: str,
+                 actor: str | None = None) -> None:
     with connect(db_path) as db, db.atomic():
-        db.execute("DELETE FROM drafts WHERE round_id = ? AND village_code = ? AND surveyor = ?",
-                   [round_id, village_code, surveyor])
+        if db.execute("DELETE FROM drafts WHERE round_id = ? AND village_code = ? AND surveyor = ?",
+                      [round_id, village_code, surveyor]).rowcount:
+            _audit(db, actor or surveyor, "draft.delete", "draft",
+                   f"{round_id}/{village_code}/{surveyor}", village_code)
 
 
 # --- roads and belts ---------------------------------------------------------------------------
 
 
-def replace_roads(db_path: str | Path, new_roads: Iterable[Road]) -> tuple[int, int]:
+def replace_roads(db_path: str | Path, new_roads: Iterable[Road],
+                  actor: str | None = None) -> tuple[int, int]:
     """Add or replace roads by name; return (added, replaced). An identical road is left as is."""
     from shapely.geometry import mapping
 
@@ -555,6 +616,10 @@ def replace_roads(db_path: str | Path, new_roads: Iterable[Road]) -> tuple[int, 
         with db.atomic():
             if changed:
                 db["roads"].upsert_all(changed, pk="name")
+                db["audit"].insert_all([_audit_row(
+                    actor, "road.replace" if r["name"] in known else "road.add", "road", r["name"],
+                    before={"buffer_m": known[r["name"]][1]} if r["name"] in known else None,
+                    after={"buffer_m": r["buffer_m"]}, at=now) for r in changed])
                 _bump(db)
     replaced = sum(1 for r in changed if r["name"] in known)
     return len(changed) - replaced, replaced
@@ -579,9 +644,13 @@ def belt_overrides(db_path: str | Path) -> list[tuple[str, str, bool]]:
 
 
 def set_belt_override(db_path: str | Path, road_name: str, village_code: str,
-                      include: bool | None, by: str | None = None) -> None:
+                      include: bool | None, by: str | None = None, actor: str | None = None) -> None:
     """Add (True) or remove (False) a village from a belt by hand; None clears the override."""
     with connect(db_path) as db, db.atomic():
+        old = next(iter(db.query("SELECT include FROM belt_overrides WHERE road_name = ? AND "
+                                 "village_code = ?", [road_name, village_code])), None)
+        _audit(db, actor or by, "belt.override", "road", road_name, village_code,
+               {"include": None if old is None else bool(old["include"])}, {"include": include})
         if include is None:
             db.execute("DELETE FROM belt_overrides WHERE road_name = ? AND village_code = ?",
                        [road_name, village_code])
@@ -613,11 +682,15 @@ def targets(db_path: str | Path) -> list[dict[str, Any]]:
 
 
 def set_target(db_path: str | Path, county: str, percent: Decimal, by: str | None,
-               township: str | None = None) -> None:
+               township: str | None = None, actor: str | None = None) -> None:
     """Set the share target of a county (or one of its townships), recording who and when."""
     if not Decimal(0) <= Decimal(percent) <= Decimal(100):
         raise UsageError("target_range", value=str(percent))
     with connect(db_path) as db, db.atomic():
+        old = next(iter(db.query("SELECT percent FROM targets WHERE county_code = ? AND "
+                                 "township_code = ?", [county, township or ""])), None)
+        _audit(db, actor or by, "target.set", "target", f"{county}/{township or ''}",
+               before={"percent": old and old["percent"]}, after={"percent": _dec(Decimal(percent))})
         db["targets"].upsert({"county_code": county, "township_code": township or "",
                               "percent": _dec(Decimal(percent)), "set_by": by, "set_at": _now()},
                              pk=("county_code", "township_code"))
@@ -665,7 +738,8 @@ _PHOTO_COLUMNS = "id, item_code, sha256, width, height, created_at"
 
 
 def add_photo(db_path: str | Path, round_id: str, village_code: str, surveyor: str,
-              item_code: str, sha256: str, jpeg: bytes, width: int, height: int) -> str:
+              item_code: str, sha256: str, jpeg: bytes, width: int, height: int,
+              actor: str | None = None) -> str:
     """Attach a photo to the draft (round, village, surveyor) for ``item_code``; return its id.
     The same original (``sha256``) added twice to the same draft item is stored once."""
     import uuid
@@ -682,6 +756,8 @@ def add_photo(db_path: str | Path, round_id: str, village_code: str, surveyor: s
             "id": photo_id, "round_id": round_id, "village_code": village_code,
             "surveyor": surveyor, "item_code": item_code, "sha256": sha256, "jpeg": jpeg,
             "width": width, "height": height, "created_at": _now(), "submission_id": None})
+        _audit(db, actor or surveyor, "photo.add", "photo", photo_id, village_code,
+               after={"item": item_code, "sha256": sha256})
     return photo_id
 
 
@@ -712,16 +788,20 @@ def photo_jpeg(db_path: str | Path, photo_id: str) -> bytes:
     return rows[0]["jpeg"]
 
 
-def delete_photo(db_path: str | Path, photo_id: str) -> None:
+def delete_photo(db_path: str | Path, photo_id: str, actor: str | None = None) -> None:
     """Remove a photo from its draft; :class:`NotFound` when it is unknown or submitted already."""
     with connect(db_path) as db, db.atomic():
-        cursor = db.execute("DELETE FROM photos WHERE id = ? AND submission_id IS NULL", [photo_id])
-        if cursor.rowcount == 0:
+        old = next(iter(db.query("SELECT village_code, surveyor, item_code, sha256 FROM photos "
+                                 "WHERE id = ? AND submission_id IS NULL", [photo_id])), None)
+        if old is None:
             raise NotFound("photo_unknown", value=photo_id)
+        db.execute("DELETE FROM photos WHERE id = ?", [photo_id])
+        _audit(db, actor or old["surveyor"], "photo.delete", "photo", photo_id, old["village_code"],
+               before={"item": old["item_code"], "sha256": old["sha256"]})
 
 
 def close_draft(db_path: str | Path, round_id: str, village_code: str, surveyor: str,
-                submission_id: str) -> int:
+                submission_id: str, actor: str | None = None) -> int:
     """After its submission is stored: link the draft's photos to ``submission_id`` and delete
     the draft, in one transaction. Returns the number of photos linked; a repeat is a no-op."""
     with connect(db_path) as db, db.atomic():
@@ -731,6 +811,321 @@ def close_draft(db_path: str | Path, round_id: str, village_code: str, surveyor:
             "UPDATE photos SET submission_id = ? WHERE round_id = ? AND village_code = ? "
             "AND surveyor = ? AND submission_id IS NULL",
             [submission_id, round_id, village_code, surveyor]).rowcount
-        db.execute("DELETE FROM drafts WHERE round_id = ? AND village_code = ? AND surveyor = ?",
-                   [round_id, village_code, surveyor])
+        if db.execute("DELETE FROM drafts WHERE round_id = ? AND village_code = ? AND surveyor = ?",
+                      [round_id, village_code, surveyor]).rowcount or linked:
+            _audit(db, actor or surveyor, "draft.close", "submission", submission_id, village_code,
+                   after={"photos": linked})
     return linked
+
+
+# --- accounts, review, audit -------------------------------------------------------------------
+# The audit table is append-only: triggers (migration 3) abort any UPDATE or DELETE of it. Every
+# write function of this module appends its audit row(s) in the same transaction as the change.
+
+
+def _actor(actor: str | None) -> str:
+    """Who made a change: the signed-in user, else the operating-system user (command line)."""
+    if actor:
+        return actor
+    import getpass
+
+    try:
+        return f"os:{getpass.getuser()}"
+    except (KeyError, OSError):  # pragma: no cover - no passwd entry
+        return "os:?"
+
+
+def _audit_row(actor: str | None, action: str, entity: str, entity_id: str | None = None,
+               village: str | None = None, before: Any = None, after: Any = None,
+               at: str | None = None) -> dict[str, Any]:
+    return {"at": at or _now(), "actor": _actor(actor), "action": action, "entity": entity,
+            "entity_id": entity_id, "village_code": village,
+            "before": None if before is None else _json(before),
+            "after": None if after is None else _json(after)}
+
+
+def _audit(db: Database, actor: str | None, action: str, entity: str, entity_id: str | None = None,
+           village: str | None = None, before: Any = None, after: Any = None) -> None:
+    """Append one audit row inside the caller's transaction."""
+    db["audit"].insert(_audit_row(actor, action, entity, entity_id, village, before, after))
+
+
+def _changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> tuple[dict, dict]:
+    """The keys whose values differ (one level into nested dicts, as ``key.sub``)."""
+    def flat(d: dict[str, Any] | None) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k, v in (d or {}).items():
+            if isinstance(v, dict):
+                out.update({f"{k}.{s}": x for s, x in v.items()})
+            else:
+                out[k] = v
+        return out
+
+    b, a = flat(before), flat(after)
+    keys = sorted(k for k in b.keys() | a.keys() if b.get(k) != a.get(k))
+    return {k: b[k] for k in keys if k in b}, {k: a[k] for k in keys if k in a}
+
+
+def append_audit(db_path: str | Path, actor: str | None, action: str, entity: str,
+                 entity_id: str | None = None, village: str | None = None, before: Any = None,
+                 after: Any = None) -> None:
+    """Append one audit row on its own (a write with no other table to change)."""
+    with connect(db_path) as db, db.atomic():
+        _audit(db, actor, action, entity, entity_id, village, before, after)
+
+
+def audit_rows(db_path: str | Path, village: str | None = None, entity: str | None = None,
+               entity_id: str | None = None, county: str | None = None,
+               townships: Iterable[str] = (), limit: int = 1000) -> list[dict[str, Any]]:
+    """Audit rows, newest first, filtered by village, entity (and id), and the village's county /
+    townships (rows about no village are left out when a county or townships are given)."""
+    clauses, params = [], []
+    for column, value in (("village_code", village), ("entity", entity), ("entity_id", entity_id)):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    if county:
+        clauses.append("substr(village_code, 1, 6) = ?")
+        params.append(county)
+    towns = list(townships)
+    if towns:
+        clauses.append(f"substr(village_code, 1, 9) IN ({','.join('?' * len(towns))})")
+        params.extend(towns)
+    where = " WHERE " + " AND ".join(clauses) if clauses else ""
+    with connect(db_path) as db:
+        rows = list(db.query(f"SELECT * FROM audit{where} ORDER BY id DESC LIMIT ?", [*params, limit]))
+    for r in rows:
+        r["before"] = None if r["before"] is None else json.loads(r["before"])
+        r["after"] = None if r["after"] is None else json.loads(r["after"])
+    return rows
+
+
+# users: the password hash never leaves these functions except through user_row(with_hash=True),
+# and never enters an audit row.
+_USER_PUBLIC = ("name, display_name, role, county_code, townships, disabled, failed_logins, "
+                "locked_until, created_at, updated_at")
+
+
+def _user(row: dict[str, Any]) -> dict[str, Any]:
+    row = dict(row)
+    row["townships"] = tuple(json.loads(row["townships"]))
+    row["disabled"] = bool(row["disabled"])
+    return row
+
+
+def _user_audit(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {k: row[k] for k in ("display_name", "role", "county_code", "townships", "disabled")}
+
+
+def user_rows(db_path: str | Path) -> list[dict[str, Any]]:
+    """Every account (no password hashes), sorted by name."""
+    with connect(db_path) as db:
+        return [_user(r) for r in db.query(f"SELECT {_USER_PUBLIC} FROM users ORDER BY name")]
+
+
+def user_row(db_path: str | Path, name: str, with_hash: bool = False) -> dict[str, Any] | None:
+    """One account by login name, or None."""
+    columns = _USER_PUBLIC + (", password_hash" if with_hash else "")
+    with connect(db_path) as db:
+        rows = list(db.query(f"SELECT {columns} FROM users WHERE name = ?", [name]))
+    return _user(rows[0]) if rows else None
+
+
+def user_count(db_path: str | Path) -> int:
+    with connect(db_path) as db:
+        return db.execute("SELECT COUNT(*) FROM users").fetchone()[0]
+
+
+def insert_user(db_path: str | Path, name: str, display_name: str, role: str, county: str,
+                townships: Iterable[str], password_hash: str, actor: str | None) -> None:
+    """Create an account; :class:`UsageError` when the name or display name is taken."""
+    now = _now()
+    record = {"name": name, "display_name": display_name, "role": role, "county_code": county,
+              "townships": _json(list(townships)), "password_hash": password_hash, "disabled": 0,
+              "failed_logins": 0, "locked_until": None, "created_at": now, "updated_at": now}
+    with connect(db_path) as db, db.atomic():
+        if list(db.query("SELECT 1 FROM users WHERE name = ? OR display_name = ?", [name, display_name])):
+            raise UsageError("user_exists", value=name, display=display_name)
+        db["users"].insert(record)
+        _audit(db, actor, "user.add", "user", name,
+               after=_user_audit(dict(record, townships=list(townships), disabled=False)))
+
+
+def update_user(db_path: str | Path, name: str, actor: str | None, **changes: Any) -> None:
+    """Change columns of an account (``display_name``, ``role``, ``county_code``, ``townships``,
+    ``disabled``, ``password_hash``, ``locked_until``, ``failed_logins``); :class:`NotFound`
+    for an unknown name. The audit row names a password change without any hash."""
+    with connect(db_path) as db, db.atomic():
+        rows = list(db.query(f"SELECT {_USER_PUBLIC}, password_hash FROM users WHERE name = ?", [name]))
+        if not rows:
+            raise NotFound("user_unknown", value=name)
+        before = _user(rows[0])
+        values = dict(changes)
+        if "townships" in values:
+            values["townships"] = _json(list(values["townships"]))
+        if "disabled" in values:
+            values["disabled"] = int(values["disabled"])
+        values["updated_at"] = _now()
+        try:
+            db["users"].update(name, values)
+        except sqlite3.IntegrityError:
+            raise UsageError("user_exists", value=name, display=values.get("display_name")) from None
+        after = _user(next(iter(db.query(f"SELECT {_USER_PUBLIC} FROM users WHERE name = ?", [name]))))
+        old, new = _changes(_user_audit(before), _user_audit(after))
+        if "password_hash" in changes:
+            old["password"], new["password"] = "***", "***（已更改 changed）"
+        _audit(db, actor, "user.update", "user", name, before=old, after=new)
+
+
+def login_failed(db_path: str | Path, name: str, max_failures: int, lock_until: str) -> str | None:
+    """Count a failed login of ``name`` (any name: unknown ones are only recorded). At the
+    ``max_failures``-th failure in a row the account is locked until ``lock_until`` and the count
+    starts again. Returns the time the account is locked until, or None."""
+    with connect(db_path) as db, db.atomic():
+        rows = list(db.query("UPDATE users SET failed_logins = failed_logins + 1 WHERE name = ? "
+                             "RETURNING failed_logins", [name]))
+        locked = None
+        if rows and rows[0]["failed_logins"] >= max_failures:
+            db.execute("UPDATE users SET failed_logins = 0, locked_until = ? WHERE name = ?",
+                       [lock_until, name])
+            locked = lock_until
+        _audit(db, name, "login.failed", "user", name,
+               after={"failures": rows[0]["failed_logins"] if rows else None, "locked_until": locked})
+    return locked
+
+
+def login_refused(db_path: str | Path, name: str, reason: str) -> None:
+    """Record a refused login (locked or disabled account)."""
+    append_audit(db_path, name, "login.refused", "user", name, after={"reason": reason})
+
+
+def login_succeeded(db_path: str | Path, name: str, new_hash: str | None = None) -> None:
+    """Record a login: reset the failure count (and store a re-hashed password when given)."""
+    with connect(db_path) as db, db.atomic():
+        values: dict[str, Any] = {"failed_logins": 0, "locked_until": None}
+        if new_hash:
+            values["password_hash"] = new_hash
+        db["users"].update(name, values)
+        _audit(db, name, "login", "user", name)
+
+
+def logout(db_path: str | Path, name: str, reason: str) -> None:
+    append_audit(db_path, name, "logout", "user", name, after={"reason": reason})
+
+
+# review: the queue, decisions and versions of submissions
+
+_QUEUE_SELECT = (
+    "SELECT s.id, s.round_id, s.village_code, v.name AS village, v.township_code, "
+    "t.name AS township, v.county_code, s.date, s.surveyor, s.total, s.passed, s.veto, "
+    "s.findings, s.status, s.supersedes, s.review_comment, s.reviewed_by, s.reviewed_at, "
+    "s.received_at, s.lon, s.lat, s.gps_accuracy_m, "
+    "(SELECT n.id FROM submissions n WHERE n.supersedes = s.id) AS superseded_by "
+    "FROM submissions s JOIN villages v ON v.code = s.village_code "
+    "JOIN townships t ON t.code = v.township_code")
+
+
+def _queue_row(r: dict[str, Any]) -> dict[str, Any]:
+    return dict(r, total=Decimal(r["total"]), passed=bool(r["passed"]),
+                veto=tuple(json.loads(r["veto"])))
+
+
+def review_rows(db_path: str | Path, round_id: str | None = None, county: str | None = None,
+                townships: Iterable[str] = (), township: str | None = None,
+                surveyor: str | None = None, statuses: Iterable[str] = (),
+                ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """Submissions with their village, review state and versions, sorted by village code then
+    date, filtered by round, county, townships (any of), township, surveyor, statuses, ids."""
+    clauses, params = [], []
+    for column, value in (("s.round_id", round_id), ("v.county_code", county),
+                          ("v.township_code", township), ("s.surveyor", surveyor)):
+        if value:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    for column, values in (("v.township_code", list(townships)), ("s.status", list(statuses))):
+        if values:
+            clauses.append(f"{column} IN ({','.join('?' * len(values))})")
+            params.extend(values)
+    if ids is not None:
+        wanted = list(ids)
+        clauses.append(f"s.id IN ({','.join('?' * len(wanted))})" if wanted else "0")
+        params.extend(wanted)
+    where = " WHERE " + " AND ".join(clauses) if clauses else ""
+    with connect(db_path) as db:
+        return [_queue_row(r) for r in db.query(
+            f"{_QUEUE_SELECT}{where} ORDER BY s.village_code, s.date, s.rowid", params)]
+
+
+def decide(db_path: str | Path, ids: Iterable[str], status: str, by: str,
+           comment: str | None) -> int:
+    """Approve or return pending submissions, all or nothing: :class:`UsageError` when any of
+    them is not pending (decided meanwhile by someone else). Returns how many were decided."""
+    ids = list(dict.fromkeys(ids))
+    now = _now()
+    with connect(db_path) as db, db.atomic():
+        rows = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            rows.update((r["id"], r) for r in db.query(
+                f"SELECT id, village_code, status FROM submissions WHERE id IN "
+                f"({','.join('?' * len(chunk))})", chunk))
+        for sid in ids:
+            if sid not in rows:
+                raise NotFound("submission_unknown", value=sid)
+            if rows[sid]["status"] != "pending":
+                raise UsageError("review_decided", value=sid, status=rows[sid]["status"])
+        db.conn.executemany(
+            "UPDATE submissions SET status = ?, reviewed_by = ?, reviewed_at = ?, review_comment = ? "
+            "WHERE id = ?", [(status, by, now, comment, sid) for sid in ids])
+        db["audit"].insert_all([_audit_row(
+            by, f"review.{status}", "submission", sid, rows[sid]["village_code"],
+            before={"status": "pending"}, after={"status": status, "comment": comment}, at=now)
+            for sid in ids])
+        if ids:
+            _bump(db)
+    return len(ids)
+
+
+def reopen_draft(db_path: str | Path, submission_id: str, surveyor: str,
+                 payload: dict[str, Any], actor: str | None) -> bool:
+    """Start the correction of a returned submission: a draft of ``surveyor`` holding
+    ``payload`` and copies of the submission's photos. Returns False (changing nothing) when
+    that surveyor has a draft of the village in the round already."""
+    import uuid
+
+    with connect(db_path) as db, db.atomic():
+        sub = next(iter(db.query("SELECT round_id, village_code FROM submissions WHERE id = ?",
+                                 [submission_id])), None)
+        if sub is None:
+            raise NotFound("submission_unknown", value=submission_id)
+        key = [sub["round_id"], sub["village_code"], surveyor]
+        if list(db.query("SELECT 1 FROM drafts WHERE round_id = ? AND village_code = ? "
+                         "AND surveyor = ?", key)):
+            return False
+        now = _now()
+        db["drafts"].insert({"round_id": key[0], "village_code": key[1], "surveyor": surveyor,
+                             "payload": _json(payload), "updated_at": now})
+        photos = list(db.query("SELECT item_code, sha256, jpeg, width, height FROM photos "
+                               "WHERE submission_id = ?", [submission_id]))
+        db["photos"].insert_all([dict(p, id=uuid.uuid4().hex, round_id=key[0], village_code=key[1],
+                                      surveyor=surveyor, created_at=now, submission_id=None)
+                                 for p in photos])
+        _audit(db, actor or surveyor, "draft.reopen", "submission", submission_id, key[1],
+               after={"draft": payload.get("id"), "photos": len(photos)})
+    return True
+
+
+def _link_versions(db: Database, rows: list[dict[str, Any]]) -> None:
+    """Set ``supersedes`` of new submission rows: the latest returned version of the same round
+    and village that no other version supersedes yet."""
+    taken: set[str] = set()
+    for r in rows:
+        found = [x["id"] for x in db.query(
+            "SELECT s.id FROM submissions s WHERE s.round_id = ? AND s.village_code = ? AND "
+            "s.status = 'returned' AND NOT EXISTS (SELECT 1 FROM submissions n WHERE "
+            "n.supersedes = s.id) ORDER BY s.date DESC, s.rowid DESC LIMIT 2",
+            [r["round_id"], r["village_code"]]) if x["id"] not in taken]
+        r["supersedes"] = found[0] if found else None
+        taken.update(found[:1])

@@ -22,10 +22,14 @@ from dataclasses import dataclass, field
 from decimal import Context, Decimal
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from survey.config import DEFAULT_TARGET
 from survey.errors import NotFound
 from survey.model import Round, TownshipRow, VillageResult, county_of, township_of
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from survey.auth import Scope
 
 _CTX = Context(prec=40)
 _ZERO = Decimal(0)
@@ -407,19 +411,24 @@ class Dashboard:
     labels: dict[str, tuple[str, str]]  # item and veto codes -> (Chinese, English) text
 
 
-def dashboard_data(db_path: str | Path, round_id: str, county: str, n: int = 5) -> Dashboard:
+def dashboard_data(db_path: str | Path, round_id: str, county: str, n: int = 5,
+                   scope: Scope | None = None) -> Dashboard:
     """Compose the dashboard of ``county`` for ``round_id`` from the store (NotFound for an
-    unknown round or county)."""
+    unknown round or county, and for a county outside ``scope``, the signed-in user's; a scope
+    of some townships composes those townships only)."""
     from survey import store
     from survey.rubric import load_rubric
 
     counties = store.counties(db_path)
+    mine = scope.townships if scope else ()
+    if scope is not None:
+        scope.check_county(county)
     if county not in counties:
         raise NotFound("county_unknown", value=county, known="、".join(counties) or "（无 none）")
     rnd = store.get_round(db_path, round_id)
     prev = previous_round(store.rounds(db_path), round_id)
-    results = store.round_results(db_path, round_id, county)
-    towns = store.townships(db_path, county)
+    results = store.round_results(db_path, round_id, county, townships=mine)
+    towns = {c: v for c, v in store.townships(db_path, county).items() if not mine or c in mine}
     policy = targets_from_store(db_path)
     rows = township_table(results, policy, towns)
     [county_row] = county_summary(results, policy, {county: counties[county] or ""})
@@ -427,7 +436,7 @@ def dashboard_data(db_path: str | Path, round_id: str, county: str, n: int = 5) 
     pass_mark = Decimal(rubric.pass_mark)
     plans = gap_planner(results, rows, {}, pass_mark)
     plans = gap_planner(results, rows, store.item_losses(db_path, plan_submission_ids(plans)), pass_mark)
-    before = store.round_results(db_path, prev.id, county) if prev else []
+    before = store.round_results(db_path, prev.id, county, townships=mine) if prev else []
     settings = [
         TargetSetting(t["county_code"], t["township_code"],
                       towns[t["township_code"]][0] if t["township_code"] in towns else counties[county] or county,
@@ -473,11 +482,12 @@ def township_records(rows: Iterable[TownshipRow]) -> list[dict]:
 
 
 def chart_records(rows: Iterable[TownshipRow]) -> list[dict]:
-    """Per township: projected share, target and shortfall as floats (for drawing only)."""
+    """Per township, furthest below target first (ties by code): projected share, target and
+    shortfall as floats (for drawing only)."""
     return [
         {"name": r.name or r.code, "code": r.code, "projected": float(r.share_projected),
          "target": float(r.target), "gap": float(shortfall(r)), "reached": r.reached, "needed": r.needed}
-        for r in rows
+        for r in sorted(rows, key=lambda r: (-shortfall(r), r.code))
     ]
 
 

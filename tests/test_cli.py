@@ -93,3 +93,65 @@ def test_checklists_json_is_the_rubric(tmp_path):
     assert [s["code"] for s in doc["sections"]] == ["garbage", "customs", "tenstar"]
     assert sum(s["points"] for s in doc["sections"]) == 100
     assert len(doc["veto"]) == 7
+
+
+def test_demo_loads_once_and_twice_changes_nothing(tmp_path):
+    db = tmp_path / "demo.db"
+    assert cli("demo", db=db).returncode == 0
+    first = stats(db)
+    assert first["counties"] == 1 and 150 <= first["villages"] <= 250
+    assert first["roads"] >= 2 and first["rounds"] == 1 and first["submissions"] > 100
+    again = cli("demo", db=db)
+    assert again.returncode == 0 and stats(db) == first
+
+
+def _submission(**over):
+    from survey.rubric import load_rubric
+
+    rubric = load_rubric()
+    answers = {}
+    for it in rubric.items:
+        answers[it.code] = {"check": True, "count": 0, "grade": "A"}[it.type]
+    doc = {"id": "sub-1", "village": "429901001001", "round": "2026-B9", "date": "2026-05-20",
+           "surveyor": "王芳", "lon": 113.91, "lat": 30.61, "gps_accuracy_m": 8.5,
+           "answers": answers, "veto": [], "notes": {}}
+    doc.update(over)
+    return doc
+
+
+def test_import_submissions_creates_round_and_is_idempotent(tmp_path):
+    db, villages, subs = tmp_path / "s.db", tmp_path / "v.csv", tmp_path / "s.jsonl"
+    villages.write_text(CSV, encoding="utf-8")
+    assert cli("import-villages", villages, db=db).returncode == 0
+    subs.write_text(json.dumps(_submission(), ensure_ascii=False) + "\n", encoding="utf-8")
+    r = cli("import-submissions", subs, db=db)
+    assert r.returncode == 0, r.stderr
+    assert stats(db)["rounds"] == 1 and stats(db)["submissions"] == 1
+    again = cli("import-submissions", subs, db=db)
+    assert again.returncode == 0 and "0 added, 1 already stored" in again.stderr
+    # same id, other content: refused with file and line, nothing written
+    changed = _submission(surveyor="李明")
+    other = _submission(id="sub-2")
+    subs.write_text(json.dumps(other) + "\n" + json.dumps(changed) + "\n", encoding="utf-8")
+    r = cli("import-submissions", subs, db=db)
+    assert r.returncode == 1 and r.stderr.startswith(f"{subs}:2: id: ")
+    assert stats(db)["submissions"] == 1
+
+
+def test_bad_submissions_report_every_line(tmp_path):
+    db, villages, subs = tmp_path / "b.db", tmp_path / "v.csv", tmp_path / "b.jsonl"
+    villages.write_text(CSV, encoding="utf-8")
+    cli("import-villages", villages, db=db)
+    missing = _submission(id="a")
+    first_item = next(iter(missing["answers"]))
+    del missing["answers"][first_item]
+    unknown = _submission(id="b", village="429901009999")
+    subs.write_text("\n".join([json.dumps(missing), "{not json", json.dumps(unknown)]) + "\n",
+                    encoding="utf-8")
+    r = cli("import-submissions", subs, db=db)
+    assert r.returncode == 1
+    text = r.stderr
+    assert f"{subs}:1: " in text and first_item in text
+    assert f"{subs}:2: " in text
+    assert f"{subs}:3: " in text and "429901009999" in text
+    assert stats(db)["submissions"] == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from scoped_db import sign_in
 from streamlit.testing.v1 import AppTest
 from test_targets import C1, C2, HEKOU, build_db
 
@@ -17,7 +18,9 @@ PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "dashboard.py")
 
 def run(db: Path, monkeypatch) -> AppTest:
     monkeypatch.setenv("SURVEY_DB", str(db))
-    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    sign_in(at, db, "admin")
+    at.run()
     assert not at.exception, at.exception
     return at
 

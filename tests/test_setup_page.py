@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from survey import store
+from scoped_db import sign_in
+from survey import config, store
 from ui import keys
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "setup.py")
@@ -26,6 +27,7 @@ def db(tmp_path, monkeypatch):
 
 def run_page():
     at = AppTest.from_file(PAGE, default_timeout=30)
+    sign_in(at, config.db_path(), "admin")
     at.run()
     assert not at.exception
     return at

@@ -22,8 +22,41 @@ SETUP_RUBRIC_TABLE = "setup_rubric_table"  # + "_<section code>"
 SETUP_VETO_TABLE = "setup_veto_table"
 
 # --- survey (tablet) page ----------------------------------------------------------------------
+# Kept in the URL as well, so a reload reopens the same village for the same person.
+SV_SURVEYOR = "surveyor"
+SV_TOWN = "town"
+SV_VILLAGE = "village"
+SV_DRAFT = "sv_draft"  # the fieldwork.Draft of the open village
+SV_ANSWER = "sv_answer"  # + "_<item code>"
+SV_NOTE = "sv_note"  # + "_<item code>"
+SV_UPLOAD = "sv_upload"  # + "_<item code>_<n>" (n grows after each upload to empty the widget)
+SV_UPLOAD_N = "sv_upload_n"  # item code -> n
+SV_UPLOAD_ERROR = "sv_upload_error"  # item code -> message of the last unreadable upload
+SV_PHOTO_DELETE = "sv_photo_delete"  # + "_<photo id>"
+SV_VETO_ANY = "sv_veto_any"
+SV_VETO = "sv_veto"
+SV_GPS_ASK = "sv_gps_ask"  # id of the pending browser request (None: none)
+SV_GPS_BUTTON = "sv_gps_button"
+SV_GPS_JS = "sv_gps_js"  # + "_<request id>"
+SV_GPS_REFUSED = "sv_gps_refused"
+SV_LON = "sv_lon"
+SV_LAT = "sv_lat"
+SV_GPS_SAVE = "sv_gps_save"
+SV_SUBMIT = "sv_submit"
+SV_MISSING = "sv_missing"  # what the last submit attempt found missing
+SV_DONE = "sv_done"  # (round, village, submission id, total, passed) of the last stored submit
+SV_AGAIN = "sv_again"
+SV_TOTAL = "sv_total"  # + "_<section code>" or "_veto": the running-total bar
+SV_ITEM = "sv_item"  # + "_<item code>" (the item's container, for CSS and tests)
 
 # --- map page ----------------------------------------------------------------------------------
+MAP_BASE = "map_base"  # base layer: geo.maps.BASES
+MAP_CUSTOM_URL = "map_custom_url"  # XYZ template of the custom base layer
+MAP_SCOPE = "map_scope"  # township code drawn village by village ("" = all)
+MAP_FOLIUM = "map_folium"  # the st_folium component
+MAP_BELTS_TABLE = "map_belts_table"
+MAP_DEMO_TABLE = "map_demo_table"
+MAP_UNREACHED_TABLE = "map_unreached_table"
 
 # --- dashboard page ----------------------------------------------------------------------------
 DASH_COUNTY = "dash_county"
@@ -47,3 +80,49 @@ DASH_TABLE_DRILL = "dash_table_drill"
 DASH_TABLE_SETTINGS = "dash_table_settings"
 
 # --- export page -------------------------------------------------------------------------------
+EXP_COUNTY = "exp_county"
+EXP_ENCODING = "exp_encoding"
+EXP_DL_CSV = "exp_download_csv"
+EXP_DL_XLSX = "exp_download_xlsx"
+EXP_DL_GEOJSON = "exp_download_geojson"
+EXP_TABLE_VILLAGES = "exp_table_villages"
+EXP_TABLE_TOWNSHIPS = "exp_table_townships"
+
+# --- accounts, login, review, users ------------------------------------------------------------
+AUTH_USER = "auth_user"  # login name of the signed-in user (the account is re-read every run)
+AUTH_SEEN = "auth_seen"  # epoch seconds of the last run: idle sessions end
+AUTH_NOTICE = "auth_notice"  # text key shown once on the login page (expired, signed out)
+LOGIN_FORM = "login_form"
+LOGIN_NAME = "login_name"
+LOGIN_PASSWORD = "login_password"
+LOGIN_DEMO_TABLE = "login_demo_table"
+LOGOUT = "logout_button"
+RV_STATUS = "rv_status"
+RV_TOWNSHIP = "rv_township"
+RV_RESULT = "rv_result"
+RV_TABLE = "rv_table"
+RV_SELECTED = "rv_selected"  # id of the submission opened
+RV_APPROVE = "rv_approve"
+RV_RETURN_FORM = "rv_return_form"
+RV_COMMENT = "rv_comment"
+RV_BULK_CONFIRM = "rv_bulk_confirm"
+RV_BULK = "rv_bulk"
+RV_MESSAGE = "rv_message"  # (text key, fields) shown after a decision
+RV_ANSWERS = "rv_answers_table"
+RV_VERSIONS = "rv_versions_table"
+RV_HISTORY = "rv_history_table"
+RV_CORRECT = "rv_correct"  # + "_<submission id>"
+US_TABLE = "us_table"
+US_FORM = "us_form"
+US_NAME = "us_name"
+US_DISPLAY = "us_display"
+US_ROLE = "us_role"
+US_COUNTY = "us_county"
+US_TOWNSHIPS = "us_townships"
+US_PASSWORD = "us_password"
+US_PICK = "us_pick"
+US_TOGGLE = "us_toggle"
+US_NEW_PASSWORD = "us_new_password"
+US_SET_PASSWORD = "us_set_password"
+US_AUDIT = "us_audit_table"
+US_MESSAGE = "us_message"

@@ -1,0 +1,93 @@
+"""地图: this round's results village by village, demonstration belts and their figures,
+demonstration villages' reach. Leaflet is served by the app itself: works with no internet."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo.maps import BASES, POINT_LIMIT, build_county_map, build_overview_map
+from geo.offline import install_static
+from survey import config, mapdata
+from survey.csvio import fmt1
+from survey.errors import UsageError
+from ui import keys, nav, shell
+from ui.text import lang, t
+
+DB = str(shell.db())
+
+
+@st.cache_resource(show_spinner=False)
+def _serve_leaflet() -> None:
+    """Leaflet into ./static/ once per server (served under /app/static/, never committed)."""
+    install_static(config.REPO_ROOT / "static")
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _data(db: str, round_id: str | None, version: int) -> mapdata.MapData:
+    """Results, roads, belts and reach of a round; ``version`` invalidates it on any write."""
+    return mapdata.county_map_data(db, round_id)
+
+
+def _draw(data: mapdata.MapData, base: str, url: str | None):
+    """The county map, or the township summary above POINT_LIMIT villages."""
+    options = dict(base=base, tile_key=mapdata.tianditu_key(), tile_url=url, lang=lang())
+    if len(data.results) > POINT_LIMIT:
+        return build_overview_map(data.results, data.roads, data.membership, **options)
+    return build_county_map(data.results, data.roads, data.membership, radiation=data.radiation, **options)
+
+
+user = nav.require("map")
+_serve_leaflet()
+st.title(t("map_title"))
+round_id = shell.current_round() or mapdata.latest_round(DB)
+everything = mapdata.restricted(_data(DB, round_id, shell.version()), user.scope.allows)
+if not everything.results:
+    st.info(t("map_empty"), icon=":material/info:")
+    st.stop()
+st.caption(t("map_round", id=round_id) if round_id else t("map_no_round"))
+
+towns = dict(sorted({(r.village.township_code, r.village.township) for r in everything.results}))
+c1, c2, c3 = st.columns([2, 2, 3])
+scope = c1.selectbox(t("map_scope"), ["", *towns], key=keys.MAP_SCOPE,
+                     format_func=lambda c: towns[c] if c else t("map_scope_all", n=len(everything.results)))
+base = c2.selectbox(t("map_base"), BASES, key=keys.MAP_BASE, format_func=lambda b: t("map_base_" + b))
+url = c3.text_input(t("map_custom_url"), key=keys.MAP_CUSTOM_URL) if base == "custom" else None
+data = mapdata.restricted(everything, lambda code: code[:9] == scope) if scope else everything
+if len(data.results) > POINT_LIMIT:
+    st.caption(t("map_overview", n=len(data.results)))
+
+try:
+    m = _draw(data, base, url)
+except UsageError as exc:  # no Tianditu key, a bad custom URL: fall back to the offline map
+    st.warning(t("map_base_fallback", error=str(exc)), icon=":material/warning:")
+    m = _draw(data, "none", None)
+# returned_objects=[]: panning, zooming and clicks never rerun this script
+st_folium(m, key=keys.MAP_FOLIUM, height=620, use_container_width=True, returned_objects=[])
+
+st.subheader(t("map_belts"), anchor=False)
+if not data.roads:
+    st.caption(t("map_no_roads"))
+else:
+    buffers = {r.name: r.buffer_m for r in data.roads}
+    st.dataframe([{
+        t("map_col_road"): s.road, t("map_col_buffer"): f"{buffers[s.road]:g}", t("map_col_members"): s.members,
+        t("map_col_assessed"): s.assessed, t("map_col_passed"): s.passed,
+        t("map_col_average"): "" if s.average is None else fmt1(s.average),
+        t("map_col_share"): "" if s.civilized_share is None else fmt1(s.civilized_share),
+    } for s in data.stats], hide_index=True, key=keys.MAP_BELTS_TABLE)
+
+rad = data.radiation
+st.subheader(t("map_radiation", km=f"{rad.radius_m / 1000:g}"), anchor=False)
+names = {r.village.code: r.village for r in data.results}
+if not rad.led:
+    st.caption(t("map_no_demo"))
+else:
+    st.dataframe([{t("map_col_demo"): names[code].name, t("map_col_township"): names[code].township,
+                   t("map_col_led"): len(led)} for code, led in rad.led.items()],
+                 hide_index=True, key=keys.MAP_DEMO_TABLE)
+    st.caption(t("map_unreached", n=len(rad.unreached)))
+    if rad.unreached:
+        st.dataframe([{t("map_col_code"): c, t("map_col_name"): names[c].name,
+                       t("map_col_township"): names[c].township} for c in rad.unreached],
+                     hide_index=True, key=keys.MAP_UNREACHED_TABLE)

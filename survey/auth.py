@@ -1,0 +1,338 @@
+"""Accounts, roles and scopes.
+
+Users live in the database; passwords are hashed with argon2id (argon2-cffi) and never stored,
+logged or audited in clear. Three roles: **surveyor** (测评员: assesses the villages assigned,
+sees own drafts and submissions), **reviewer** (县文明办审核员: everything of one county) and
+**admin** (everything, plus accounts, rounds and the registry). A user is scoped to a county
+code and optionally to some of its townships; :class:`Scope` carries that into every query.
+
+After :data:`MAX_FAILURES` failed logins in a row an account waits :data:`LOCK_MINUTES` before
+the next try; a web session ends after :data:`IDLE_MINUTES` without activity.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from functools import cache
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from survey import store
+from survey.errors import NotFound, UsageError
+from survey.model import Village
+
+SURVEYOR, REVIEWER, ADMIN = "surveyor", "reviewer", "admin"
+ROLES: tuple[str, ...] = (SURVEYOR, REVIEWER, ADMIN)
+ROLE_LABELS = {SURVEYOR: ("测评员", "Surveyor"), REVIEWER: ("县文明办审核员", "County reviewer"),
+               ADMIN: ("管理员", "Administrator")}
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+IDLE_MINUTES = 30
+MIN_PASSWORD = 8
+_NAME = re.compile(r"^[A-Za-z0-9._-]{2,32}$")
+
+_hasher = PasswordHasher()
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash checked for unknown names, so a login takes as long whether the name exists."""
+    return _hasher.hash("not-a-password-of-anyone")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a user may see: one county (None: every county), optionally some of its townships
+    (empty: all of them), and for a surveyor the display name whose drafts and submissions are
+    theirs (None: everybody's)."""
+
+    county: str | None = None
+    townships: tuple[str, ...] = ()
+    surveyor: str | None = None
+
+    def allows(self, village_code: str) -> bool:
+        """True when the village (12-digit code) or township (9-digit code) is in scope."""
+        if self.county is not None and village_code[:6] != self.county:
+            return False
+        return not self.townships or village_code[:9] in self.townships
+
+    def allows_county(self, county: str) -> bool:
+        return self.county is None or county == self.county
+
+    def check(self, village_code: str) -> str:
+        """``village_code`` when in scope; :class:`NotFound` otherwise (out of scope looks
+        exactly like unknown: nothing of it is revealed)."""
+        if not self.allows(village_code):
+            raise NotFound("village_unknown", value=village_code)
+        return village_code
+
+    def check_county(self, county: str) -> str:
+        """``county`` when in scope; :class:`NotFound` otherwise."""
+        if not self.allows_county(county):
+            raise NotFound("county_unknown", value=county, known=self.county or "")
+        return county
+
+    def counties(self, known: Iterable[str]) -> list[str]:
+        """The counties of ``known`` in scope, in the given order."""
+        return [c for c in known if self.allows_county(c)]
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    display_name: str
+    role: str
+    county: str
+    townships: tuple[str, ...] = ()
+    disabled: bool = False
+    locked_until: str | None = None
+
+    @property
+    def scope(self) -> Scope:
+        if self.role == ADMIN:
+            return Scope()
+        return Scope(self.county, self.townships,
+                     self.display_name if self.role == SURVEYOR else None)
+
+    @property
+    def reviews(self) -> bool:
+        """May approve and return submissions (reviewer, admin)."""
+        return self.role in (REVIEWER, ADMIN)
+
+    @property
+    def admin(self) -> bool:
+        return self.role == ADMIN
+
+
+#: Which roles may open which page of the web app (the pages check it on every run).
+PAGE_ROLES: dict[str, tuple[str, ...]] = {
+    "survey": (SURVEYOR, ADMIN),
+    "review": ROLES,  # a surveyor sees their own submissions and the comments on returned ones
+    "dashboard": (REVIEWER, ADMIN),
+    "map": (REVIEWER, ADMIN),
+    "export": (REVIEWER, ADMIN),
+    "setup": (ADMIN,),
+    "users": (ADMIN,),
+}
+
+
+def may_open(user: User | None, page: str) -> bool:
+    """True when ``user`` (None: nobody signed in) may open ``page``."""
+    return user is not None and user.role in PAGE_ROLES.get(page, ())
+
+
+def counties_in(db_path: str | Path, scope: Scope) -> dict[str, str | None]:
+    """County code -> name of the registry, within ``scope``."""
+    return {c: n for c, n in store.counties(db_path).items() if scope.allows_county(c)}
+
+
+def townships_in(db_path: str | Path, scope: Scope, county: str | None = None) -> dict[str, str]:
+    """Township code -> name of the registry (optionally of one county), within ``scope``."""
+    return {code: name for code, (name, _) in store.townships(db_path, county).items()
+            if scope.allows(code)}
+
+
+def villages_in(db_path: str | Path, scope: Scope, township: str | None = None) -> list[Village]:
+    """The villages of the registry within ``scope`` (optionally of one township), by code."""
+    return store.villages(db_path, county=scope.county, township=township,
+                          townships=scope.townships)
+
+
+def _user(row: dict) -> User:
+    return User(name=row["name"], display_name=row["display_name"], role=row["role"],
+                county=row["county_code"], townships=tuple(row["townships"]),
+                disabled=row["disabled"], locked_until=row["locked_until"])
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _check_password(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD:
+        raise UsageError("password_short", n=MIN_PASSWORD)
+
+
+def _check_scope(role: str, county: str, townships: Iterable[str]) -> tuple[str, ...]:
+    if role not in ROLES:
+        raise UsageError("role_unknown", value=role, known="、".join(ROLES))
+    if not re.fullmatch(r"\d{6}", county or ""):
+        raise UsageError("county_code", value=county)
+    towns = tuple(dict.fromkeys(t.strip() for t in townships if t.strip()))
+    for town in towns:
+        if not re.fullmatch(r"\d{9}", town) or town[:6] != county:
+            raise UsageError("township_scope", value=town, county=county)
+    return towns
+
+
+def add_user(db_path: str | Path, name: str, role: str, county: str, password: str,
+             townships: Iterable[str] = (), display_name: str | None = None,
+             actor: str | None = None) -> User:
+    """Create an account (display name: the name surveys are signed with, default ``name``)."""
+    name = (name or "").strip()
+    if not _NAME.fullmatch(name):
+        raise UsageError("user_name", value=name)
+    towns = _check_scope(role, county, townships)
+    _check_password(password)
+    shown = (display_name or "").strip() or name
+    store.insert_user(db_path, name, shown, role, county, towns, _hasher.hash(password), actor)
+    return User(name, shown, role, county, towns)
+
+
+def users(db_path: str | Path) -> list[User]:
+    """Every account, sorted by name."""
+    return [_user(r) for r in store.user_rows(db_path)]
+
+
+def get_user(db_path: str | Path, name: str) -> User | None:
+    row = store.user_row(db_path, name)
+    return _user(row) if row else None
+
+
+def active_user(db_path: str | Path, name: str | None) -> User | None:
+    """The account ``name`` as stored now, or None when unknown or disabled: the web app reads
+    it on every run, so a disabled account or a changed scope takes effect at once."""
+    user = get_user(db_path, name) if name else None
+    return user if user and not user.disabled else None
+
+
+def has_users(db_path: str | Path) -> bool:
+    return store.user_count(db_path) > 0
+
+
+def set_disabled(db_path: str | Path, name: str, disabled: bool, actor: str | None = None) -> None:
+    """Disable (or enable again) an account."""
+    store.update_user(db_path, name, actor, disabled=disabled)
+
+
+def set_password(db_path: str | Path, name: str, password: str, actor: str | None = None) -> None:
+    """Set a new password (and lift a lock)."""
+    _check_password(password)
+    store.update_user(db_path, name, actor, password_hash=_hasher.hash(password), locked_until=None,
+                      failed_logins=0)
+
+
+def set_scope(db_path: str | Path, name: str, role: str, county: str,
+              townships: Iterable[str] = (), actor: str | None = None) -> None:
+    """Change an account's role, county and townships."""
+    towns = _check_scope(role, county, townships)
+    store.update_user(db_path, name, actor, role=role, county_code=county, townships=towns)
+
+
+def login(db_path: str | Path, name: str, password: str, now: datetime | None = None) -> User:
+    """The user when ``password`` is right; :class:`UsageError` otherwise (``login_failed``,
+    ``login_locked`` with the minutes to wait, ``login_disabled``). Every attempt is audited."""
+    now = now or _now()
+    name = (name or "").strip()
+    row = store.user_row(db_path, name, with_hash=True) if name else None
+    if row and row["locked_until"] and now < datetime.fromisoformat(row["locked_until"]):
+        store.login_refused(db_path, name, "locked")
+        raise UsageError("login_locked", n=MAX_FAILURES, minutes=_minutes_left(row["locked_until"], now))
+    try:
+        ok = _hasher.verify(row["password_hash"] if row else _dummy_hash(), password or "")
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok or row is None:
+        until = (now + timedelta(minutes=LOCK_MINUTES)).isoformat(timespec="seconds")
+        locked = store.login_failed(db_path, name or "?", MAX_FAILURES, until)
+        if locked:
+            raise UsageError("login_locked", n=MAX_FAILURES, minutes=_minutes_left(locked, now))
+        raise UsageError("login_failed")
+    if row["disabled"]:
+        store.login_refused(db_path, name, "disabled")
+        raise UsageError("login_disabled")
+    rehash = _hasher.hash(password) if _hasher.check_needs_rehash(row["password_hash"]) else None
+    store.login_succeeded(db_path, name, rehash)
+    return _user(row)
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    name: str
+    password: str
+    role: str
+    display_name: str
+
+
+#: The accounts of the demo database (README lists them; the login page shows them on the demo
+#: only). The surveyor signs as 王芳, who surveyed four townships of the demo county.
+DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
+    DemoAccount("admin", "demo-admin", ADMIN, "管理员（演示）"),
+    DemoAccount("reviewer", "demo-review", REVIEWER, "审核员（演示）"),
+    DemoAccount("surveyor", "demo-survey", SURVEYOR, "王芳"),
+)
+
+
+def ensure_demo_accounts(db_path: str | Path) -> int:
+    """Create the missing demo accounts in the demo county; return how many were added."""
+    from survey import demo
+
+    team = next(i for i, pair in enumerate(demo.SURVEYORS) if "王芳" in pair)
+    towns = [demo.COUNTY_CODE + t[0] for i, t in enumerate(demo.TOWNSHIPS)
+             if i % len(demo.SURVEYORS) == team]  # as demo._submissions assigns teams
+    added = 0
+    for account in DEMO_ACCOUNTS:
+        if get_user(db_path, account.name) is None:
+            add_user(db_path, account.name, account.role, demo.COUNTY_CODE, account.password,
+                     towns if account.role == SURVEYOR else (), account.display_name)
+            added += 1
+    return added
+
+
+def _minutes_left(until: str, now: datetime) -> int:
+    return max(1, math.ceil((datetime.fromisoformat(until) - now).total_seconds() / 60))
+
+
+def logout(db_path: str | Path, name: str, reason: str = "logout") -> None:
+    """Record the end of a session (``logout`` or ``idle``)."""
+    store.logout(db_path, name, reason)
+
+
+def idle_expired(last_seen: float | None, now: float, minutes: int = IDLE_MINUTES) -> bool:
+    """True when a session last active at ``last_seen`` (epoch seconds) has been idle too long."""
+    return last_seen is not None and now - last_seen > minutes * 60
+
+
+# --- command line: python -m survey users add|list|disable|enable|password --------------------
+
+
+def _stdin_password(args: argparse.Namespace) -> str:
+    if not args.password_stdin:
+        raise UsageError("password_stdin")
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    """``python -m survey users …``: manage accounts from the command line."""
+    action = args.users_command
+    if action == "add":
+        user = add_user(args.db, args.name, args.role, args.county, _stdin_password(args),
+                        args.townships.split(","), args.display_name)
+        print(f"user {user.name} added: {user.role}, county {user.county}"
+              + (f", townships {','.join(user.townships)}" if user.townships else ""), file=sys.stderr)
+    elif action == "list":
+        rows = [{"name": u.name, "display_name": u.display_name, "role": u.role, "county": u.county,
+                 "townships": list(u.townships), "disabled": u.disabled} for u in users(args.db)]
+        if args.json:
+            print(json.dumps(rows, ensure_ascii=False))
+        else:
+            for r in rows:
+                print("\t".join([r["name"], r["display_name"], r["role"], r["county"],
+                                 ",".join(r["townships"]) or "-",
+                                 "disabled" if r["disabled"] else "active"]))
+    elif action in ("disable", "enable"):
+        set_disabled(args.db, args.name, action == "disable")
+        print(f"user {args.name} {action}d", file=sys.stderr)
+    else:
+        set_password(args.db, args.name, _stdin_password(args))
+        print(f"password of {args.name} set", file=sys.stderr)
+    return 0

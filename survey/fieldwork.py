@@ -1,0 +1,211 @@
+"""The tablet page's use cases: open a village's draft, record every change at once, check what is
+missing, and submit exactly once.
+
+A draft is keyed by (round, village, surveyor) and saved to the database on every change, so a
+sleeping tablet, a reload or a server restart loses nothing. Its client id (uuid4) is made when
+the draft starts and becomes the submission id: submitting twice stores one row. The date is
+fixed at the first submit attempt so that a resubmit (after a dropped connection) has the very
+same content, which the store recognises and skips.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timezone
+from typing import Any, NamedTuple
+
+from survey import gps, photos, store
+from survey.errors import DataError
+from survey.model import Village
+from survey.rubric import Item, Rubric
+from survey.scoring import Partial, Score, is_finding, partial, score, valid_answer
+from survey.submissions import parse_submission
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One village being assessed. ``veto`` is None until the surveyor has answered the veto
+    question (an empty tuple: none applies). ``date`` is set by the first submit attempt."""
+
+    round_id: str
+    village: str
+    surveyor: str
+    id: str
+    started: str
+    answers: dict[str, Any] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    veto: tuple[str, ...] | None = None
+    fix: gps.Fix | None = None
+    date: str | None = None
+
+    def payload(self) -> dict[str, Any]:
+        """The JSON stored in the drafts table."""
+        return {"id": self.id, "started": self.started, "answers": self.answers,
+                "notes": self.notes, "veto": None if self.veto is None else list(self.veto),
+                "fix": self.fix.to_dict() if self.fix else None, "date": self.date}
+
+    @classmethod
+    def from_payload(cls, round_id: str, village: str, surveyor: str,
+                     payload: dict[str, Any]) -> Draft:
+        veto = payload.get("veto")
+        return cls(round_id=round_id, village=village, surveyor=surveyor, id=payload["id"],
+                   started=payload.get("started") or "", answers=dict(payload.get("answers") or {}),
+                   notes=dict(payload.get("notes") or {}),
+                   veto=None if veto is None else tuple(veto),
+                   fix=gps.Fix.from_dict(payload.get("fix")), date=payload.get("date"))
+
+
+class Missing(NamedTuple):
+    """Something that keeps a draft from being submitted: ``kind`` is ``answer`` (not answered),
+    ``note`` / ``photo`` (a finding without its note / photo) or ``veto`` (veto question open);
+    ``item`` is the item code (empty for ``veto``)."""
+
+    kind: str
+    item: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of a submit: what is missing (nothing stored), or the stored submission's id
+    and score; ``added`` is False when it had been stored before (a repeat)."""
+
+    missing: tuple[Missing, ...] = ()
+    submission_id: str | None = None
+    score: Score | None = None
+    added: bool = False
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def open_draft(db_path, round_id: str, village_code: str, surveyor: str) -> Draft:
+    """The saved draft of this round, village and surveyor, or a new one (saved on its first
+    change). A draft whose submission was stored but not closed (the connection dropped just
+    then) is closed now, and a new one begins."""
+    surveyor = surveyor.strip()
+    payload = store.load_draft(db_path, round_id, village_code, surveyor)
+    if payload is not None:
+        draft = Draft.from_payload(round_id, village_code, surveyor, payload)
+        if not store.submission_exists(db_path, draft.id):
+            return draft
+        store.close_draft(db_path, round_id, village_code, surveyor, draft.id)
+    return Draft(round_id=round_id, village=village_code, surveyor=surveyor,
+                 id=str(uuid.uuid4()), started=_now())
+
+
+def save(db_path, draft: Draft) -> Draft:
+    """Store ``draft`` (replacing the saved one) and return it."""
+    store.save_draft(db_path, draft.round_id, draft.village, draft.surveyor, draft.payload())
+    return draft
+
+
+def answer(db_path, draft: Draft, code: str, value: Any) -> Draft:
+    """Record the answer of item ``code`` (None clears it) and save."""
+    answers = dict(draft.answers)
+    if value is None:
+        answers.pop(code, None)
+    else:
+        answers[code] = int(value) if isinstance(value, float) and value.is_integer() else value
+    return save(db_path, replace(draft, answers=answers))
+
+
+def note(db_path, draft: Draft, code: str, text: str | None) -> Draft:
+    """Record the note of item ``code`` (blank removes it) and save."""
+    notes = dict(draft.notes)
+    if text and text.strip():
+        notes[code] = text.strip()
+    else:
+        notes.pop(code, None)
+    return save(db_path, replace(draft, notes=notes))
+
+
+def set_veto(db_path, draft: Draft, codes: list[str] | tuple[str, ...] | None) -> Draft:
+    """Record the veto items that apply (empty: none applies; None: not answered) and save."""
+    return save(db_path, replace(draft, veto=None if codes is None else tuple(codes)))
+
+
+def set_fix(db_path, draft: Draft, fix: gps.Fix | None) -> Draft:
+    """Record where the surveyor stands and save."""
+    return save(db_path, replace(draft, fix=fix))
+
+
+def add_photo(db_path, draft: Draft, item_code: str, data: bytes, filename: str,
+              village: Village, when: datetime | None = None) -> str:
+    """Prepare (upright, downscaled, watermarked) and store a photo for ``item_code`` of the
+    draft; return its id. :class:`DataError` when the file is not a picture."""
+    stamp = (when or datetime.now().astimezone()).strftime("%Y-%m-%d %H:%M")
+    photo = photos.prepare(data, photos.stamp_lines(village.name, village.code, stamp,
+                                                    draft.surveyor), filename=filename)
+    if store.load_draft(db_path, draft.round_id, draft.village, draft.surveyor) is None:
+        save(db_path, draft)  # the village shows as drafted
+    return store.add_photo(db_path, draft.round_id, draft.village, draft.surveyor, item_code,
+                           photo.sha256, photo.jpeg, photo.width, photo.height)
+
+
+def draft_photos(db_path, draft: Draft) -> list[store.PhotoInfo]:
+    """The photos of the draft, oldest first."""
+    return store.draft_photos(db_path, draft.round_id, draft.village, draft.surveyor)
+
+
+def needs_evidence(item: Item, draft: Draft) -> bool:
+    """True when the item's answer is a finding, which needs a note and a photo."""
+    value = draft.answers.get(item.code)
+    return value is not None and valid_answer(item, value) and is_finding(item, value)
+
+
+def progress(rubric: Rubric, draft: Draft) -> Partial:
+    """Running totals of the answers so far."""
+    return partial(rubric, draft.answers)
+
+
+def validate(rubric: Rubric, draft: Draft, photographed: set[str]) -> list[Missing]:
+    """Everything missing before ``draft`` can be submitted, in rubric order: unanswered items,
+    findings without a note or without a photo (``photographed``: item codes with photos), and
+    an unanswered veto question (or "some apply" with none chosen)."""
+    missing = []
+    for item in rubric.items:
+        value = draft.answers.get(item.code)
+        if value is None or not valid_answer(item, value):
+            missing.append(Missing("answer", item.code))
+        elif is_finding(item, value):
+            if not draft.notes.get(item.code, "").strip():
+                missing.append(Missing("note", item.code))
+            if item.code not in photographed:
+                missing.append(Missing("photo", item.code))
+    if draft.veto is None:
+        missing.append(Missing("veto", ""))
+    return missing
+
+
+def submission_dict(draft: Draft, day: str) -> dict[str, Any]:
+    """The interchange.md submission object of ``draft`` dated ``day``."""
+    fix = draft.fix
+    return {"id": draft.id, "village": draft.village, "round": draft.round_id, "date": day,
+            "surveyor": draft.surveyor, "lon": fix.lon if fix else None,
+            "lat": fix.lat if fix else None, "gps_accuracy_m": fix.accuracy_m if fix else None,
+            "answers": draft.answers, "veto": list(draft.veto or ()), "notes": draft.notes}
+
+
+def submit(db_path, rubric: Rubric, draft: Draft, today: date | None = None) -> Outcome:
+    """Validate ``draft``; when complete, store it exactly once (its id is the submission id),
+    link its photos and delete the draft. Repeating a submit is a no-op (``added`` False)."""
+    if store.submission_exists(db_path, draft.id):  # a double tap or a resubmit: stored already
+        stored = store.submission(db_path, draft.id)
+        store.close_draft(db_path, draft.round_id, draft.village, draft.surveyor, draft.id)
+        return Outcome(submission_id=draft.id, score=score(rubric, stored["answers"], stored["veto"]))
+    photographed = {p.item_code for p in draft_photos(db_path, draft)}
+    missing = validate(rubric, draft, photographed)
+    if missing:
+        return Outcome(missing=tuple(missing))
+    if draft.date is None:
+        draft = save(db_path, replace(draft, date=(today or date.today()).isoformat()))
+    sub, problems = parse_submission(submission_dict(draft, draft.date or ""), rubric, None,
+                                     "draft", None)
+    if sub is None:
+        raise DataError(problems)
+    result = score(rubric, sub.answers, sub.veto)
+    added, _ = store.save_submissions(db_path, [(sub, result)])
+    store.close_draft(db_path, draft.round_id, draft.village, draft.surveyor, sub.id)
+    return Outcome(submission_id=sub.id, score=result, added=bool(added))

@@ -1,0 +1,63 @@
+"""What the map page and ``python -m survey map`` draw: one round's results, the roads, belt
+membership (with the officers' overrides), demonstration-village radiation and belt figures,
+composed from store calls. No SQL here, no streamlit."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from geo.belts import BeltStats, Membership, Radiation, belt_membership, belt_stats, locate, radiation
+from geo.io import Road
+from survey import config, store
+from survey.model import VillageResult
+
+
+@dataclass(frozen=True)
+class MapData:
+    round_id: str | None  # None: no round yet, every village "not assessed"
+    results: list[VillageResult]  # every registry village, sorted by code
+    roads: list[Road]
+    membership: Membership
+    radiation: Radiation
+    stats: list[BeltStats]
+
+
+def latest_round(db_path: str | Path) -> str | None:
+    """The newest round's id, or None when there is none."""
+    rounds = store.rounds(db_path)
+    return rounds[-1].id if rounds else None
+
+
+def county_map_data(db_path: str | Path, round_id: str | None) -> MapData:
+    """Everything the maps need for ``round_id`` (NotFound for an unknown round). Belts and
+    radiation are computed over the whole registry, so a village's belts never depend on the
+    part of the map on screen."""
+    if round_id is None:
+        results = [VillageResult(village=v, round_id="") for v in store.villages(db_path)]
+    else:
+        results = store.round_results(db_path, round_id)
+    roads = store.roads(db_path)
+    villages = locate([r.village for r in results])
+    membership = belt_membership(villages, roads, store.belt_overrides(db_path))
+    return MapData(round_id, results, roads, membership, radiation(villages, config.DEFAULT_RADIUS_M),
+                   belt_stats(membership, results))
+
+
+def tianditu_key() -> str | None:
+    """The Tianditu key (tk) from the environment (``TIANDITU_KEY``), if any."""
+    return os.environ.get("TIANDITU_KEY", "").strip() or None
+
+
+def restricted(data: MapData, keep: Callable[[str], bool]) -> MapData:
+    """``data`` cut to the villages whose code ``keep`` accepts (a user's scope, one township):
+    their results, belt members, reach and belt figures (membership and reach were computed
+    over the whole registry, so they do not change with the cut)."""
+    results = [r for r in data.results if keep(r.village.code)]
+    codes = {r.village.code for r in results}
+    membership = {road: [m for m in members if m[0] in codes] for road, members in data.membership.items()}
+    rad = Radiation({demo: [m for m in led if m[0] in codes] for demo, led in data.radiation.led.items()
+                     if demo in codes}, [c for c in data.radiation.unreached if c in codes], data.radiation.radius_m)
+    return MapData(data.round_id, results, data.roads, membership, rad, belt_stats(membership, results))

@@ -1,0 +1,182 @@
+"""Review of submissions: the queue (待审核), approve (已通过), return with a comment (已退回),
+bulk approve of a filtered list, and correcting a returned submission.
+
+A returned submission is never changed: its surveyor opens it as a new draft (answers, notes,
+position and photos copied), corrects and submits it; the store links the new version to the
+returned one (``supersedes``). Every function takes the signed-in :class:`~survey.auth.User`
+and works within its scope; a submission out of scope looks exactly like an unknown one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from survey import store
+from survey.auth import User
+from survey.errors import NotFound, UsageError
+from survey.model import STATUS_APPROVED, STATUS_PENDING, STATUS_RETURNED
+
+
+@dataclass(frozen=True)
+class Item:
+    """One submission as listed: its village, score, review state and versions."""
+
+    id: str
+    round_id: str
+    village_code: str
+    village: str
+    township_code: str
+    township: str
+    date: str
+    surveyor: str
+    total: Decimal
+    passed: bool
+    veto: tuple[str, ...]
+    findings: int
+    status: str
+    supersedes: str | None = None
+    superseded_by: str | None = None
+    comment: str | None = None
+    reviewed_by: str | None = None
+    reviewed_at: str | None = None
+    lon: float | None = None
+    lat: float | None = None
+    gps_accuracy_m: float | None = None
+
+
+@dataclass(frozen=True)
+class Detail:
+    """A submission opened for review: answers, notes, section points, photos, the items that
+    lost points, and every version of it (oldest first)."""
+
+    item: Item
+    answers: dict[str, Any]
+    notes: dict[str, str]
+    sections: dict[str, Decimal]
+    photos: list[store.PhotoInfo]
+    losses: list[tuple[str, Decimal]]
+    versions: list[Item]
+
+
+_FIELDS = ("id", "round_id", "village_code", "village", "township_code", "township", "date",
+           "surveyor", "total", "passed", "veto", "findings", "status", "supersedes",
+           "superseded_by", "reviewed_by", "reviewed_at", "lon", "lat", "gps_accuracy_m")
+
+
+def _item(row: dict[str, Any]) -> Item:
+    return Item(comment=row["review_comment"], **{f: row[f] for f in _FIELDS})
+
+
+def _rows(db_path: str | Path, user: User, **filters: Any) -> list[dict[str, Any]]:
+    scope = user.scope
+    return store.review_rows(db_path, county=scope.county, townships=scope.townships,
+                             surveyor=scope.surveyor, **filters)
+
+
+def submissions(db_path: str | Path, user: User, round_id: str | None = None,
+                township: str | None = None, statuses: tuple[str, ...] = (),
+                passed: bool | None = None) -> list[Item]:
+    """Submissions in the user's scope (a surveyor: their own), by village code then date,
+    filtered by round, township, review states and result."""
+    items = [_item(r) for r in _rows(db_path, user, round_id=round_id, township=township,
+                                     statuses=statuses)]
+    return [i for i in items if passed is None or i.passed == passed]
+
+
+def queue(db_path: str | Path, user: User, round_id: str | None = None,
+          township: str | None = None, passed: bool | None = None) -> list[Item]:
+    """The submissions waiting for review (待审核) in scope."""
+    return submissions(db_path, user, round_id, township, (STATUS_PENDING,), passed)
+
+
+def _one(db_path: str | Path, user: User, submission_id: str) -> dict[str, Any]:
+    rows = _rows(db_path, user, ids=[submission_id])
+    if not rows:
+        raise NotFound("submission_unknown", value=submission_id)
+    return rows[0]
+
+
+def detail(db_path: str | Path, user: User, submission_id: str) -> Detail:
+    """One submission in scope with everything a reviewer checks."""
+    row = _one(db_path, user, submission_id)
+    full = store.submission(db_path, submission_id)
+    chain = store.review_rows(db_path, round_id=row["round_id"], county=row["county_code"],
+                              township=row["township_code"], surveyor=user.scope.surveyor)
+    return Detail(item=_item(row), answers=full["answers"], notes=full["notes"],
+                  sections=full["sections"], photos=store.submission_photos(db_path, submission_id),
+                  losses=store.item_losses(db_path, [submission_id])[submission_id],
+                  versions=_versions(chain, submission_id))
+
+
+def _versions(rows: list[dict[str, Any]], submission_id: str) -> list[Item]:
+    """The chain of versions through ``submission_id`` (by ``supersedes``), oldest first."""
+    by_id = {r["id"]: r for r in rows}
+    first = submission_id
+    while by_id.get(first, {}).get("supersedes") in by_id:
+        first = by_id[first]["supersedes"]
+    chain, current = [], by_id.get(first)
+    while current is not None:
+        chain.append(_item(current))
+        current = by_id.get(current["superseded_by"] or "")
+    return chain
+
+
+def photo(db_path: str | Path, user: User, submission_id: str, photo_id: str) -> bytes:
+    """The JPEG of one photo of a submission in scope."""
+    _one(db_path, user, submission_id)
+    if photo_id not in {p.id for p in store.submission_photos(db_path, submission_id)}:
+        raise NotFound("photo_unknown", value=photo_id)
+    return store.photo_jpeg(db_path, photo_id)
+
+
+def approve(db_path: str | Path, user: User, ids: list[str], comment: str | None = None) -> int:
+    """Approve pending submissions in scope, all or nothing (a bulk approval passes the ids of
+    the filtered list the reviewer saw). Returns how many were approved."""
+    return _decide(db_path, user, ids, STATUS_APPROVED, comment)
+
+
+def return_(db_path: str | Path, user: User, submission_id: str, comment: str) -> int:
+    """Return a pending submission to its surveyor with a comment (required)."""
+    if not (comment or "").strip():
+        raise UsageError("review_comment")
+    return _decide(db_path, user, [submission_id], STATUS_RETURNED, comment.strip())
+
+
+def _decide(db_path: str | Path, user: User, ids: list[str], status: str,
+            comment: str | None) -> int:
+    if not user.reviews:
+        raise UsageError("forbidden")
+    found = {r["id"] for r in _rows(db_path, user, ids=ids)}
+    for sid in ids:
+        if sid not in found:
+            raise NotFound("submission_unknown", value=sid)
+    return store.decide(db_path, ids, status, user.name, (comment or "").strip() or None)
+
+
+def correct(db_path: str | Path, user: User, submission_id: str) -> tuple[str, str]:
+    """Open a returned submission of one's own as a new draft (the returned version is kept;
+    the next submit supersedes it). Returns (round id, village code) of the draft. A draft of
+    that village kept from before is left as it is."""
+    from survey.fieldwork import Draft
+
+    row = _one(db_path, user, submission_id)
+    if row["surveyor"] != user.display_name:
+        raise NotFound("submission_unknown", value=submission_id)
+    if row["status"] != STATUS_RETURNED or row["superseded_by"]:
+        raise UsageError("review_not_returned", value=submission_id)
+    full = store.submission(db_path, submission_id)
+    fix = None
+    if row["lon"] is not None and row["lat"] is not None:
+        fix = {"lon": row["lon"], "lat": row["lat"], "accuracy_m": row["gps_accuracy_m"],
+               "source": "browser" if row["gps_accuracy_m"] is not None else "manual"}
+    draft = Draft(round_id=row["round_id"], village=row["village_code"], surveyor=user.display_name,
+                  id=str(uuid.uuid4()), started=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                  answers=full["answers"], notes=full["notes"], veto=tuple(full["veto"]))
+    payload = draft.payload() | {"fix": fix}
+    store.reopen_draft(db_path, submission_id, user.display_name, payload, user.name)
+    return row["round_id"], row["village_code"]

@@ -1,0 +1,158 @@
+"""Shared fixtures of the real-browser journeys (``pytest -m browser``).
+
+- ``demo_db``: the demo county loaded into a database in tmp (with its trial accounts).
+- ``serve(db)``: ``streamlit run app.py`` on a free port with ``SURVEY_DB=db``; returns the base
+  URL. Servers stop at the end of the session. ``demo_server`` is ``serve(demo_db)``.
+- ``chromium``: Debian's Chromium (``/usr/bin/chromium``) driven by Playwright; no browser
+  download. ``new_page(width, height, **context options)`` opens a page in a fresh context.
+- ``wait_idle(page)`` waits for the app's own script-state attribute; ``rerun(page, action)``
+  does ``action`` and waits until the rerun it causes has finished. Never a fixed sleep.
+- ``sign_in(page, name, password)`` signs in on the login page.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+START_TIMEOUT_S = 90
+
+# Counts finished script runs (fragment runs too) by watching the app's script-state attribute.
+_WATCH_RUNS = """() => {
+  const app = document.querySelector("[data-testid='stApp']");
+  window.__xfRuns = 0;
+  if (!window.__xfWatch) {
+    window.__xfWatch = new MutationObserver(records => {
+      for (const r of records) if (r.oldValue === 'running') window.__xfRuns += 1;
+    });
+    window.__xfWatch.observe(app, {attributes: true, attributeOldValue: true,
+                                   attributeFilter: ['data-test-script-state']});
+  }
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_idle(page) -> None:
+    """Wait until the app is not running a script."""
+    page.wait_for_selector(IDLE)
+
+
+def rerun(page, action: Callable[[], object]) -> None:
+    """Do ``action`` (a tap, a fill...) and wait until the script run it causes has finished."""
+    wait_idle(page)
+    page.evaluate(_WATCH_RUNS)
+    action()
+    page.wait_for_function("() => window.__xfRuns > 0")
+    wait_idle(page)
+
+
+def sign_in(page, name: str, password: str) -> None:
+    """Sign in on the login page (the first page of a new session)."""
+    wait_idle(page)
+    page.get_by_label("账号").fill(name)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("button", name="退出登录").wait_for()
+    wait_idle(page)
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    """The demo county (registry, roads, round 2026-B3, submissions, trial accounts) in tmp."""
+    from survey import service
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    service.load_demo(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def serve(tmp_path_factory) -> Iterator[Callable[[Path], str]]:
+    """``serve(db) -> base URL``: a Streamlit server of app.py over ``db`` on a free port."""
+    procs: list[subprocess.Popen] = []
+
+    def start(db: Path) -> str:
+        port = free_port()
+        log = (tmp_path_factory.mktemp("server") / "streamlit.log").open("wb")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+             "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--server.headless", "true", "--server.fileWatcherType", "none",
+             "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env={**os.environ, "SURVEY_DB": str(db)}, stdout=log, stderr=subprocess.STDOUT)
+        procs.append(proc)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:  # the health endpoint answers once the server is up
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                    if answer.status == 200:
+                        return url
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"streamlit did not start; see {log.name}") from None
+                time.sleep(0.2)
+
+    yield start
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def demo_server(serve, demo_db) -> str:
+    return serve(demo_db)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (make browser-deps)")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(chromium):
+    """``new_page(width, height, **context options)``: a page in its own browser context
+    (Chinese locale), with page errors collected in ``page.errors``; closed after the test."""
+    contexts = []
+
+    def open_page(width: int = 1024, height: int = 768, **options):
+        context = chromium.new_context(viewport={"width": width, "height": height},
+                                       locale="zh-CN", **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.errors = []
+        page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()

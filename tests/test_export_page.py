@@ -1,0 +1,130 @@
+"""The export page as a county officer sees it (streamlit AppTest on a small database)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from scoped_db import sign_in
+from streamlit.testing.v1 import AppTest
+
+from survey import store
+from survey.model import Round
+from survey.registry import VillageRow
+from survey.rubric import load_rubric
+from survey.scoring import score
+from survey.submissions import Submission
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "export.py")
+ROUND = "2026-B3"
+VILLAGE_HEADERS = [
+    "区划代码", "县", "乡镇", "村", "测评轮次", "测评日期", "测评人", "垃圾治理得分", "移风易俗得分",
+    "十星级文明户得分", "总分", "一票否决", "否决事项", "测评结果", "文明村称号", "示范带", "问题数",
+    "经度", "纬度", "审核状态", "提交编号",
+]
+TOWNSHIP_HEADERS = [
+    "乡镇代码", "乡镇", "村总数", "县级及以上文明村数", "本轮测评村数", "本轮达标村数", "预计文明村数",
+    "文明村占比(%)", "预计占比(%)", "目标占比(%)", "是否达到目标", "需新增文明村数",
+]
+
+
+def village(code, name, township, county):
+    return VillageRow(code=code, name=name, township=township, county=county, lon=113.5, lat=30.5, title="无",
+                      title_year=None, households=None, demo=False, line=2)
+
+
+def best_answers(rubric):
+    return {i.code: True if i.type == "check" else 0 if i.type == "count" else i.grade_names[0]
+            for i in rubric.items}
+
+
+def build_db(path: Path) -> Path:
+    rubric = load_rubric()
+    store.import_registry(path, [
+        village("421302100001", "㭎树村", "城关镇", "测试县"),
+        village("421302100002", '=HYPERLINK("http://evil.example","x")', "城关镇", "测试县"),
+        village("421302101001", "未测村", "青石镇", "测试县"),
+        village("421303100001", "邻县村", "邻镇", "邻县"),
+    ])
+    store.create_round(path, Round(id=ROUND, name="第三次双月测评"))
+    subs = [Submission(id=f"s{i}", village=code, round=ROUND, date="2026-05-20", surveyor="王芳",
+                       answers=best_answers(rubric))
+            for i, code in enumerate(["421302100001", "421302100002", "421303100001"])]
+    store.save_submissions(path, [(s, score(rubric, s.answers, s.veto)) for s in subs])
+    return path
+
+
+def run(db: Path, monkeypatch, role: str | None = "admin", **scope) -> AppTest:
+    """The page as ``role`` (None: nobody signed in) with ``scope`` (county, townships, name)."""
+    monkeypatch.setenv("SURVEY_DB", str(db))
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    if role:
+        sign_in(at, db, role, **scope)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.fixture
+def page(tmp_path, monkeypatch):
+    return run(build_db(tmp_path / "t.db"), monkeypatch)
+
+
+def test_preview_shows_both_tables_as_the_files_hold_them(page):
+    at = page
+    assert at.title[0].value == "上报省级：测评结果报送文件"
+    assert "测评轮次 2026-B3（第三次双月测评）" in [c.value for c in at.caption]
+    assert at.selectbox[0].options == ["测试县（421302）", "邻县（421303）"]
+    villages, towns = at.dataframe[0].value, at.dataframe[1].value
+    assert list(villages.columns) == VILLAGE_HEADERS
+    assert villages["区划代码"].tolist() == ["421302100001", "421302100002"]
+    assert villages["村"].tolist() == ["㭎树村", '\'=HYPERLINK("http://evil.example","x")']
+    assert villages["总分"].tolist() == ["100.0", "100.0"] and villages["测评结果"].tolist() == ["达标", "达标"]
+    assert list(towns.columns) == TOWNSHIP_HEADERS
+    assert towns["乡镇代码"].tolist() == ["421302100", "421302101"]
+    assert towns["预计占比(%)"].tolist() == ["100.0", "0.0"]
+    assert [s.value for s in at.subheader] == [
+        "下载", "村级测评表 villages_421302_2026-B3.csv", "乡镇汇总表 townships_421302_2026-B3.csv"]
+    assert at.success[0].value == "没有提示，文件可以直接报送"
+
+
+def test_download_buttons_for_the_zip_the_workbook_and_the_points(page):
+    labels = [b.proto.label for b in page.get("download_button")]
+    assert labels == ["CSV 报送文件（ZIP）", "Excel 工作簿", "GeoJSON 点位"]
+
+
+def test_gbk_shows_which_rows_gbk_cannot_hold(page):
+    at = page.radio[0].set_value("gbk").run()
+    assert not at.exception
+    assert at.warning[0].value == "生成文件时有 1 条提示："
+    [code] = at.code
+    assert code.value.startswith("villages_421302_2026-B3.csv:2: ") and "㭎" in code.value
+
+
+def test_choosing_another_county(page):
+    at = page.selectbox[0].set_value("421303").run()
+    assert at.dataframe[0].value["村"].tolist() == ["邻县村"]
+    assert at.dataframe[1].value["乡镇"].tolist() == ["邻镇"]
+
+
+def test_a_reviewer_sees_their_county_and_townships_only(tmp_path, monkeypatch):
+    db = build_db(tmp_path / "t.db")
+    at = run(db, monkeypatch, "reviewer", county="421303")
+    assert at.selectbox[0].options == ["邻县（421303）"]
+    assert at.dataframe[0].value["区划代码"].tolist() == ["421303100001"]
+    at = run(db, monkeypatch, "reviewer", county="421302", townships=("421302101",), name="rev-town")
+    assert at.dataframe[0].value["乡镇代码"].tolist() == ["421302101"]  # the only table: no village assessed
+    assert at.info[0].value == "本轮还没有村庄提交测评"
+
+
+@pytest.mark.parametrize(("role", "message"), [(None, "请先登录"), ("surveyor", "当前账号无权查看此页面")])
+def test_only_reviewers_and_admins_may_export(tmp_path, monkeypatch, role, message):
+    at = run(build_db(tmp_path / "t.db"), monkeypatch, role, county="421302")
+    assert message in [e.value for e in (*at.warning, *at.error)]
+    assert not at.get("download_button") and not at.dataframe
+
+
+def test_empty_database_says_what_to_do(tmp_path, monkeypatch):
+    at = run(tmp_path / "empty.db", monkeypatch, county="421302")
+    assert at.info[0].value == "名录中还没有村庄，请先在“设置”页导入村庄名录"
+    assert not at.get("download_button")

@@ -1,0 +1,185 @@
+"""The tablet's use cases: drafts saved at once, evidence rule, submit exactly once."""
+
+import io
+import sqlite3
+from datetime import date
+
+import pytest
+from PIL import Image
+
+from survey import fieldwork, gps, store
+from survey.model import Round
+from survey.registry import VillageRow
+from survey.rubric import load_rubric
+from survey.scoring import score
+
+ROUND = "2026-B4"
+CODE = "429901100001"
+
+
+@pytest.fixture
+def db(tmp_path):
+    path = tmp_path / "field.db"
+    store.import_registry(path, [
+        VillageRow(code=CODE, name="李庄村", township="城关镇", county="示范县", lon=113.9,
+                   lat=30.6, title="无", title_year=None, households=120, demo=False, line=2),
+        VillageRow(code="429901100002", name="张家湾村", township="城关镇", county="示范县",
+                   lon=113.92, lat=30.61, title="县级", title_year=2024, households=80, demo=False,
+                   line=3),
+    ])
+    store.create_round(path, Round(ROUND, "第四次双月测评"))
+    return path
+
+
+@pytest.fixture
+def rubric():
+    return load_rubric()
+
+
+def best(item):
+    return {"check": True, "count": 0, "grade": item.grade_names[0] if item.grades else None}[item.type]
+
+
+def complete(db, rubric, draft):
+    for item in rubric.items:
+        draft = fieldwork.answer(db, draft, item.code, best(item))
+    return fieldwork.set_veto(db, draft, [])
+
+
+def jpeg(color=(120, 130, 140)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (800, 600), color).save(out, "JPEG")
+    return out.getvalue()
+
+
+def village(db):
+    return store.village(db, CODE)
+
+
+def test_a_new_draft_is_saved_on_its_first_change_and_restored(db, rubric):
+    draft = fieldwork.open_draft(db, ROUND, CODE, " 王芳 ")
+    assert draft.surveyor == "王芳" and len(draft.id) == 36
+    assert store.round_progress(db, ROUND) == {}  # looking is not drafting
+    first = rubric.items[0]
+    draft = fieldwork.answer(db, draft, first.code, False)
+    draft = fieldwork.note(db, draft, first.code, "  村口无垃圾桶 ")
+    draft = fieldwork.set_fix(db, draft, gps.Fix(113.901, 30.601, 9.0, "browser"))
+    assert store.round_progress(db, ROUND, "王芳") == {CODE: "draft"}
+    again = fieldwork.open_draft(db, ROUND, CODE, "王芳")
+    assert again == draft
+    assert again.answers == {first.code: False} and again.notes == {first.code: "村口无垃圾桶"}
+    assert fieldwork.open_draft(db, ROUND, CODE, "李明").answers == {}  # another surveyor's own
+
+
+def test_clearing_an_answer_and_counts_as_integers(db, rubric):
+    count = next(i for i in rubric.items if i.type == "count")
+    draft = fieldwork.open_draft(db, ROUND, CODE, "王芳")
+    draft = fieldwork.answer(db, draft, count.code, 2.0)
+    assert draft.answers[count.code] == 2 and type(draft.answers[count.code]) is int
+    draft = fieldwork.answer(db, draft, count.code, None)
+    assert count.code not in fieldwork.open_draft(db, ROUND, CODE, "王芳").answers
+
+
+def test_running_total_follows_the_answers(db, rubric):
+    draft = fieldwork.open_draft(db, ROUND, CODE, "王芳")
+    check = next(i for i in rubric.items if i.type == "check")
+    draft = fieldwork.answer(db, draft, check.code, True)
+    running = fieldwork.progress(rubric, draft)
+    assert running.total == check.points and running.answered == 1
+    draft = fieldwork.answer(db, draft, check.code, False)
+    assert fieldwork.progress(rubric, draft).total == 0
+
+
+def test_validation_lists_unanswered_items_and_the_veto_question(db, rubric):
+    draft = fieldwork.open_draft(db, ROUND, CODE, "王芳")
+    missing = fieldwork.validate(rubric, draft, set())
+    assert [m.item for m in missing if m.kind == "answer"] == [i.code for i in rubric.items]
+    assert missing[-1] == fieldwork.Missing("veto", "")
+    assert fieldwork.validate(rubric, complete(db, rubric, draft), set()) == []
+
+
+def test_a_finding_needs_a_note_and_a_photo(db, rubric):
+    draft = complete(db, rubric, fieldwork.open_draft(db, ROUND, CODE, "王芳"))
+    grade = next(i for i in rubric.items if i.type == "grade")
+    draft = fieldwork.answer(db, draft, grade.code, grade.grade_names[1])
+    assert fieldwork.needs_evidence(grade, draft)
+    assert fieldwork.validate(rubric, draft, set()) == [
+        fieldwork.Missing("note", grade.code), fieldwork.Missing("photo", grade.code)]
+    outcome = fieldwork.submit(db, rubric, draft)
+    assert outcome.submission_id is None and len(outcome.missing) == 2
+    assert not store.submission_exists(db, draft.id)
+    draft = fieldwork.note(db, draft, grade.code, "两户未分类")
+    fieldwork.add_photo(db, draft, grade.code, jpeg(), "a.jpg", village(db))
+    assert fieldwork.validate(rubric, draft, {grade.code}) == []
+
+
+def test_the_same_photo_twice_is_stored_once_and_can_be_removed(db, rubric):
+    draft = fieldwork.open_draft(db, ROUND, CODE, "王芳")
+    code = rubric.items[0].code
+    first = fieldwork.add_photo(db, draft, code, jpeg(), "a.jpg", village(db))
+    assert fieldwork.add_photo(db, draft, code, jpeg(), "a.jpg", village(db)) == first
+    other = fieldwork.add_photo(db, draft, code, jpeg((10, 20, 30)), "b.jpg", village(db))
+    assert [p.id for p in fieldwork.draft_photos(db, draft)] == [first, other]
+    assert store.round_progress(db, ROUND, "王芳") == {CODE: "draft"}
+    store.delete_photo(db, first)
+    assert [p.id for p in fieldwork.draft_photos(db, draft)] == [other]
+    assert store.photo_jpeg(db, other)[:2] == b"\xff\xd8"
+
+
+def test_submit_stores_once_scores_exactly_and_links_photos(db, rubric):
+    draft = complete(db, rubric, fieldwork.open_draft(db, ROUND, CODE, "王芳"))
+    count = next(i for i in rubric.items if i.type == "count")
+    draft = fieldwork.answer(db, draft, count.code, 3)
+    draft = fieldwork.note(db, draft, count.code, "村口三处暴露垃圾")
+    fieldwork.add_photo(db, draft, count.code, jpeg(), "a.jpg", village(db))
+    draft = fieldwork.set_veto(db, draft, ["V2"])
+    draft = fieldwork.set_fix(db, draft, gps.Fix(113.901, 30.601, 9.0, "browser"))
+
+    outcome = fieldwork.submit(db, rubric, draft, today=date(2026, 7, 2))
+    assert outcome.added and outcome.submission_id == draft.id
+    expected = score(rubric, draft.answers, ("V2",))
+    stored = store.submission(db, draft.id)
+    assert stored["total"] == expected.total == outcome.score.total
+    assert stored["sections"] == expected.sections
+    assert stored["veto"] == ["V2"] and stored["passed"] == 0 and stored["date"] == "2026-07-02"
+    assert (stored["lon"], stored["lat"], stored["gps_accuracy_m"]) == (113.901, 30.601, 9.0)
+    assert [p.item_code for p in store.submission_photos(db, draft.id)] == [count.code]
+    assert store.load_draft(db, ROUND, CODE, "王芳") is None
+    assert store.round_progress(db, ROUND, "王芳") == {CODE: "submitted"}
+
+    again = fieldwork.submit(db, rubric, draft, today=date(2026, 7, 2))  # a double tap
+    assert not again.added and again.submission_id == draft.id
+    rows = sqlite3.connect(db).execute("SELECT COUNT(*) FROM submissions").fetchone()[0]
+    assert rows == 1
+
+
+def test_a_resubmit_after_a_dropped_connection_stores_nothing_new(db, rubric, monkeypatch):
+    draft = complete(db, rubric, fieldwork.open_draft(db, ROUND, CODE, "王芳"))
+
+    def connection_lost(*args, **kwargs):
+        raise ConnectionError("tablet went to sleep")
+
+    with monkeypatch.context() as m:
+        m.setattr(store, "close_draft", connection_lost)
+        with pytest.raises(ConnectionError):
+            fieldwork.submit(db, rubric, draft, today=date(2026, 7, 2))
+    assert store.submission_exists(db, draft.id)
+    # The next day the surveyor taps submit again on the restored draft: nothing new is stored.
+    reloaded = fieldwork.Draft.from_payload(ROUND, CODE, "王芳",
+                                            store.load_draft(db, ROUND, CODE, "王芳"))
+    assert reloaded.date == "2026-07-02"
+    outcome = fieldwork.submit(db, rubric, reloaded, today=date(2026, 7, 3))
+    assert not outcome.added and outcome.submission_id == draft.id
+    assert store.submission(db, draft.id)["date"] == "2026-07-02"
+    assert store.load_draft(db, ROUND, CODE, "王芳") is None
+
+
+def test_opening_a_draft_whose_submission_was_stored_closes_it(db, rubric, monkeypatch):
+    draft = complete(db, rubric, fieldwork.open_draft(db, ROUND, CODE, "王芳"))
+    with monkeypatch.context() as m:
+        m.setattr(store, "close_draft", lambda *a, **k: 0)
+        fieldwork.submit(db, rubric, draft)
+    assert store.load_draft(db, ROUND, CODE, "王芳") is not None
+    fresh = fieldwork.open_draft(db, ROUND, CODE, "王芳")
+    assert fresh.id != draft.id and fresh.answers == {}
+    assert store.load_draft(db, ROUND, CODE, "王芳") is None

@@ -1,0 +1,246 @@
+"""AppTest of the tablet page: choose a village, answer, live total, evidence rule, draft restore,
+submit exactly once. Widgets are found by key."""
+
+import io
+import sqlite3
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from survey import fieldwork, store
+from survey.model import Round
+from survey.registry import VillageRow
+from survey.rubric import load_rubric
+from survey.scoring import partial, score
+from ui import keys
+
+from conftest import sign_in
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "survey.py")
+ROUND = "2026-B4"
+LI, ZHANG, QING = "429901100001", "429901100002", "429901101001"
+LOGINS = {"王芳": "wangfang", "李明": "liming", "县文明办": "office"}
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    path = tmp_path / "tablet.db"
+    rows = [("李庄村", LI, "城关镇", "无"), ("张家湾村", ZHANG, "城关镇", "县级"),
+            ("青石村", QING, "青石镇", "无")]
+    store.import_registry(path, [
+        VillageRow(code=code, name=name, township=town, county="示范县", lon=113.9, lat=30.6,
+                   title=title, title_year=None, households=100, demo=False, line=n + 2)
+        for n, (name, code, town, title) in enumerate(rows)])
+    store.create_round(path, Round(ROUND, "第四次双月测评"))
+    monkeypatch.setenv("SURVEY_DB", str(path))
+    return path
+
+
+@pytest.fixture
+def rubric():
+    return load_rubric()
+
+
+def best(item):
+    return {"check": True, "count": 0}.get(item.type) if item.type != "grade" else item.grade_names[0]
+
+
+def start(db, surveyor="王芳", village=None, role="surveyor") -> AppTest:
+    """A new browser session signed in as ``surveyor``; ``village`` is opened from the URL, as
+    after a reload."""
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    sign_in(at, db, role, county="429901", name=LOGINS[surveyor], display_name=surveyor)
+    at.session_state[keys.ROUND] = ROUND
+    if village:
+        at.query_params[keys.SV_VILLAGE] = village
+    at.run()
+    assert not at.exception
+    return at
+
+
+def answer(at, code, value):
+    widget = at.number_input(key=f"{keys.SV_ANSWER}_{code}") if isinstance(value, int) and not \
+        isinstance(value, bool) else at.segmented_control(key=f"{keys.SV_ANSWER}_{code}")
+    widget.set_value(value)
+    at.run()
+    assert not at.exception
+
+
+def total_text(at) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("当前得分"))
+
+
+def prefill(db, rubric, surveyor="王芳", village=LI, skip=()):
+    draft = fieldwork.open_draft(db, ROUND, village, surveyor)
+    for item in rubric.items:
+        if item.code not in skip:
+            draft = fieldwork.answer(db, draft, item.code, best(item))
+    return fieldwork.set_veto(db, draft, [])
+
+
+def jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (1200, 900), (60, 120, 90)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def test_a_surveyor_signs_with_their_own_name_an_admin_may_type_one(db):
+    at = start(db)
+    name = at.text_input(key=keys.SV_SURVEYOR)
+    assert name.value == "王芳" and name.disabled
+    admin = start(db, "县文明办", role="admin")
+    assert not admin.text_input(key=keys.SV_SURVEYOR).disabled
+    admin.text_input(key=keys.SV_SURVEYOR).input("")
+    admin.run()
+    assert admin.info[0].value == "请先填写测评员姓名"
+    assert not admin.selectbox  # no village picker without a name
+
+
+def test_choose_a_village_by_township_with_its_status(db, rubric):
+    prefill(db, rubric, village=ZHANG)  # 王芳 has a draft of 张家湾村
+    at = start(db)
+    at.selectbox(key=keys.SV_TOWN).set_value("429901100")
+    at.run()
+    picker = at.selectbox(key=keys.SV_VILLAGE)
+    assert picker.options == ["李庄村 · 未测", "张家湾村 · 草稿"]
+    assert "已完成 0 个 · 草稿 1 个 · 未测 1 个" in at.caption[0].value
+    picker.set_value(LI)
+    at.run()
+    assert at.query_params[keys.SV_VILLAGE] == LI  # a reload reopens it
+    headers = [h.value for h in at.subheader]
+    assert headers[0] == "李庄村（城关镇）"
+    assert [h.split(" · ")[0] for h in headers[1:4]] == [s.name for s in rubric.sections]
+
+
+def test_answers_update_the_live_total_and_are_saved_at_once(db, rubric):
+    at = start(db, village=LI)
+    assert total_text(at).startswith("当前得分 **0** 分（已答 0/")
+    check = next(i for i in rubric.items if i.type == "check")
+    count = next(i for i in rubric.items if i.type == "count")
+    grade = next(i for i in rubric.items if i.type == "grade")
+    answer(at, check.code, True)
+    answer(at, count.code, 2)
+    answer(at, grade.code, grade.grade_names[1])
+    answers = {check.code: True, count.code: 2, grade.code: grade.grade_names[1]}
+    expected = partial(rubric, answers).total
+    assert f"当前得分 **{_num(expected)}** 分（已答 3/{len(rubric.items)} 项" in total_text(at)
+    assert "达标线 85 分" in total_text(at)
+    assert store.load_draft(db, ROUND, LI, "王芳")["answers"] == answers
+
+
+def _num(d):
+    text = format(d, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def test_a_failed_item_needs_a_note_and_a_photo_before_submitting(db, rubric):
+    failed = rubric.items[0]
+    prefill(db, rubric, skip={failed.code})
+    at = start(db, village=LI)
+    answer(at, failed.code, False)
+    at.button(key=keys.SV_SUBMIT).click()
+    at.run()
+    listing = at.error[0].value
+    assert "还不能提交，请补全以下 2 项" in listing
+    assert failed.code in listing and "请填写情况说明" in listing
+    assert "请至少上传一张照片" in listing
+    assert store.stats(db)["submissions"] == 0
+
+    at.text_area(key=f"{keys.SV_NOTE}_{failed.code}").input("村口无垃圾桶")
+    at.run()
+    at.file_uploader(key=f"{keys.SV_UPLOAD}_{failed.code}_0").set_value(("IMG_1.jpg", jpeg(), "image/jpeg"))
+    at.run()
+    assert not at.exception
+    assert len(store.draft_photos(db, ROUND, LI, "王芳")) == 1
+    at.button(key=keys.SV_SUBMIT).click()
+    at.run()
+    assert "已提交 李庄村" in at.success[0].value
+    stored = store.round_results(db, ROUND)[0]
+    assert stored.submission_id and stored.findings == 1
+    assert [p.item_code for p in store.submission_photos(db, stored.submission_id)] == [failed.code]
+
+
+def test_the_draft_is_restored_in_a_new_session(db, rubric):
+    at = start(db, village=LI)
+    check = next(i for i in rubric.items if i.type == "check")
+    count = next(i for i in rubric.items if i.type == "count")
+    answer(at, check.code, False)
+    at.text_area(key=f"{keys.SV_NOTE}_{check.code}").input("无分类垃圾桶")
+    at.run()
+    answer(at, count.code, 3)
+    total = total_text(at)
+
+    again = start(db, village=LI)  # a reload / a new tablet session
+    assert again.segmented_control(key=f"{keys.SV_ANSWER}_{check.code}").value is False
+    assert again.number_input(key=f"{keys.SV_ANSWER}_{count.code}").value == 3
+    assert again.text_area(key=f"{keys.SV_NOTE}_{check.code}").value == "无分类垃圾桶"
+    assert total_text(again) == total
+    other = start(db, "李明", village=LI)  # another surveyor starts clean
+    assert other.segmented_control(key=f"{keys.SV_ANSWER}_{check.code}").value is None
+
+
+def test_submitting_twice_stores_one_row_with_the_exact_score(db, rubric):
+    grade = next(i for i in rubric.items if i.type == "grade")
+    draft = prefill(db, rubric, skip={grade.code})
+    draft = fieldwork.answer(db, draft, grade.code, grade.grade_names[2])
+    draft = fieldwork.note(db, draft, grade.code, "两项子标准未达到")
+    fieldwork.add_photo(db, draft, grade.code, jpeg(), "a.jpg", store.village(db, LI))
+    first, second = start(db, village=LI), start(db, village=LI)  # a tab restored after a dropped line
+    first.button(key=keys.SV_SUBMIT).click()
+    first.run()
+    second.button(key=keys.SV_SUBMIT).click()
+    second.run()
+    assert "已提交 李庄村" in first.success[0].value and "未重复提交" not in first.success[0].value
+    assert "未重复提交" in second.success[0].value
+    assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM submissions").fetchone()[0] == 1
+    stored = store.submission(db, draft.id)
+    expected = score(rubric, stored["answers"], stored["veto"])
+    assert stored["total"] == expected.total
+    assert f"总分 {_num(expected.total)} 分" in first.success[0].value
+    assert store.load_draft(db, ROUND, LI, "王芳") is None
+    assert "李庄村 · 已完成" in start(db).selectbox(key=keys.SV_VILLAGE).options
+
+
+def test_a_surveyor_sees_only_the_villages_of_their_townships(db):
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    sign_in(at, db, "surveyor", county="429901", townships=("429901101",), name="qingshi",
+            display_name="赵磊")
+    at.session_state[keys.ROUND] = ROUND
+    at.query_params[keys.SV_VILLAGE] = LI  # out of scope: ignored
+    at.run()
+    assert at.selectbox(key=keys.SV_TOWN).options == ["青石镇"]
+    assert at.selectbox(key=keys.SV_VILLAGE).options == ["青石村 · 未测"]
+    assert at.selectbox(key=keys.SV_VILLAGE).value is None
+
+
+def test_veto_some_happened_needs_a_choice_and_blocks_passing(db, rubric):
+    prefill(db, rubric)
+    draft = fieldwork.set_veto(db, fieldwork.open_draft(db, ROUND, LI, "王芳"), None)
+    at = start(db, village=LI)
+    at.segmented_control(key=keys.SV_VETO_ANY).set_value(True)
+    at.run()
+    at.button(key=keys.SV_SUBMIT).click()
+    at.run()
+    assert "一票否决事项：请选择" in at.error[0].value and store.stats(db)["submissions"] == 0
+    at.pills(key=keys.SV_VETO).set_value(["V2"])
+    at.run()
+    assert any("存在一票否决事项" in m.value for m in at.markdown)
+    at.button(key=keys.SV_SUBMIT).click()
+    at.run()
+    assert "一票否决，未达标" in at.success[0].value
+    assert store.submission(db, draft.id)["veto"] == ["V2"]
+
+
+def test_position_typed_by_hand_is_saved_and_warned_when_far(db):
+    at = start(db, village=LI)
+    at.number_input(key=keys.SV_LON).set_value(113.9)
+    at.number_input(key=keys.SV_LAT).set_value(30.65)  # about 5.6 km north of the village
+    at.run()
+    at.button(key=keys.SV_GPS_SAVE).click()
+    at.run()
+    assert "经度 113.900000，纬度 30.650000（手动输入）" in at.success[0].value
+    assert "5.6 公里" in at.warning[0].value
+    fix = store.load_draft(db, ROUND, LI, "王芳")["fix"]
+    assert (fix["lon"], fix["lat"], fix["accuracy_m"], fix["source"]) == (113.9, 30.65, None, "manual")

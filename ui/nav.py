@@ -1,0 +1,150 @@
+"""Who is signed in, and which pages they see.
+
+The session holds only the login name (``keys.AUTH_USER``) and the time of the last run
+(``keys.AUTH_SEEN``); the account itself is read from the database on every run, so a disabled
+account or a changed scope takes effect at once. Every page starts with :func:`require`, which
+stops the page for anybody its role does not allow (``survey.auth.PAGE_ROLES``).
+
+Tests sign in by creating an account and setting ``at.session_state[keys.AUTH_USER]`` before
+``at.run()`` (see ``tests/conftest.py``).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
+
+from survey import auth
+from survey.auth import User
+from ui import keys, shell
+from ui.text import t
+
+ROOT = Path(__file__).resolve().parents[1]
+FIRST_ADMIN = ("echo 'PASSWORD' | python -m survey users add NAME --role admin --county CODE "
+               "--password-stdin")
+
+#: page id -> (file, title key, icon); listed in this order.
+PAGES = {
+    "survey": ("pages/survey.py", "nav_survey", ":material/fact_check:"),
+    "review": ("pages/review.py", "nav_review", ":material/rule:"),
+    "dashboard": ("pages/dashboard.py", "nav_dashboard", ":material/flag:"),
+    "map": ("pages/map.py", "nav_map", ":material/map:"),
+    "export": ("pages/export.py", "nav_export", ":material/upload_file:"),
+    "setup": ("pages/setup.py", "nav_setup", ":material/settings:"),
+    "users": ("pages/users.py", "nav_users", ":material/manage_accounts:"),
+}
+GROUPS = {"group_field": ("survey",), "group_office": ("review", "dashboard", "map", "export"),
+          "group_admin": ("setup", "users")}
+
+
+def through_router() -> None:
+    """Make sure the page runs under app.py's navigation. Streamlit treats a ``pages/`` folder
+    as a legacy multipage app (every file a page, app.py not run) until some session has called
+    ``st.navigation``: the first request after a server start, for a page's URL, would run the
+    page on its own. Such a run switches the legacy mode off and reruns through app.py."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def current_user() -> User | None:
+    """The signed-in account, or None (never signed in, signed out, idle too long, disabled)."""
+    name = st.session_state.get(keys.AUTH_USER)
+    if not name:
+        return None
+    now = time.time()
+    if auth.idle_expired(st.session_state.get(keys.AUTH_SEEN), now):
+        sign_out("idle")
+        st.session_state[keys.AUTH_NOTICE] = "login_expired"
+        return None
+    user = auth.active_user(shell.db(), name)
+    if user is None:
+        sign_out("disabled")
+        return None
+    st.session_state[keys.AUTH_SEEN] = now
+    return user
+
+
+def sign_in(user: User) -> None:
+    st.session_state[keys.AUTH_USER] = user.name
+    st.session_state[keys.AUTH_SEEN] = time.time()
+
+
+def sign_out(reason: str = "logout") -> None:
+    """End the session (recorded in the audit trail) and forget everything it held."""
+    name = st.session_state.get(keys.AUTH_USER)
+    if name:
+        auth.logout(shell.db(), name, reason)
+    lang = st.session_state.get(keys.LANG)
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    if lang:
+        st.session_state[keys.LANG] = lang
+
+
+def require(page: str) -> User:
+    """The signed-in user when their role may open ``page``; otherwise say so and stop."""
+    through_router()
+    user = current_user()
+    if user is None:
+        st.warning(t("login_required"), icon=":material/lock:")
+        st.stop()
+    if not auth.may_open(user, page):
+        st.error(t("no_access"), icon=":material/block:")
+        st.stop()
+    return user
+
+
+def role_label(role: str) -> str:
+    return t(f"role_{role}")
+
+
+def scope_text(user: User) -> str:
+    if user.admin:
+        return t("scope_everything")
+    if user.townships:
+        return t("scope_townships", county=user.county, townships="、".join(user.townships))
+    return t("scope_county", county=user.county)
+
+
+def navigation(user: User | None) -> dict[str, list[st.Page]]:
+    """The pages ``user`` may open, by group (only the login page for nobody)."""
+    if user is None:
+        return {"": [st.Page(ROOT / "pages/login.py", title=t("nav_login"), icon=":material/login:",
+                             url_path="login", default=True)]}
+    groups: dict[str, list[st.Page]] = {}
+    for group, ids in GROUPS.items():
+        for page_id in ids:
+            if not auth.may_open(user, page_id):
+                continue
+            file, title, icon = PAGES[page_id]
+            if page_id == "review" and not user.reviews:  # a surveyor's own submissions
+                group, title = "group_field", "nav_my_submissions"
+            groups.setdefault(t(group), []).append(st.Page(
+                ROOT / file, title=t(title), icon=icon, url_path=page_id, default=not groups))
+    return groups
+
+
+def go(page: str, **query: str) -> None:
+    """Switch to ``page`` of the navigation with ``query`` in the URL. A page run on its own
+    (an AppTest of one page file) has no navigation: it stays, and reruns."""
+    try:
+        st.switch_page(ROOT / PAGES[page][0], query_params=query)
+    except StreamlitPageNotFoundError:
+        st.rerun()
+
+
+def account(user: User) -> None:
+    """The sidebar box: who is signed in, their scope, and signing out."""
+    with st.sidebar:
+        st.caption(t("account_caption", name=user.display_name, role=role_label(user.role)))
+        st.caption(scope_text(user))
+        if st.button(t("logout"), key=keys.LOGOUT, icon=":material/logout:"):
+            sign_out()
+            st.session_state[keys.AUTH_NOTICE] = "login_signed_out"
+            st.rerun()
