@@ -30,6 +30,9 @@ run: setup
 	$(PY) -m survey init >/dev/null
 	@if [ "$$($(PY) -c 'import json,subprocess,sys; print(json.loads(subprocess.check_output([sys.executable,"-m","survey","stats","--json"]))["villages"])')" = 0 ]; then \
 		echo "empty database: loading the demo county"; $(PY) -m survey demo; fi
+	@# a demo database made before accounts existed gets its trial accounts (README lists them)
+	@$(PY) -c 'from survey import auth, config, service; db = config.db_path(); \
+		n = service.is_demo(db) and auth.ensure_demo_accounts(db); n and print(f"demo accounts added: {n}")'
 	$(PY) -m streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT)
 
 test: setup browser-deps

@@ -9,10 +9,10 @@ import streamlit as st
 from ui import nav, shell
 from ui.text import t
 
-st.set_page_config(page_title=t("app_title"), page_icon=shell.app_icon(), layout="wide")
+st.set_page_config(page_title=t("app_title"), page_icon=nav.favicon(), layout="wide")
 
 user = nav.current_user()
-page = st.navigation(nav.navigation(user))
+page = nav.router(user)
 shell.sidebar()
 if user is not None:
     nav.account(user)

@@ -24,17 +24,13 @@ def _data(db: str, round_id: str, county: str, n: int, version: int,
     return targets.dashboard_data(db, round_id, county, n, scope)
 
 
-def _table(records: list[dict], columns: list[str], key: str) -> None:
-    """Neutral column ids -> translated headers; an empty list shows "none"."""
+def _table(records: list[dict], key: str) -> None:
+    """Records with neutral column ids (survey.targets *_records) under translated headers;
+    an empty list shows "none"."""
     if not records:
         st.caption(t("dash_none"))
         return
-    frame = pd.DataFrame(records, columns=columns).rename(columns=lambda c: t("dash_col_" + c))
-    st.dataframe(frame, hide_index=True, key=key)
-
-
-VILLAGE_COLS = ["code", "name", "township", "title", "total", "veto", "passed", "change"]
-RANK_COLS = ["rank", "code", "name", "township", "total", "veto", "passed", "change"]
+    st.dataframe(pd.DataFrame(records).rename(columns=lambda c: t("dash_col_" + c)), hide_index=True, key=key)
 
 user = nav.require("dashboard")
 st.title(t("dash_title"))
@@ -52,6 +48,12 @@ county = st.selectbox(t("dash_county"), list(counties), key=keys.DASH_COUNTY,
 n = st.session_state.get(keys.DASH_RANK_N, 5)
 d = _data(DB, round_id, county, n, shell.version(), user.scope)
 en = lang() == "en"
+
+
+def _villages(results: list, key: str, township: str | None = None) -> None:
+    """A table of villages (optionally of one township) with result and change."""
+    _table(targets.village_records(results, d.changes, d.labels, township, en), key)
+
 
 st.caption(t("dash_round", id=d.round.id, name=d.round.name)
            + ("　" + t("dash_previous", id=d.previous.id) if d.previous else ""))
@@ -75,24 +77,21 @@ if not chart.empty:
                         scale=alt.Scale(domain=[False, True], range=["#c0392b", "#2e7d32"])),
         tooltip=["name", "code", "projected", "target", "needed"])
     ticks = base.mark_tick(color="#222", thickness=2).encode(x="target:Q")
-    rule = alt.Chart(pd.DataFrame({"target": [float(c.target)]})).mark_rule(strokeDash=[6, 4]).encode(x="target:Q")
+    rule = alt.Chart(pd.DataFrame({"target": [float(c.target)]})).mark_rule(strokeDash=[6, 4])
+    rule = rule.encode(x="target:Q")
     st.altair_chart(bars + ticks + rule, width="stretch")
 
 st.subheader(t("dash_townships"))
-_table(targets.township_records(d.townships),
-       ["code", "name", "villages", "civilized_now", "assessed", "passed", "projected",
-        "share_now", "share_projected", "target", "reached", "needed"], keys.DASH_TABLE_TOWNSHIPS)
+_table(targets.township_records(d.townships), keys.DASH_TABLE_TOWNSHIPS)
 
 tabs = st.tabs([t("dash_tab_below"), t("dash_tab_failed"), t("dash_tab_risk"), t("dash_tab_rank"),
                 t("dash_tab_drill"), t("dash_tab_target")])
 with tabs[0]:
     if not d.below:
         st.success(t("dash_all_reached"), icon=":material/check_circle:")
-    _table(targets.township_records(d.below), ["code", "name", "share_projected", "target", "needed"],
-           keys.DASH_TABLE_BELOW)
+    _table(targets.township_records(d.below), keys.DASH_TABLE_BELOW)
     st.markdown(f"**{t('dash_plan')}**")
-    _table(targets.plan_records(d.plans, d.labels, en),
-           ["township", "needed", "code", "name", "title", "total", "short", "losses"], keys.DASH_TABLE_PLAN)
+    _table(targets.plan_records(d.plans, d.labels, en), keys.DASH_TABLE_PLAN)
     for p in d.plans:
         if p.uncovered:
             st.caption(t("dash_plan_uncovered", name=p.row.name, n=p.uncovered, m=p.unassessed))
@@ -100,9 +99,9 @@ with tabs[0]:
             st.caption(t("dash_plan_vetoed", name=p.row.name,
                          villages="、".join(x.result.village.name for x in p.vetoed)))
 with tabs[1]:
-    _table(targets.village_records(d.failed, d.changes, d.labels, en=en), VILLAGE_COLS, keys.DASH_TABLE_FAILED)
+    _villages(d.failed, keys.DASH_TABLE_FAILED)
 with tabs[2]:
-    _table(targets.village_records(d.at_risk, d.changes, d.labels, en=en), VILLAGE_COLS, keys.DASH_TABLE_RISK)
+    _villages(d.at_risk, keys.DASH_TABLE_RISK)
 with tabs[3]:
     a, b = st.columns([3, 1])
     scope = a.selectbox(t("dash_rank_scope"), list(d.ranks), key=keys.DASH_RANK_SCOPE,
@@ -113,17 +112,15 @@ with tabs[3]:
         left, right = st.columns(2)
         with left:
             st.markdown(f"**{t('dash_best', n=n)}**")
-            best = targets.rank_records(d.ranks[scope].best, d.changes, d.labels, en)
-            _table(best, RANK_COLS, keys.DASH_TABLE_BEST)
+            _table(targets.rank_records(d.ranks[scope].best, d.changes, d.labels, en), keys.DASH_TABLE_BEST)
         with right:
             st.markdown(f"**{t('dash_worst', n=n)}**")
-            worst = targets.rank_records(d.ranks[scope].worst, d.changes, d.labels, en)
-            _table(worst, RANK_COLS, keys.DASH_TABLE_WORST)
+            _table(targets.rank_records(d.ranks[scope].worst, d.changes, d.labels, en), keys.DASH_TABLE_WORST)
 with tabs[4]:
     names = {r.code: r.name for r in d.townships}
     town = st.selectbox(t("dash_township_pick"), list(names), key=keys.DASH_TOWNSHIP,
                         format_func=lambda code: names[code] or code)
-    _table(targets.village_records(d.results, d.changes, d.labels, town, en), VILLAGE_COLS, keys.DASH_TABLE_DRILL)
+    _villages(d.results, keys.DASH_TABLE_DRILL, town)
 with tabs[5]:
     if msg := st.session_state.pop(keys.DASH_SAVED, None):
         st.success(msg, icon=":material/check_circle:")
@@ -141,8 +138,9 @@ with tabs[5]:
                 value = Decimal(f"{percent:.1f}")
                 store.set_target(DB, user.scope.check_county(county), value, by.strip(), scope or None,
                                  actor=user.name)
-                st.session_state[keys.DASH_SAVED] = t("dash_set_saved", scope=scopes[scope], percent=fmt1(value))
+                saved = t("dash_set_saved", scope=scopes[scope], percent=fmt1(value))
+                st.session_state[keys.DASH_SAVED] = saved
                 st.rerun()
     st.caption(t("dash_settings", default=config.DEFAULT_TARGET))
     _table([{"scope": s.name, "percent": fmt1(s.percent), "by": s.by, "at": s.at} for s in d.settings],
-           ["scope", "percent", "by", "at"], keys.DASH_TABLE_SETTINGS)
+           keys.DASH_TABLE_SETTINGS)

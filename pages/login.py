@@ -3,8 +3,9 @@ to create the first administrator from the command line."""
 
 import streamlit as st
 
-from survey import auth, service
+from survey import audit, auth, service
 from survey.errors import UsageError
+from survey.rubric import load_rubric
 from ui import keys, nav, shell
 from ui.text import t
 
@@ -29,6 +30,7 @@ with st.form(keys.LOGIN_FORM, clear_on_submit=True):
         except UsageError as exc:
             st.error(str(exc), icon=":material/error:")
         else:
+            audit.note_rubric(db, load_rubric(), "data/rubric")  # the rubric files may have changed
             nav.sign_in(user)
             st.rerun()
 

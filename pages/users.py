@@ -64,8 +64,22 @@ if chosen is not None:
             done("us_password_set", chosen.name)
         except SurveyError as exc:
             st.error(str(exc), icon=":material/error:")
+    with st.form(f"{keys.US_SCOPE_FORM}_{chosen.name}"):  # per account: its values as defaults
+        c1, c2, c3 = st.columns(3)
+        role = c1.selectbox(t("us_role"), auth.ROLES, index=auth.ROLES.index(chosen.role),
+                            key=f"{keys.US_SCOPE_ROLE}_{chosen.name}", format_func=nav.role_label)
+        county = c2.text_input(t("us_county"), chosen.county, key=f"{keys.US_SCOPE_COUNTY}_{chosen.name}")
+        towns = c3.text_input(t("us_townships"), ",".join(chosen.townships),
+                              key=f"{keys.US_SCOPE_TOWNSHIPS}_{chosen.name}")
+        if st.form_submit_button(t("us_set_scope"), icon=":material/edit_location:"):
+            try:
+                auth.set_scope(db, chosen.name, role, county.strip(), towns.replace("，", ",").split(","),
+                               actor=user.name)
+                done("us_scope_set", chosen.name)
+            except SurveyError as exc:
+                st.error(str(exc), icon=":material/error:")
 
 with st.expander(t("us_audit"), icon=":material/history:"):
     st.dataframe([{t("rv_col_at"): e.at, t("rv_col_actor"): e.actor, t("rv_col_action"): e.action,
-                   t("rv_col_code"): e.village or e.entity_id or ""} for e in audit.recent(db, user)],
+                   t("col_code"): e.village or e.entity_id or ""} for e in audit.recent(db, user)],
                  hide_index=True, key=keys.US_AUDIT)

@@ -32,8 +32,6 @@ from survey.model import Village
 
 SURVEYOR, REVIEWER, ADMIN = "surveyor", "reviewer", "admin"
 ROLES: tuple[str, ...] = (SURVEYOR, REVIEWER, ADMIN)
-ROLE_LABELS = {SURVEYOR: ("测评员", "Surveyor"), REVIEWER: ("县文明办审核员", "County reviewer"),
-               ADMIN: ("管理员", "Administrator")}
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
 IDLE_MINUTES = 30

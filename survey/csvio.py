@@ -52,10 +52,12 @@ def fmt1(value: Decimal | int) -> str:
 
     Floats are refused: their binary value is not the exact value (0.05 is 0.05000000000000000277).
     """
-    if isinstance(value, float) or not isinstance(value, (Decimal, int)):
-        raise TypeError(f"fmt1 takes a Decimal or an int, got {type(value).__name__}")
-    rounded = Decimal(value).quantize(_TENTH, rounding=ROUND_HALF_UP)
-    return f"{abs(rounded) if rounded == 0 else rounded:f}"
+    if type(value) is not Decimal:
+        if isinstance(value, float) or not isinstance(value, (Decimal, int)):
+            raise TypeError(f"fmt1 takes a Decimal or an int, got {type(value).__name__}")
+        value = Decimal(value)
+    rounded = value.quantize(_TENTH, rounding=ROUND_HALF_UP)
+    return f"{rounded.copy_abs() if rounded.is_zero() else rounded:f}"
 
 
 def fmt_coord(value: float | Decimal) -> str:
@@ -68,25 +70,44 @@ def guard(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def _text(value: object) -> str:
+    return "" if value is None else guard(str(value))
+
+
+def _code(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _dec1(value: object) -> str:
+    return "" if value is None else fmt1(value)  # type: ignore[arg-type]
+
+
+def _int(value: object) -> str:
+    return "" if value is None else str(int(value))  # type: ignore[call-overload]
+
+
+def _coord(value: object) -> str:
+    return "" if value is None else fmt_coord(value)  # type: ignore[arg-type]
+
+
+_FORMATTERS = {"text": _text, "code": _code, "dec1": _dec1, "int": _int, "coord": _coord}
+
+
 def cell(value: object, kind: Kind) -> str:
     """The CSV text of one value of a column of ``kind``; None is an empty field."""
-    if value is None:
-        return ""
-    if kind == "dec1":
-        return fmt1(value)  # type: ignore[arg-type]
-    if kind == "int":
-        return str(int(value))  # type: ignore[call-overload]
-    if kind == "coord":
-        return fmt_coord(value)  # type: ignore[arg-type]
-    if kind == "code":
-        return str(value)
-    return guard(str(value))
+    return _FORMATTERS[kind](value)
 
 
 def format_rows(columns: Sequence[Column], rows: Iterable[Sequence[object]]) -> list[list[str]]:
     """Every row as the text written to the file (the header is not included)."""
-    kinds = [c.kind for c in columns]
-    return [[cell(v, k) for v, k in zip(row, kinds, strict=True)] for row in rows]
+    formatters = [_FORMATTERS[c.kind] for c in columns]
+    width = len(formatters)
+    out = []
+    for row in rows:
+        if len(row) != width:
+            raise ValueError(f"a row has {len(row)} values for {width} columns")
+        out.append([f(v) for f, v in zip(formatters, row)])
+    return out
 
 
 def check_encoding(encoding: str) -> str:

@@ -17,6 +17,7 @@ import io
 import json
 import sys
 import zipfile
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from survey import store
 from survey.csvio import Column, atomic_write, check_encoding, csv_bytes, fmt1, format_rows, guard
 from survey.errors import NotFound, Problem
-from survey.model import STATUS_LABELS, TownshipRow, VillageResult
+from survey.model import STATUS_LABELS, TownshipRow, VillageResult, county_of
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from survey.auth import Scope
@@ -82,20 +83,19 @@ def _yes(flag: bool) -> str:
     return "是" if flag else "否"
 
 
-def _veto_name(rubric: Rubric, code: str) -> str:
-    """The Chinese (short) name of a veto item; its code when the rubric no longer knows it."""
-    try:
-        return rubric.veto_item(code).name
-    except NotFound:
-        return code
-
-
 def village_rows(
     results: Iterable[VillageResult], rubric: Rubric, belts: Mapping[str, Sequence[str]]
 ) -> list[list]:
     """The villages table: one row per *assessed* village, sorted by code. ``belts`` maps a
     village code to its belt (road) names, nearest first. Veto names follow the rubric's order."""
+    names = {v.code: v.name for v in rubric.veto}
     order = {v.code: i for i, v in enumerate(rubric.veto)}
+
+    def vetoes(codes: Iterable[str]) -> str | None:
+        """Chinese short names in rubric order; a code the rubric no longer knows stays a code."""
+        ranked = sorted(codes, key=lambda c: (order.get(c, len(order)), c))
+        return "；".join(names.get(c, c) for c in ranked) or None
+
     rows = []
     for r in sorted((r for r in results if r.assessed), key=lambda r: r.village.code):
         v = r.village
@@ -111,8 +111,7 @@ def village_rows(
             *(r.sections.get(s) for s in SECTIONS),
             r.total,
             _yes(r.vetoed),
-            "；".join(_veto_name(rubric, c) for c in sorted(r.veto, key=lambda c: (order.get(c, len(order)), c)))
-            or None,
+            vetoes(r.veto),
             "达标" if r.passed else "未达标",
             v.title,
             "、".join(belts.get(v.code, ())) or None,
@@ -202,15 +201,15 @@ def build(db_path: str | Path, round_id: str, county: str | None = None,
     results = store.round_results(db_path, round_id, county, townships=mine)
     towns = {c: v for c, v in store.townships(db_path, county).items() if not mine or c in mine}
     table = township_table(results, targets_from_store(db_path), towns)
-    villages = village_rows(results, load_rubric(), _belts(db_path, results))
+    villages: dict[str, list[list]] = defaultdict(list)
+    for row in village_rows(results, load_rubric(), _belts(db_path, results)):
+        villages[county_of(row[0])].append(row)
+    townships: dict[str, list[TownshipRow]] = defaultdict(list)
+    for t in table:
+        townships[t.county_code].append(t)
     return [
-        CountyExport(
-            county_code=code,
-            county=name,
-            round_id=round_id,
-            villages=[row for row in villages if row[0].startswith(code)],
-            townships=township_rows(t for t in table if t.county_code == code),
-        )
+        CountyExport(county_code=code, county=name, round_id=round_id, villages=villages[code],
+                     townships=township_rows(townships[code]))
         for code, name in sorted(wanted.items())
     ]
 
@@ -259,11 +258,11 @@ def csv_zip(exports: Iterable[CountyExport], encoding: str = "utf-8-sig") -> tup
 
 # --- companions ---------------------------------------------------------------------------------
 
-_XLSX_FORMATS = {"code": "@", "dec1": "0.0", "coord": "0.000000", "int": "0"}
+_XLSX_FORMATS = {"code": "@", "dec1": "0.0", "coord": "0.000000"}
 
 
 def _number(value: Any, kind: str) -> Any:
-    """A numeric cell's value as the CSV shows it (one decimal, six for coordinates)."""
+    """A numeric value as the CSV shows it: one decimal (half up), six for coordinates, ints."""
     if kind == "dec1":
         return float(fmt1(value))
     if kind == "coord":
@@ -294,7 +293,8 @@ def xlsx_bytes(export: CountyExport) -> bytes:
         ws = wb.create_sheet(title)
         ws.freeze_panes = "A2"
         for i, c in enumerate(columns, 1):
-            ws.column_dimensions[get_column_letter(i)].width = 16 if c.kind == "code" else max(8, 2 * len(c.header) + 2)
+            width = 16 if c.kind == "code" else max(8, 2 * len(c.header) + 2)
+            ws.column_dimensions[get_column_letter(i)].width = width
         header = []
         for c in columns:
             cell = WriteOnlyCell(ws, value=c.header)
@@ -309,6 +309,8 @@ def xlsx_bytes(export: CountyExport) -> bytes:
                     cells.append(None)
                 elif kind == "text":
                     cells.append(_xlsx_text(value))
+                elif kind == "int":
+                    cells.append(int(value))
                 else:
                     cell = WriteOnlyCell(ws, value=str(value) if kind == "code" else _number(value, kind))
                     cell.number_format = _XLSX_FORMATS[kind]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from survey import gps, photos, store
@@ -80,7 +81,7 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def open_draft(db_path, round_id: str, village_code: str, surveyor: str) -> Draft:
+def open_draft(db_path: str | Path, round_id: str, village_code: str, surveyor: str) -> Draft:
     """The saved draft of this round, village and surveyor, or a new one (saved on its first
     change). A draft whose submission was stored but not closed (the connection dropped just
     then) is closed now, and a new one begins."""
@@ -95,13 +96,13 @@ def open_draft(db_path, round_id: str, village_code: str, surveyor: str) -> Draf
                  id=str(uuid.uuid4()), started=_now())
 
 
-def save(db_path, draft: Draft) -> Draft:
+def save(db_path: str | Path, draft: Draft) -> Draft:
     """Store ``draft`` (replacing the saved one) and return it."""
     store.save_draft(db_path, draft.round_id, draft.village, draft.surveyor, draft.payload())
     return draft
 
 
-def answer(db_path, draft: Draft, code: str, value: Any) -> Draft:
+def answer(db_path: str | Path, draft: Draft, code: str, value: Any) -> Draft:
     """Record the answer of item ``code`` (None clears it) and save."""
     answers = dict(draft.answers)
     if value is None:
@@ -111,7 +112,7 @@ def answer(db_path, draft: Draft, code: str, value: Any) -> Draft:
     return save(db_path, replace(draft, answers=answers))
 
 
-def note(db_path, draft: Draft, code: str, text: str | None) -> Draft:
+def note(db_path: str | Path, draft: Draft, code: str, text: str | None) -> Draft:
     """Record the note of item ``code`` (blank removes it) and save."""
     notes = dict(draft.notes)
     if text and text.strip():
@@ -121,17 +122,17 @@ def note(db_path, draft: Draft, code: str, text: str | None) -> Draft:
     return save(db_path, replace(draft, notes=notes))
 
 
-def set_veto(db_path, draft: Draft, codes: list[str] | tuple[str, ...] | None) -> Draft:
+def set_veto(db_path: str | Path, draft: Draft, codes: list[str] | tuple[str, ...] | None) -> Draft:
     """Record the veto items that apply (empty: none applies; None: not answered) and save."""
     return save(db_path, replace(draft, veto=None if codes is None else tuple(codes)))
 
 
-def set_fix(db_path, draft: Draft, fix: gps.Fix | None) -> Draft:
+def set_fix(db_path: str | Path, draft: Draft, fix: gps.Fix | None) -> Draft:
     """Record where the surveyor stands and save."""
     return save(db_path, replace(draft, fix=fix))
 
 
-def add_photo(db_path, draft: Draft, item_code: str, data: bytes, filename: str,
+def add_photo(db_path: str | Path, draft: Draft, item_code: str, data: bytes, filename: str,
               village: Village, when: datetime | None = None) -> str:
     """Prepare (upright, downscaled, watermarked) and store a photo for ``item_code`` of the
     draft; return its id. :class:`DataError` when the file is not a picture."""
@@ -144,7 +145,7 @@ def add_photo(db_path, draft: Draft, item_code: str, data: bytes, filename: str,
                            photo.sha256, photo.jpeg, photo.width, photo.height)
 
 
-def draft_photos(db_path, draft: Draft) -> list[store.PhotoInfo]:
+def draft_photos(db_path: str | Path, draft: Draft) -> list[store.PhotoInfo]:
     """The photos of the draft, oldest first."""
     return store.draft_photos(db_path, draft.round_id, draft.village, draft.surveyor)
 
@@ -188,7 +189,7 @@ def submission_dict(draft: Draft, day: str) -> dict[str, Any]:
             "answers": draft.answers, "veto": list(draft.veto or ()), "notes": draft.notes}
 
 
-def submit(db_path, rubric: Rubric, draft: Draft, today: date | None = None) -> Outcome:
+def submit(db_path: str | Path, rubric: Rubric, draft: Draft, today: date | None = None) -> Outcome:
     """Validate ``draft``; when complete, store it exactly once (its id is the submission id),
     link its photos and delete the draft. Repeating a submit is a no-op (``added`` False)."""
     if store.submission_exists(db_path, draft.id):  # a double tap or a resubmit: stored already

@@ -47,14 +47,18 @@ class Item:
     severity: str | None = None
     fix_days: int | None = None
 
-    @property
+    @cached_property
     def grade_names(self) -> tuple[str, ...]:
         """The grades this item accepts, best first."""
         return tuple(g for g, _ in self.grades)
 
+    @cached_property
+    def _factors(self) -> dict[str, Decimal]:
+        return dict(self.grades)
+
     def factor(self, grade: str) -> Decimal:
         """The points factor of ``grade`` (KeyError when the item has no such grade)."""
-        return dict(self.grades)[grade]
+        return self._factors[grade]
 
 
 @dataclass(frozen=True)

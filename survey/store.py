@@ -173,9 +173,37 @@ def migrate(db_path: str | Path) -> int:
         conn.close()
 
 
+class _Database(Database):
+    """sqlite-utils' Database whose outermost :meth:`atomic` begins with ``BEGIN IMMEDIATE``.
+
+    A write transaction takes the write lock before its first read, so concurrent writers wait
+    for each other (up to the busy timeout). A deferred ``BEGIN`` would read first and fail at
+    once with "database is locked" when another writer commits in between (WAL cannot upgrade
+    a stale read snapshot, and SQLite does not call the busy handler then)."""
+
+    @contextmanager
+    def atomic(self) -> Iterator[Database]:
+        if self.conn.in_transaction:  # nested: a savepoint, as sqlite-utils does
+            with super().atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.rollback()
+            raise
+
+
 @contextmanager
 def connect(db_path: str | Path) -> Iterator[Database]:
-    """A short-lived sqlite-utils Database on ``db_path``, migrated, closed on exit."""
+    """A short-lived sqlite-utils Database on ``db_path``, migrated, closed on exit. Its
+    ``atomic()`` is a write transaction that holds the write lock from its start."""
     path = Path(db_path)
     key = str(path.resolve())
     if key not in _migrated or not path.exists():
@@ -184,7 +212,7 @@ def connect(db_path: str | Path) -> Iterator[Database]:
             _migrated.add(key)
     conn = _raw_connect(path)
     try:
-        yield Database(conn, execute_plugins=False)
+        yield _Database(conn, execute_plugins=False)
     finally:
         conn.close()
 
@@ -219,7 +247,8 @@ def import_registry(db_path: str | Path, rows: Iterable[VillageRow],
     transaction. Fields a file did not carry (``None`` in the row) keep their stored value."""
     rows = list(rows)
     now = _now()
-    with connect(db_path) as db:
+    who = _actor(actor)
+    with connect(db_path) as db, db.atomic():
         existing = {r["code"]: r for r in db.query(
             "SELECT code, name, township_code, county_code, lon, lat, title, title_year, "
             "households, demo FROM villages")}
@@ -259,22 +288,26 @@ def import_registry(db_path: str | Path, rows: Iterable[VillageRow],
                 continue
             record["updated_at"] = now
             changed.append(record)
-        with db.atomic():
-            if new_counties:
-                db["counties"].upsert_all(
-                    [{"code": c, "name": n} for c, n in new_counties.items()], pk="code")
-            if new_towns:
-                db["townships"].upsert_all(
-                    [{"code": c, "county_code": cc, "name": n} for c, (cc, n) in new_towns.items()],
-                    pk="code")
-            if changed:
-                db["villages"].upsert_all(changed, pk="code")
-                db["audit"].insert_all([_audit_row(
-                    actor, "village.update" if r["code"] in existing else "village.add", "village",
-                    r["code"], r["code"], *_changes(existing.get(r["code"]),
-                                                    {f: r[f] for f in ("code", *_VILLAGE_FIELDS)}),
-                    at=now) for r in changed])
-                _bump(db)
+        if new_counties:
+            db["counties"].upsert_all(
+                [{"code": c, "name": n} for c, n in new_counties.items()], pk="code")
+        if new_towns:
+            db["townships"].upsert_all(
+                [{"code": c, "county_code": cc, "name": n} for c, (cc, n) in new_towns.items()],
+                pk="code")
+        if changed:
+            columns = list(changed[0])
+            db.conn.executemany(
+                f"INSERT INTO villages ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+                f"ON CONFLICT(code) DO UPDATE SET "
+                f"{', '.join(f'{c} = excluded.{c}' for c in columns if c != 'code')}",
+                [tuple(r[c] for c in columns) for r in changed])
+            _insert_rows(db, "audit", [_audit_row(
+                who, "village.update" if r["code"] in existing else "village.add", "village",
+                r["code"], r["code"], *_changes(existing.get(r["code"]),
+                                                {f: r[f] for f in ("code", *_VILLAGE_FIELDS)}),
+                at=now) for r in changed])
+            _bump(db)
     return ImportSummary(added, updated, unchanged)
 
 
@@ -387,8 +420,18 @@ def _dec(value: Decimal) -> str:
     return format(value, "f")
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+#: One encoder for every stored JSON text (json.dumps with options builds a new one per call).
+_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+
+
+def _insert_rows(db: Database, table: str, rows: list[dict[str, Any]]) -> None:
+    """INSERT ``rows`` (dicts with the same keys) with one ``executemany``: sqlite-utils'
+    ``insert_all`` inspects every value and builds SQL per batch, several times slower."""
+    if rows:
+        columns = list(rows[0])
+        db.conn.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            [tuple(r[c] for c in columns) for r in rows])
 
 
 def save_submissions(
@@ -412,7 +455,9 @@ def save_submissions(
     scored = list(scored)
     source = source or {}
     now = _now()
-    with connect(db_path) as db:
+    # One write transaction from the first read: two writers saving the same id at once cannot
+    # both see it as new.
+    with connect(db_path) as db, db.atomic():
         ids = [s.id for s, _ in scored]
         stored: dict[str, str] = {}
         for start in range(0, len(ids), 500):
@@ -439,29 +484,28 @@ def save_submissions(
                 "passed": int(score.passed), "findings": score.findings,
                 "status": "pending", "received_at": now,
             })
-            items.extend({
-                "submission_id": sub.id, "item_code": it.code, "value": _json(it.value),
-                "points": _dec(it.points), "lost": _dec(it.lost), "lost_num": float(it.lost),
-                "finding": int(it.finding)} for it in score.items)
+            items.extend((sub.id, it.code, _json(it.value), _dec(it.points), _dec(it.lost), float(it.lost),
+                          int(it.finding)) for it in score.items)
         if problems:
             raise DataError(problems)
         if rows:
-            with db.atomic():
-                known = {r["id"] for r in db.query("SELECT id FROM rounds")}
-                new_rounds = sorted({r["round_id"] for r in rows} - known)
-                if new_rounds:
-                    db["rounds"].insert_all(
-                        [{"id": r, "name": r, "start_date": None, "end_date": None, "created_at": now}
-                         for r in new_rounds])
-                _link_versions(db, rows)
-                db["submissions"].insert_all(rows, batch_size=500)
-                db["submission_items"].insert_all(items, batch_size=2000)
-                db["audit"].insert_all([_audit_row(
-                    actor or r["surveyor"], "submission.add", "submission", r["id"],
-                    r["village_code"], after={k: r[k] for k in (
-                        "round_id", "date", "surveyor", "total", "passed", "supersedes")}, at=now)
-                    for r in rows], batch_size=500)
-                _bump(db)
+            known = {r["id"] for r in db.query("SELECT id FROM rounds")}
+            new_rounds = sorted({r["round_id"] for r in rows} - known)
+            if new_rounds:
+                db["rounds"].insert_all(
+                    [{"id": r, "name": r, "start_date": None, "end_date": None, "created_at": now}
+                     for r in new_rounds])
+            _link_versions(db, rows)
+            _insert_rows(db, "submissions", rows)
+            db.conn.executemany(
+                "INSERT INTO submission_items (submission_id, item_code, value, points, lost, lost_num, "
+                "finding) VALUES (?, ?, ?, ?, ?, ?, ?)", items)
+            _insert_rows(db, "audit", [_audit_row(
+                actor or r["surveyor"], "submission.add", "submission", r["id"],
+                r["village_code"], after={k: r[k] for k in (
+                    "round_id", "date", "surveyor", "total", "passed", "supersedes")}, at=now)
+                for r in rows])
+            _bump(db)
     return len(rows), len(scored) - len(rows)
 
 
@@ -471,12 +515,6 @@ def submission_exists(db_path: str | Path, submission_id: str) -> bool:
 
 
 _RESULTS_SQL = """
-WITH ranked AS (
-    SELECT s.id, s.village_code, s.date, s.surveyor, s.lon, s.lat, s.gps_accuracy_m,
-           s.sections, s.total, s.veto, s.passed, s.findings, s.status,
-           ROW_NUMBER() OVER (PARTITION BY s.village_code ORDER BY s.date DESC, s.rowid DESC) AS rn
-    FROM submissions s WHERE s.round_id = ? AND s.status != 'returned'
-)
 SELECT v.code, v.name, v.township_code, t.name AS township, v.county_code, c.name AS county,
        v.lon, v.lat, v.title, v.title_year, v.households, v.demo,
        r.id AS sid, r.date AS s_date, r.surveyor AS s_surveyor, r.lon AS s_lon, r.lat AS s_lat,
@@ -484,7 +522,12 @@ SELECT v.code, v.name, v.township_code, t.name AS township, v.county_code, c.nam
        r.passed AS s_passed, r.findings AS s_findings, r.status AS s_status
 FROM villages v JOIN townships t ON t.code = v.township_code
 LEFT JOIN counties c ON c.code = v.county_code
-LEFT JOIN ranked r ON r.village_code = v.code AND r.rn = 1
+-- the counting submission: a correlated lookup on (round_id, village_code) is an index probe
+-- per village; a window over the whole round joined back scanned the round once per village.
+LEFT JOIN submissions r ON r.id = (
+    SELECT s.id FROM submissions s
+    WHERE s.round_id = ? AND s.village_code = v.code AND s.status != 'returned'
+    ORDER BY s.date DESC, s.rowid DESC LIMIT 1)
 """
 
 
@@ -875,22 +918,13 @@ def append_audit(db_path: str | Path, actor: str | None, action: str, entity: st
 
 
 def audit_rows(db_path: str | Path, village: str | None = None, entity: str | None = None,
-               entity_id: str | None = None, county: str | None = None,
-               townships: Iterable[str] = (), limit: int = 1000) -> list[dict[str, Any]]:
-    """Audit rows, newest first, filtered by village, entity (and id), and the village's county /
-    townships (rows about no village are left out when a county or townships are given)."""
+               entity_id: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+    """Audit rows, newest first, of one village, entity or entity id (all when None)."""
     clauses, params = [], []
     for column, value in (("village_code", village), ("entity", entity), ("entity_id", entity_id)):
         if value is not None:
             clauses.append(f"{column} = ?")
             params.append(value)
-    if county:
-        clauses.append("substr(village_code, 1, 6) = ?")
-        params.append(county)
-    towns = list(townships)
-    if towns:
-        clauses.append(f"substr(village_code, 1, 9) IN ({','.join('?' * len(towns))})")
-        params.extend(towns)
     where = " WHERE " + " AND ".join(clauses) if clauses else ""
     with connect(db_path) as db:
         rows = list(db.query(f"SELECT * FROM audit{where} ORDER BY id DESC LIMIT ?", [*params, limit]))
@@ -1119,13 +1153,14 @@ def reopen_draft(db_path: str | Path, submission_id: str, surveyor: str,
 
 def _link_versions(db: Database, rows: list[dict[str, Any]]) -> None:
     """Set ``supersedes`` of new submission rows: the latest returned version of the same round
-    and village that no other version supersedes yet."""
-    taken: set[str] = set()
-    for r in rows:
-        found = [x["id"] for x in db.query(
-            "SELECT s.id FROM submissions s WHERE s.round_id = ? AND s.village_code = ? AND "
+    and village that no other version supersedes yet (one query per round of the batch)."""
+    waiting: dict[tuple[str, str], list[str]] = {}
+    for round_id in sorted({r["round_id"] for r in rows}):
+        for x in db.query(
+            "SELECT s.id, s.village_code FROM submissions s WHERE s.round_id = ? AND "
             "s.status = 'returned' AND NOT EXISTS (SELECT 1 FROM submissions n WHERE "
-            "n.supersedes = s.id) ORDER BY s.date DESC, s.rowid DESC LIMIT 2",
-            [r["round_id"], r["village_code"]]) if x["id"] not in taken]
-        r["supersedes"] = found[0] if found else None
-        taken.update(found[:1])
+            "n.supersedes = s.id) ORDER BY s.date DESC, s.rowid DESC", [round_id]):
+            waiting.setdefault((round_id, x["village_code"]), []).append(x["id"])
+    for r in rows:
+        versions = waiting.get((r["round_id"], r["village_code"]))
+        r["supersedes"] = versions.pop(0) if versions else None

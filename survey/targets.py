@@ -21,19 +21,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Context, Decimal
 from fractions import Fraction
+from operator import attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from survey.config import DEFAULT_TARGET
 from survey.errors import NotFound
-from survey.model import Round, TownshipRow, VillageResult, county_of, township_of
+from survey.model import CIVILIZED_TITLES, Round, TownshipRow, VillageResult, county_of, township_of
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from survey.auth import Scope
 
 _CTX = Context(prec=40)
 _ZERO = Decimal(0)
-_HUNDRED = Decimal(100)
 
 
 # --- target policy ------------------------------------------------------------------------------
@@ -95,29 +95,35 @@ def _row(code: str, name: str, county: str, counts: Sequence[int], target: Decim
     )
 
 
-def _tally(results: Iterable[VillageResult], key) -> dict[str, list[int]]:
-    """Counts per ``key(result)``: [villages, civilized now, assessed, passed, projected]."""
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+def _tally(results: Iterable[VillageResult]) -> dict[str, tuple[tuple[str, str, str | None], list[int]]]:
+    """One pass over the round: township code -> ((name, county code, county name), counts
+    [villages, civilized now, assessed, passed, projected])."""
+    towns: dict[str, tuple[tuple[str, str, str | None], list[int]]] = {}
+    civilized = CIVILIZED_TITLES
     for r in results:
-        c = counts[key(r)]
-        civ = r.village.civilized
+        v = r.village
+        code = v.township_code or v.code[:9]
+        entry = towns.get(code)
+        if entry is None:
+            entry = towns[code] = ((v.township, v.county_code or v.code[:6], v.county), [0, 0, 0, 0, 0])
+        c = entry[1]
+        civ = v.title in civilized
         c[0] += 1
-        c[1] += civ
-        if r.submission_id is not None:
-            c[2] += 1
-            c[3] += bool(r.passed)
-            c[4] += bool(r.passed)
+        if civ:
+            c[1] += 1
+        if r.submission_id is None:
+            if civ:
+                c[4] += 1
         else:
-            c[4] += civ
-    return counts
+            c[2] += 1
+            if r.passed:
+                c[3] += 1
+                c[4] += 1
+    return towns
 
 
 def _township_code(r: VillageResult) -> str:
     return r.village.township_code or township_of(r.village.code)
-
-
-def _county_code(r: VillageResult) -> str:
-    return r.village.county_code or county_of(r.village.code)
 
 
 def township_table(
@@ -128,39 +134,34 @@ def township_table(
     """One row per township, sorted by code: every township of ``results`` plus every township
     of the registry ``townships`` (code -> (name, county code), as :func:`store.townships`),
     so a township with no villages still appears (shares 0, reached, nothing needed)."""
-    results = list(results)
-    counts = _tally(results, _township_code)
-    names: dict[str, tuple[str, str]] = {}
-    for r in results:
-        code = _township_code(r)
-        if code not in names:
-            names[code] = (r.village.township, _county_code(r))
+    towns = _tally(results)
     for code, (name, county) in (townships or {}).items():
-        names.setdefault(code, (name, county))
+        towns.setdefault(code, ((name, county, None), [0, 0, 0, 0, 0]))
     return [
-        _row(code, names[code][0], names[code][1], counts.get(code, (0, 0, 0, 0, 0)), targets.township(code))
-        for code in sorted(names)
+        _row(code, meta[0], meta[1], counts, targets.township(code))
+        for code, (meta, counts) in sorted(towns.items())
     ]
 
 
 def county_summary(
     results: Iterable[VillageResult],
     targets: TargetPolicy,
-    counties: Mapping[str, str] | None = None,
+    counties: Mapping[str, str | None] | None = None,
 ) -> list[TownshipRow]:
     """The same figures per county (``code`` is the 6-digit county code), sorted by code; every
     county of ``counties`` (code -> name, as :func:`store.counties`) appears."""
-    results = list(results)
-    counts = _tally(results, _county_code)
-    names: dict[str, str] = {}
-    for r in results:
-        names.setdefault(_county_code(r), r.village.county or "")
-    for code, name in (counties or {}).items():
-        if not names.get(code):
-            names[code] = name
+    totals: dict[str, tuple[list[str], list[int]]] = {}
+    for (_, county, county_name), counts in _tally(results).values():
+        name, acc = totals.setdefault(county, ([county_name or ""], [0, 0, 0, 0, 0]))
+        name[0] = name[0] or county_name or ""
+        for i, n in enumerate(counts):
+            acc[i] += n
+    for code, county_name in (counties or {}).items():
+        name, _ = totals.setdefault(code, ([""], [0, 0, 0, 0, 0]))
+        name[0] = name[0] or county_name or ""
     return [
-        _row(code, names[code], code, counts.get(code, (0, 0, 0, 0, 0)), targets.county(code))
-        for code in sorted(names)
+        _row(code, name[0], code, counts, targets.county(code))
+        for code, (name, counts) in sorted(totals.items())
     ]
 
 
@@ -265,8 +266,7 @@ def plan_submission_ids(plans: Iterable[GapPlan]) -> list[str]:
 # --- rankings -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Ranked:
+class Ranked(NamedTuple):
     """A village's place in its township or county: equal totals share a rank (1, 2, 2, 4);
     vetoed villages rank below every village without a veto."""
 
@@ -286,47 +286,71 @@ class RankList:
 
 
 def _standing(r: VillageResult) -> tuple[bool, Decimal]:
+    """What a rank compares: vetoed last, then the higher total first."""
     return (bool(r.veto), -(r.total or _ZERO))
 
 
+_CODE, _TOTAL, _VETOED = attrgetter("village.code"), attrgetter("total"), attrgetter("vetoed")
+
+
+def _tie_start(group: list[VillageResult], i: int) -> int:
+    """The first index of the run of villages with the same standing as ``group[i]``."""
+    s = _standing(group[i])
+    while i > 0 and _standing(group[i - 1]) == s:
+        i -= 1
+    return i
+
+
+def _with_ranks(group: list[VillageResult], start: int, stop: int) -> list[Ranked]:
+    """``group[start:stop]`` with competition ranks (1 + index of the first equal standing)."""
+    out: list[Ranked] = []
+    if start >= stop:
+        return out
+    rank = _tie_start(group, start) + 1
+    prev = _standing(group[start])
+    for i in range(start, stop):
+        s = _standing(group[i])
+        if s != prev:
+            rank, prev = i + 1, s
+        out.append(Ranked(rank, group[i]))
+    return out
+
+
 def _rank_list(code: str, name: str, group: list[VillageResult], n: int) -> RankList:
-    group.sort(key=lambda r: (_standing(r), r.village.code))
-    ranked: list[Ranked] = []
-    for i, r in enumerate(group):
-        same = ranked and _standing(group[i - 1]) == _standing(r)
-        ranked.append(Ranked(ranked[-1].rank if same else i + 1, r))
-    if n <= 0 or not ranked:
-        return RankList(code, name, len(group), (), ())
-    cut = ranked[min(n, len(ranked)) - 1].rank
-    best = tuple(x for x in ranked if x.rank <= cut)
-    floor = ranked[max(len(ranked) - n, 0)].rank
-    worst = tuple(
-        sorted((x for x in ranked[len(best):] if x.rank >= floor), key=lambda x: (-x.rank, x.result.village.code))
-    )
-    return RankList(code, name, len(group), best, worst)
+    """The lists of one sorted group: the first ``n`` and the last ``n``, extended to whole ties."""
+    m = len(group)
+    if n <= 0 or m == 0:
+        return RankList(code, name, m, (), ())
+    end = min(n, m)
+    while end < m and _standing(group[end]) == _standing(group[end - 1]):
+        end += 1
+    start = max(_tie_start(group, max(m - n, 0)), end)
+    worst = sorted(_with_ranks(group, start, m), key=lambda x: (-x.rank, x.result.village.code))
+    return RankList(code, name, m, tuple(_with_ranks(group, 0, end)), tuple(worst))
 
 
 def rankings(results: Iterable[VillageResult], n: int = 5) -> dict[str, RankList]:
     """红黑榜: the ``n`` best and ``n`` worst assessed villages of every township (9-digit key)
     and every county (6-digit key). Villages tied with the last one listed are listed too, so a
     list can be longer than ``n``; ties are ordered by code."""
-    by_town: dict[str, list[VillageResult]] = defaultdict(list)
-    by_county: dict[str, list[VillageResult]] = defaultdict(list)
+    # Three stable sorts with C key functions (faster than one sort on Python-built tuples):
+    # by code, then higher total first, then vetoed last.
+    assessed = sorted((r for r in results if r.submission_id is not None), key=_CODE)
+    assessed.sort(key=_TOTAL, reverse=True)
+    assessed.sort(key=_VETOED)
+    groups: dict[str, list[VillageResult]] = defaultdict(list)
     names: dict[str, str] = {}
-    for r in results:
-        if r.submission_id is None:
-            continue
-        t, c = _township_code(r), _county_code(r)
-        by_town[t].append(r)
-        by_county[c].append(r)
-        names.setdefault(t, r.village.township)
-        names.setdefault(c, r.village.county or "")
-    groups = {**by_town, **by_county}
+    for r in assessed:  # in order: every group comes out sorted
+        v = r.village
+        t, c = v.township_code or v.code[:9], v.county_code or v.code[:6]
+        groups[t].append(r)
+        groups[c].append(r)
+        if t not in names:
+            names[t], names[c] = v.township, names.get(c) or v.county or ""
     return {code: _rank_list(code, names[code], groups[code], n) for code in sorted(groups)}
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """A village's result this round against the previous round."""
 
     total: Decimal | None
@@ -348,10 +372,9 @@ def round_change(current: Iterable[VillageResult], previous: Iterable[VillageRes
     before = {r.village.code: r for r in previous if r.submission_id is not None}
     out: dict[str, Change] = {}
     for r in current:
-        if r.submission_id is None:
-            continue
-        p = before.get(r.village.code)
-        out[r.village.code] = Change(r.total, p.total if p else None, r.passed, p.passed if p else None)
+        if r.submission_id is not None:
+            p = before.get(r.village.code)
+            out[r.village.code] = Change(r.total, p and p.total, r.passed, p and p.passed)
     return out
 
 
@@ -437,9 +460,10 @@ def dashboard_data(db_path: str | Path, round_id: str, county: str, n: int = 5,
     plans = gap_planner(results, rows, {}, pass_mark)
     plans = gap_planner(results, rows, store.item_losses(db_path, plan_submission_ids(plans)), pass_mark)
     before = store.round_results(db_path, prev.id, county, townships=mine) if prev else []
+    county_name = counties[county] or county
     settings = [
         TargetSetting(t["county_code"], t["township_code"],
-                      towns[t["township_code"]][0] if t["township_code"] in towns else counties[county] or county,
+                      towns[t["township_code"]][0] if t["township_code"] in towns else county_name,
                       t["percent"], t["set_by"], t["set_at"])
         for t in store.targets(db_path) if t["county_code"] == county
     ]
@@ -510,7 +534,8 @@ def village_records(
             continue
         c = changes.get(r.village.code)
         out.append({"code": r.village.code, "name": r.village.name, "township": r.village.township,
-                    "title": r.village.title, "total": _pts(r.total), "veto": _names(r.veto, labels or {}, en),
+                    "title": r.village.title, "total": _pts(r.total),
+                    "veto": _names(r.veto, labels or {}, en),
                     "passed": r.passed if r.assessed else None, "change": _signed(c.delta if c else None)})
     return out
 
@@ -537,7 +562,7 @@ def plan_records(plans: Iterable[GapPlan], labels: Mapping[str, tuple[str, str]]
         {"township": p.row.name, "needed": p.row.needed, "code": c.result.village.code,
          "name": c.result.village.name, "title": c.result.village.title, "total": _pts(c.result.total),
          "short": _pts(c.short),
-         "losses": "；".join(f"{labels.get(code, (code, code))[en]} −{_pct(lost)}" for code, lost in c.losses)}
+         "losses": "；".join(f"{labels.get(i, (i, i))[en]} −{_pct(lost)}" for i, lost in c.losses)}
         for p in plans for c in p.picks
     ]
 

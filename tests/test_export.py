@@ -340,6 +340,20 @@ def test_geojson_points_in_wgs84(db, tmp_path):
     assert frame["区划代码"].tolist() == ["421302100001", "421302100002", "421302100003", "421302101001"]
 
 
+def test_a_village_with_no_point_has_empty_coordinates_and_a_null_geometry(rubric):
+    v = Village(code="421302100009", name="无坐标村", township_code="421302100", township="城关镇",
+                county_code="421302", county="测试县", lon=None, lat=None)
+    r = VillageResult(village=v, round_id=ROUND, submission_id="s9", date="2026-05-20", surveyor="王芳",
+                      sections={}, total=Decimal("90"), passed=True, findings=1, status="pending")
+    rows = export.village_rows([r], rubric, {})
+    county = export.CountyExport("421302", "测试县", ROUND, rows, [])
+    data, _ = export.csv_bytes(export.VILLAGE_COLUMNS, rows)
+    assert data.decode("utf-8-sig").splitlines()[1].split(",")[7:19] == [
+        "", "", "", "90.0", "否", "", "达标", "无", "", "1", "", ""]
+    [feature] = json.loads(export.geojson_bytes(county))["features"]
+    assert feature["geometry"] is None and feature["properties"]["经度"] is None
+
+
 # --- command line --------------------------------------------------------------------------------
 
 

@@ -16,8 +16,6 @@ from survey.rubric import load_rubric
 from survey.scoring import partial, score
 from ui import keys
 
-from conftest import sign_in
-
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "survey.py")
 ROUND = "2026-B4"
 LI, ZHANG, QING = "429901100001", "429901100002", "429901101001"
@@ -43,21 +41,25 @@ def rubric():
     return load_rubric()
 
 
+@pytest.fixture
+def start(db, signed_in):
+    def open_session(surveyor="王芳", village=None, role="surveyor") -> AppTest:
+        """A new browser session signed in as ``surveyor``; ``village`` is opened from the URL,
+        as after a reload."""
+        at = AppTest.from_file(PAGE, default_timeout=30)
+        signed_in(at, db, role, county="429901", name=LOGINS[surveyor], display_name=surveyor)
+        at.session_state[keys.ROUND] = ROUND
+        if village:
+            at.query_params[keys.SV_VILLAGE] = village
+        at.run()
+        assert not at.exception
+        return at
+
+    return open_session
+
+
 def best(item):
     return {"check": True, "count": 0}.get(item.type) if item.type != "grade" else item.grade_names[0]
-
-
-def start(db, surveyor="王芳", village=None, role="surveyor") -> AppTest:
-    """A new browser session signed in as ``surveyor``; ``village`` is opened from the URL, as
-    after a reload."""
-    at = AppTest.from_file(PAGE, default_timeout=30)
-    sign_in(at, db, role, county="429901", name=LOGINS[surveyor], display_name=surveyor)
-    at.session_state[keys.ROUND] = ROUND
-    if village:
-        at.query_params[keys.SV_VILLAGE] = village
-    at.run()
-    assert not at.exception
-    return at
 
 
 def answer(at, code, value):
@@ -86,11 +88,11 @@ def jpeg() -> bytes:
     return out.getvalue()
 
 
-def test_a_surveyor_signs_with_their_own_name_an_admin_may_type_one(db):
-    at = start(db)
+def test_a_surveyor_signs_with_their_own_name_an_admin_may_type_one(db, start):
+    at = start()
     name = at.text_input(key=keys.SV_SURVEYOR)
     assert name.value == "王芳" and name.disabled
-    admin = start(db, "县文明办", role="admin")
+    admin = start("县文明办", role="admin")
     assert not admin.text_input(key=keys.SV_SURVEYOR).disabled
     admin.text_input(key=keys.SV_SURVEYOR).input("")
     admin.run()
@@ -98,9 +100,9 @@ def test_a_surveyor_signs_with_their_own_name_an_admin_may_type_one(db):
     assert not admin.selectbox  # no village picker without a name
 
 
-def test_choose_a_village_by_township_with_its_status(db, rubric):
+def test_choose_a_village_by_township_with_its_status(db, rubric, start):
     prefill(db, rubric, village=ZHANG)  # 王芳 has a draft of 张家湾村
-    at = start(db)
+    at = start()
     at.selectbox(key=keys.SV_TOWN).set_value("429901100")
     at.run()
     picker = at.selectbox(key=keys.SV_VILLAGE)
@@ -114,8 +116,8 @@ def test_choose_a_village_by_township_with_its_status(db, rubric):
     assert [h.split(" · ")[0] for h in headers[1:4]] == [s.name for s in rubric.sections]
 
 
-def test_answers_update_the_live_total_and_are_saved_at_once(db, rubric):
-    at = start(db, village=LI)
+def test_answers_update_the_live_total_and_are_saved_at_once(db, rubric, start):
+    at = start(village=LI)
     assert total_text(at).startswith("当前得分 **0** 分（已答 0/")
     check = next(i for i in rubric.items if i.type == "check")
     count = next(i for i in rubric.items if i.type == "count")
@@ -135,10 +137,10 @@ def _num(d):
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def test_a_failed_item_needs_a_note_and_a_photo_before_submitting(db, rubric):
+def test_a_failed_item_needs_a_note_and_a_photo_before_submitting(db, rubric, start):
     failed = rubric.items[0]
     prefill(db, rubric, skip={failed.code})
-    at = start(db, village=LI)
+    at = start(village=LI)
     answer(at, failed.code, False)
     at.button(key=keys.SV_SUBMIT).click()
     at.run()
@@ -162,8 +164,8 @@ def test_a_failed_item_needs_a_note_and_a_photo_before_submitting(db, rubric):
     assert [p.item_code for p in store.submission_photos(db, stored.submission_id)] == [failed.code]
 
 
-def test_the_draft_is_restored_in_a_new_session(db, rubric):
-    at = start(db, village=LI)
+def test_the_draft_is_restored_in_a_new_session(db, rubric, start):
+    at = start(village=LI)
     check = next(i for i in rubric.items if i.type == "check")
     count = next(i for i in rubric.items if i.type == "count")
     answer(at, check.code, False)
@@ -172,22 +174,22 @@ def test_the_draft_is_restored_in_a_new_session(db, rubric):
     answer(at, count.code, 3)
     total = total_text(at)
 
-    again = start(db, village=LI)  # a reload / a new tablet session
+    again = start(village=LI)  # a reload / a new tablet session
     assert again.segmented_control(key=f"{keys.SV_ANSWER}_{check.code}").value is False
     assert again.number_input(key=f"{keys.SV_ANSWER}_{count.code}").value == 3
     assert again.text_area(key=f"{keys.SV_NOTE}_{check.code}").value == "无分类垃圾桶"
     assert total_text(again) == total
-    other = start(db, "李明", village=LI)  # another surveyor starts clean
+    other = start("李明", village=LI)  # another surveyor starts clean
     assert other.segmented_control(key=f"{keys.SV_ANSWER}_{check.code}").value is None
 
 
-def test_submitting_twice_stores_one_row_with_the_exact_score(db, rubric):
+def test_submitting_twice_stores_one_row_with_the_exact_score(db, rubric, start):
     grade = next(i for i in rubric.items if i.type == "grade")
     draft = prefill(db, rubric, skip={grade.code})
     draft = fieldwork.answer(db, draft, grade.code, grade.grade_names[2])
     draft = fieldwork.note(db, draft, grade.code, "两项子标准未达到")
     fieldwork.add_photo(db, draft, grade.code, jpeg(), "a.jpg", store.village(db, LI))
-    first, second = start(db, village=LI), start(db, village=LI)  # a tab restored after a dropped line
+    first, second = start(village=LI), start(village=LI)  # a tab restored after a dropped line
     first.button(key=keys.SV_SUBMIT).click()
     first.run()
     second.button(key=keys.SV_SUBMIT).click()
@@ -200,12 +202,12 @@ def test_submitting_twice_stores_one_row_with_the_exact_score(db, rubric):
     assert stored["total"] == expected.total
     assert f"总分 {_num(expected.total)} 分" in first.success[0].value
     assert store.load_draft(db, ROUND, LI, "王芳") is None
-    assert "李庄村 · 已完成" in start(db).selectbox(key=keys.SV_VILLAGE).options
+    assert "李庄村 · 已完成" in start().selectbox(key=keys.SV_VILLAGE).options
 
 
-def test_a_surveyor_sees_only_the_villages_of_their_townships(db):
+def test_a_surveyor_sees_only_the_villages_of_their_townships(db, signed_in):
     at = AppTest.from_file(PAGE, default_timeout=30)
-    sign_in(at, db, "surveyor", county="429901", townships=("429901101",), name="qingshi",
+    signed_in(at, db, "surveyor", county="429901", townships=("429901101",), name="qingshi",
             display_name="赵磊")
     at.session_state[keys.ROUND] = ROUND
     at.query_params[keys.SV_VILLAGE] = LI  # out of scope: ignored
@@ -215,10 +217,10 @@ def test_a_surveyor_sees_only_the_villages_of_their_townships(db):
     assert at.selectbox(key=keys.SV_VILLAGE).value is None
 
 
-def test_veto_some_happened_needs_a_choice_and_blocks_passing(db, rubric):
+def test_veto_some_happened_needs_a_choice_and_blocks_passing(db, rubric, start):
     prefill(db, rubric)
     draft = fieldwork.set_veto(db, fieldwork.open_draft(db, ROUND, LI, "王芳"), None)
-    at = start(db, village=LI)
+    at = start(village=LI)
     at.segmented_control(key=keys.SV_VETO_ANY).set_value(True)
     at.run()
     at.button(key=keys.SV_SUBMIT).click()
@@ -233,8 +235,8 @@ def test_veto_some_happened_needs_a_choice_and_blocks_passing(db, rubric):
     assert store.submission(db, draft.id)["veto"] == ["V2"]
 
 
-def test_position_typed_by_hand_is_saved_and_warned_when_far(db):
-    at = start(db, village=LI)
+def test_position_typed_by_hand_is_saved_and_warned_when_far(db, start):
+    at = start(village=LI)
     at.number_input(key=keys.SV_LON).set_value(113.9)
     at.number_input(key=keys.SV_LAT).set_value(30.65)  # about 5.6 km north of the village
     at.run()

@@ -40,6 +40,21 @@ GROUPS = {"group_field": ("survey",), "group_office": ("review", "dashboard", "m
           "group_admin": ("setup", "users")}
 
 
+@st.cache_resource(show_spinner=False)
+def favicon():
+    """The browser-tab icon, drawn here: a ``:material/…:`` page icon would be fetched from
+    Google's servers as the favicon, and the app works with no internet."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((2, 2, 62, 62), radius=12, fill="#b71c1c")
+    draw.polygon([(14, 34), (32, 16), (50, 34)], fill="white")  # a roof
+    draw.rectangle((20, 34, 44, 52), fill="white")
+    draw.rectangle((29, 40, 35, 52), fill="#b71c1c")  # a door
+    return image
+
+
 def through_router() -> None:
     """Make sure the page runs under app.py's navigation. Streamlit treats a ``pages/`` folder
     as a legacy multipage app (every file a page, app.py not run) until some session has called
@@ -112,11 +127,21 @@ def scope_text(user: User) -> str:
     return t("scope_county", county=user.county)
 
 
-def navigation(user: User | None) -> dict[str, list[st.Page]]:
-    """The pages ``user`` may open, by group (only the login page for nobody)."""
+def router(user: User | None) -> st.Page:
+    """``st.navigation`` over the pages ``user`` may open, by group. Nobody signed in gets the
+    login page at every page's address (no menu): once signed in, the same address, with its
+    query parameters, opens the page itself when the role allows it."""
     if user is None:
-        return {"": [st.Page(ROOT / "pages/login.py", title=t("nav_login"), icon=":material/login:",
-                             url_path="login", default=True)]}
+        login = ROOT / "pages/login.py"
+        pages = [st.Page(login, title=t("nav_login"), icon=":material/login:", url_path="login",
+                         default=True)]
+        pages += [st.Page(login, title=t("nav_login"), url_path=page_id) for page_id in PAGES]
+        return st.navigation(pages, position="hidden")
+    return st.navigation(_groups(user))
+
+
+def _groups(user: User) -> dict[str, list[st.Page]]:
+    """The pages ``user`` may open, by group; the first is the default page."""
     groups: dict[str, list[st.Page]] = {}
     for group, ids in GROUPS.items():
         for page_id in ids:

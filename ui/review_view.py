@@ -4,7 +4,6 @@ and a surveyor's own submissions. Every decision is one call into ``survey.revie
 from __future__ import annotations
 
 import json
-import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,17 +15,8 @@ from survey.errors import SurveyError
 from survey.model import STATUS_LABELS, STATUS_PENDING, STATUS_RETURNED
 from survey.rubric import load_rubric
 from ui import keys, nav
+from ui.survey_view import md, num
 from ui.text import lang, t
-
-
-def md(text: str) -> str:
-    """Data text made safe for markdown (no formatting, links or HTML)."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", text)
-
-
-def num(value: Decimal) -> str:
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def status_label(status: str) -> str:
@@ -93,7 +83,7 @@ def detail(db: Path, user: User, submission_id: str) -> None:
                  is not None else "—") if i.lon is not None else t("rv_no_position"))
     lost = dict(d.losses)
     st.markdown(f"**{t('rv_answers')}**")
-    st.dataframe([{t("rv_col_code"): it.code, t("rv_col_item"): it.text_en if en else it.text,
+    st.dataframe([{t("col_code"): it.code, t("rv_col_item"): it.text_en if en else it.text,
                    t("rv_col_answer"): _answer(it, d.answers.get(it.code)),
                    t("rv_col_lost"): num(lost.get(it.code, Decimal(0))),
                    t("rv_col_note"): d.notes.get(it.code, "")} for it in rubric.items],
@@ -150,6 +140,5 @@ def mine(db: Path, user: User, round_id: str) -> None:
             st.markdown(md(f"{i.village}（{i.village_code}）· {i.date}"))
             st.warning(md(t("rv_comment_shown", by=i.reviewed_by or "", comment=i.comment or "")))
             if st.button(t("rv_correct"), key=f"{keys.RV_CORRECT}_{i.id}", icon=":material/edit:"):
-                round_id, village = review.correct(db, user, i.id)
-                st.session_state[keys.ROUND] = round_id
+                _, village = review.correct(db, user, i.id)  # of the round in the sidebar
                 nav.go("survey", **{keys.SV_TOWN: village[:9], keys.SV_VILLAGE: village})

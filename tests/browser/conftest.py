@@ -5,9 +5,11 @@
   URL. Servers stop at the end of the session. ``demo_server`` is ``serve(demo_db)``.
 - ``chromium``: Debian's Chromium (``/usr/bin/chromium``) driven by Playwright; no browser
   download. ``new_page(width, height, **context options)`` opens a page in a fresh context.
-- ``wait_idle(page)`` waits for the app's own script-state attribute; ``rerun(page, action)``
-  does ``action`` and waits until the rerun it causes has finished. Never a fixed sleep.
-- ``sign_in(page, name, password)`` signs in on the login page.
+- ``steps``: ``steps.wait_idle(page)`` waits for the app's own script-state attribute;
+  ``steps.rerun(page, action)`` does ``action`` and waits until the rerun it causes has
+  finished (never a fixed sleep); ``steps.sign_in(page, name, password)`` signs in.
+  The same functions can be imported (``from conftest import wait_idle``), but a fixture is
+  safer: tests/ holds more than one module named conftest.
 """
 
 from __future__ import annotations
@@ -52,28 +54,41 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_idle(page) -> None:
-    """Wait until the app is not running a script."""
-    page.wait_for_selector(IDLE)
+class Steps:
+    """Waiting on the app itself, the way a person waits for the page to settle."""
+
+    @staticmethod
+    def wait_idle(page) -> None:
+        """Wait until the app is not running a script."""
+        page.wait_for_selector(IDLE)
+
+    @classmethod
+    def rerun(cls, page, action: Callable[[], object]) -> None:
+        """Do ``action`` (a tap, a fill...) and wait until the script run it causes is over."""
+        cls.wait_idle(page)
+        page.evaluate(_WATCH_RUNS)
+        action()
+        page.wait_for_function("() => window.__xfRuns > 0")
+        cls.wait_idle(page)
+
+    @classmethod
+    def sign_in(cls, page, name: str, password: str) -> None:
+        """Sign in on the login page (the first page of a new session)."""
+        cls.wait_idle(page)
+        page.get_by_label("账号").fill(name)
+        page.get_by_label("密码").fill(password)
+        page.get_by_role("button", name="登录").click()
+        page.get_by_role("button", name="退出登录").wait_for()
+        cls.wait_idle(page)
 
 
-def rerun(page, action: Callable[[], object]) -> None:
-    """Do ``action`` (a tap, a fill...) and wait until the script run it causes has finished."""
-    wait_idle(page)
-    page.evaluate(_WATCH_RUNS)
-    action()
-    page.wait_for_function("() => window.__xfRuns > 0")
-    wait_idle(page)
+#: The same as plain functions, for modules of this folder that import them.
+wait_idle, rerun, sign_in = Steps.wait_idle, Steps.rerun, Steps.sign_in
 
 
-def sign_in(page, name: str, password: str) -> None:
-    """Sign in on the login page (the first page of a new session)."""
-    wait_idle(page)
-    page.get_by_label("账号").fill(name)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.get_by_role("button", name="退出登录").wait_for()
-    wait_idle(page)
+@pytest.fixture(scope="session")
+def steps() -> type[Steps]:
+    return Steps
 
 
 @pytest.fixture(scope="session")

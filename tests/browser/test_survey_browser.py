@@ -5,8 +5,6 @@ exactly as the rubric says."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from PIL import Image
 
@@ -14,8 +12,6 @@ from survey import service, store
 from survey.model import Round
 from survey.rubric import load_rubric
 from survey.scoring import score
-
-from conftest import rerun, sign_in, wait_idle
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -42,24 +38,24 @@ def item(page, code):
     return page.locator(f".st-key-sv_item_{code}")
 
 
-def answer(page, it) -> None:
+def answer(steps, page, it) -> None:
     """The best answer of an item, by tapping (or typing 0 for a count)."""
     box = item(page, it.code)
     if it.type == "check":
-        rerun(page, lambda: box.get_by_role("radio", name="符合", exact=True).click())
+        steps.rerun(page, lambda: box.get_by_role("radio", name="符合", exact=True).click())
     elif it.type == "grade":
-        rerun(page, lambda: box.get_by_role("radio", name=f"{it.grade_names[0]}（").click())
+        steps.rerun(page, lambda: box.get_by_role("radio", name=f"{it.grade_names[0]}（").click())
     else:
         field = box.locator("input")
-        rerun(page, lambda: (field.fill("0"), field.press("Enter")))
+        steps.rerun(page, lambda: (field.fill("0"), field.press("Enter")))
 
 
-def open_village(page, village) -> None:
+def open_village(steps, page, village) -> None:
     """Type part of the village's name and choose it."""
     picker = page.locator(".st-key-village input")
     picker.click()
     picker.fill(village.name[:-1])
-    rerun(page, lambda: page.get_by_role("option", name=f"{village.name} · ").click())
+    steps.rerun(page, lambda: page.get_by_role("option", name=f"{village.name} · ").click())
     item(page, "LJ01").wait_for()
 
 
@@ -69,7 +65,7 @@ def total(page) -> str:
 
 @pytest.mark.parametrize(("width", "height", "index"), [(800, 1280, 0), (1024, 768, 1)],
                          ids=["portrait-800x1280", "landscape-1024x768"])
-def test_full_assessment_with_photo_and_reload(server, survey_db, new_page, tmp_path,
+def test_full_assessment_with_photo_and_reload(server, survey_db, new_page, steps, tmp_path,
                                                width, height, index):
     rubric = load_rubric()
     village = store.villages(survey_db, township="429901100")[index]
@@ -77,33 +73,34 @@ def test_full_assessment_with_photo_and_reload(server, survey_db, new_page, tmp_
                     geolocation={"longitude": village.lon + 0.001, "latitude": village.lat,
                                  "accuracy": 15})
     page.goto(server + "/")
-    sign_in(page, *SURVEYOR[:2])
-    open_village(page, village)
+    steps.sign_in(page, *SURVEYOR[:2])
+    open_village(steps, page, village)
     assert page.locator(".st-key-surveyor input").input_value() == SURVEYOR[2]
 
     # First half: the first item fails, with a note and a photo; the position from the browser.
     failed, *rest = rubric.items
     half = len(rest) // 2
-    rerun(page, lambda: item(page, failed.code).get_by_role("radio", name="不符合").click())
+    steps.rerun(page, lambda: item(page, failed.code).get_by_role("radio", name="不符合").click())
     note = item(page, failed.code).locator("textarea")
-    rerun(page, lambda: (note.fill("村口垃圾点无垃圾桶"), note.blur()))
+    steps.rerun(page, lambda: (note.fill("村口垃圾点无垃圾桶"), note.blur()))
     photo = tmp_path / "IMG_0001.jpg"
     Image.new("RGB", (2400, 1800), (70, 110, 60)).save(photo, "JPEG")
-    rerun(page, lambda: item(page, failed.code).locator("input[type=file]").set_input_files(photo))
+    upload = item(page, failed.code).locator("input[type=file]")
+    steps.rerun(page, lambda: upload.set_input_files(photo))
     expect(item(page, failed.code).locator("img")).to_have_count(1)
     for it in rest[:half]:
-        answer(page, it)
+        answer(steps, page, it)
     expect(page.locator("[class*='st-key-sv_total']")).to_contain_text(f"已答 {half + 1}/")
-    rerun(page, lambda: page.get_by_role("button", name="获取当前位置").click())
+    steps.rerun(page, lambda: page.get_by_role("button", name="获取当前位置").click())
     expect(page.get_by_text("精度 15 米")).to_be_visible()
     before = total(page)
 
     # A reload in the middle: sign in again, reopen the village, everything is back.
     page.reload()
-    sign_in(page, *SURVEYOR[:2])
+    steps.sign_in(page, *SURVEYOR[:2])
     if not item(page, "LJ01").count():
-        open_village(page, village)
-    wait_idle(page)
+        open_village(steps, page, village)
+    steps.wait_idle(page)
     assert total(page) == before
     not_met = item(page, failed.code).get_by_role("radio", name="不符合")
     expect(not_met).to_have_attribute("aria-checked", "true")
@@ -113,10 +110,10 @@ def test_full_assessment_with_photo_and_reload(server, survey_db, new_page, tmp_
 
     # Second half, the veto question, submit.
     for it in rest[half:]:
-        answer(page, it)
-    rerun(page, lambda: page.get_by_role("radio", name="均未发生").click())
+        answer(steps, page, it)
+    steps.rerun(page, lambda: page.get_by_role("radio", name="均未发生").click())
     expect(page.locator("[class*='st-key-sv_total']")).to_contain_text(f"已答 {len(rubric.items)}/")
-    rerun(page, lambda: page.get_by_role("button", name="提交测评结果").click())
+    steps.rerun(page, lambda: page.get_by_role("button", name="提交测评结果").click())
     done = page.get_by_text(f"已提交 {village.name}")
     expect(done).to_be_visible()
 

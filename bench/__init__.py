@@ -1,0 +1,29 @@
+"""Benchmarks: ``python -m bench [--scale tiny|county|province] [--json]``.
+
+:mod:`bench.synth` writes a seeded synthetic province as real files (villages CSV, roads GeoJSON,
+one JSON Lines file of submissions per round); :mod:`bench.runner` imports them through the real
+pipelines and measures each figure beside its floor, in the same run. The ``bench_*`` scripts
+are deeper single-topic runs (headless-browser draw times, the tablet page's taps, the export's
+companions) that share the measuring code below and in :mod:`bench.runner`.
+
+Benchmarks assert nothing; ``tests/test_bench.py`` only runs the tiny scale once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def best(fn: Callable[[], T], repeat: int = 3) -> tuple[float, T]:
+    """Best wall time of ``repeat`` calls of ``fn`` (seconds) and the last call's result."""
+    times: list[float] = []
+    result: T
+    for _ in range(max(1, repeat)):
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+    return min(times), result

@@ -1,0 +1,67 @@
+"""The accounts page as an administrator uses it (AppTest)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import scoped_db
+from scoped_db import A, A2, PASSWORD
+from streamlit.testing.v1 import AppTest
+
+from survey import auth, store
+from ui import keys
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "users.py")
+
+
+def run(db: Path, monkeypatch, name: str = "admin") -> AppTest:
+    monkeypatch.setenv("SURVEY_DB", str(db))
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state[keys.AUTH_USER] = name
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_an_admin_creates_an_account_that_can_sign_in(scoped, monkeypatch):
+    at = run(scoped, monkeypatch)
+    assert at.dataframe[0].value["账号"].tolist() == sorted(scoped_db.USERS)
+    at.text_input(key=keys.US_NAME).input("zhao")
+    at.text_input(key=keys.US_DISPLAY).input("赵磊")
+    at.selectbox(key=keys.US_ROLE).set_value("surveyor")
+    at.text_input(key=keys.US_TOWNSHIPS).input(A2)
+    at.text_input(key=keys.US_PASSWORD).input("zhao-password")
+    at.button(key=f"FormSubmitter:{keys.US_FORM}-创建账号").click().run()
+    assert at.success[0].value == "已创建账号 zhao"
+    user = auth.login(scoped, "zhao", "zhao-password")
+    assert (user.display_name, user.role, user.county, user.townships) == ("赵磊", "surveyor", A, (A2,))
+    assert "zhao" in at.dataframe[0].value["账号"].tolist()
+    added = store.audit_rows(scoped, entity="user", entity_id="zhao")[-1]
+    assert (added["action"], added["actor"]) == ("user.add", "admin")
+
+
+def test_an_admin_disables_an_account_and_changes_a_scope(scoped, monkeypatch):
+    at = run(scoped, monkeypatch)
+    at.selectbox(key=keys.US_PICK).set_value("li").run()
+    at.button(key=keys.US_TOGGLE).click().run()
+    assert at.success[0].value == "已更新账号 li"
+    assert auth.active_user(scoped, "li") is None
+    at.selectbox(key=f"{keys.US_SCOPE_ROLE}_li").set_value("reviewer")
+    at.text_input(key=f"{keys.US_SCOPE_TOWNSHIPS}_li").input("")
+    at.button(key=f"FormSubmitter:{keys.US_SCOPE_FORM}_li-保存角色与范围").click().run()
+    assert at.success[0].value == "已更新 li 的角色与范围"
+    assert auth.get_user(scoped, "li").scope == auth.Scope(A)
+
+
+def test_a_short_password_is_refused_with_the_reason(scoped, monkeypatch):
+    at = run(scoped, monkeypatch)
+    at.selectbox(key=keys.US_PICK).set_value("wang").run()
+    at.text_input(key=keys.US_NEW_PASSWORD).input("short")
+    at.button(key=keys.US_SET_PASSWORD).click().run()
+    assert at.error[0].value.startswith("密码至少 8 个字符")
+    assert auth.login(scoped, "wang", PASSWORD).name == "wang"
+
+
+def test_the_accounts_page_is_for_admins_only(scoped, monkeypatch):
+    at = run(scoped, monkeypatch, "rev-a")
+    assert [e.value for e in at.error] == ["当前账号无权查看此页面"] and not at.dataframe
