@@ -2,7 +2,7 @@
 server-side).
 
 Builds (once, cached in ``bench/out/survey.db``) the demo county (about 190 villages, a completed
-round) plus a new round 2026-B4, signs in the demo surveyor and drives ``pages/survey.py`` with
+round) plus a new round 2026-B4, signs in the demo surveyor and drives ``pages/tablet.py`` with
 AppTest: the first run, opening a village, then one tap per item of the rubric (each answer is
 saved as a draft at once), a note, a photo upload and the submit. AppTest reruns the *whole*
 page on every tap, so these figures are an upper bound: in the browser a tap reruns only its
@@ -28,7 +28,7 @@ from survey.model import Round
 from survey.rubric import load_rubric
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = str(ROOT / "pages" / "survey.py")
+PAGE = str(ROOT / "pages" / "tablet.py")
 OUT = ROOT / "bench" / "out"
 DB = OUT / "survey.db"
 ROUND = Round("2026-B4", "2026年第四次双月测评", "2026-07-01", "2026-08-31")

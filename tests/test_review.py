@@ -162,7 +162,7 @@ def test_a_reviewer_returns_a_submission_and_the_surveyor_resubmits_it(scoped, m
     mine.button(key=f"{keys.RV_CORRECT}_{sid(V2)}").click().run()
     assert store.load_draft(scoped, ROUND, V2, "王芳")["answers"]
 
-    tablet = page_as(scoped, monkeypatch, "survey.py", "wang", town=A1, village=V2)
+    tablet = page_as(scoped, monkeypatch, "tablet.py", "wang", town=A1, village=V2)
     tablet.button(key=keys.SV_SUBMIT).click().run()
     assert not tablet.exception
     newest = review.queue(scoped, user(scoped, "rev-a"), ROUND, township=A1)[-1]

@@ -16,7 +16,7 @@ from survey.rubric import load_rubric
 from survey.scoring import partial, score
 from ui import keys
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "survey.py")
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "tablet.py")
 ROUND = "2026-B4"
 LI, ZHANG, QING = "429901100001", "429901100002", "429901101001"
 LOGINS = {"王芳": "wangfang", "李明": "liming", "县文明办": "office"}

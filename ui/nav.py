@@ -28,7 +28,7 @@ FIRST_ADMIN = ("echo 'PASSWORD' | python -m survey users add NAME --role admin -
 
 #: page id -> (file, title key, icon); listed in this order.
 PAGES = {
-    "survey": ("pages/survey.py", "nav_survey", ":material/fact_check:"),
+    "survey": ("pages/tablet.py", "nav_survey", ":material/fact_check:"),
     "review": ("pages/review.py", "nav_review", ":material/rule:"),
     "dashboard": ("pages/dashboard.py", "nav_dashboard", ":material/flag:"),
     "map": ("pages/map.py", "nav_map", ":material/map:"),

@@ -64,17 +64,3 @@ def sidebar() -> None:
     if _is_demo(str(db()), version()):
         st.warning(t("demo_banner"), icon=":material/science:")
 
-
-@st.cache_resource(show_spinner=False)
-def app_icon():
-    """The favicon, drawn here (a house on red) so the browser fetches no icon font from the
-    internet, as it would for a ``:material/…:`` page icon."""
-    from PIL import Image, ImageDraw
-
-    img = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(img)
-    draw.rounded_rectangle((0, 0, 63, 63), radius=12, fill=(183, 28, 28, 255))
-    draw.polygon([(32, 10), (54, 30), (10, 30)], fill="white")
-    draw.rectangle((16, 30, 48, 52), fill="white")
-    draw.rectangle((28, 38, 36, 52), fill=(183, 28, 28, 255))
-    return img

@@ -1,4 +1,4 @@
-"""Widgets of the tablet page (pages/survey.py): the village picker, one fragment per rubric
+"""Widgets of the tablet page (pages/tablet.py): the village picker, one fragment per rubric
 section, the veto list, the position and the submit outcome. Every change goes straight into
 ``survey.fieldwork`` (saved as a draft at once); nothing here decides a rule.
 
