@@ -9,7 +9,7 @@ from ui import keys, nav, shell
 from ui import survey_view as parts
 from ui.text import t
 
-user = nav.require("survey")
+user = nav.require("tablet")
 st.html(parts.CSS)
 st.title(t("sv_title"), anchor=False)
 round_id = shell.current_round()

@@ -113,7 +113,7 @@ class User:
 
 #: Which roles may open which page of the web app (the pages check it on every run).
 PAGE_ROLES: dict[str, tuple[str, ...]] = {
-    "survey": (SURVEYOR, ADMIN),
+    "tablet": (SURVEYOR, ADMIN),
     "review": ROLES,  # a surveyor sees their own submissions and the comments on returned ones
     "dashboard": (REVIEWER, ADMIN),
     "map": (REVIEWER, ADMIN),

@@ -93,11 +93,6 @@ def _coord(value: object) -> str:
 _FORMATTERS = {"text": _text, "code": _code, "dec1": _dec1, "int": _int, "coord": _coord}
 
 
-def cell(value: object, kind: Kind) -> str:
-    """The CSV text of one value of a column of ``kind``; None is an empty field."""
-    return _FORMATTERS[kind](value)
-
-
 def format_rows(columns: Sequence[Column], rows: Iterable[Sequence[object]]) -> list[list[str]]:
     """Every row as the text written to the file (the header is not included)."""
     formatters = [_FORMATTERS[c.kind] for c in columns]

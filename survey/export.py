@@ -93,6 +93,8 @@ def village_rows(
 
     def vetoes(codes: Iterable[str]) -> str | None:
         """Chinese short names in rubric order; a code the rubric no longer knows stays a code."""
+        if not codes:
+            return None
         ranked = sorted(codes, key=lambda c: (order.get(c, len(order)), c))
         return "；".join(names.get(c, c) for c in ranked) or None
 

@@ -113,14 +113,14 @@ def test_idle_sessions_expire_after_the_idle_time():
 
 
 @pytest.mark.parametrize("role, pages", [
-    ("surveyor", {"survey", "review"}),
+    ("surveyor", {"tablet", "review"}),
     ("reviewer", {"review", "dashboard", "map", "export"}),
-    ("admin", {"survey", "review", "dashboard", "map", "export", "setup", "users"}),
+    ("admin", {"tablet", "review", "dashboard", "map", "export", "setup", "users"}),
 ])
 def test_each_role_opens_its_pages_only(role, pages):
     user = auth.User("u", "U", role, A)
     assert {p for p in auth.PAGE_ROLES if auth.may_open(user, p)} == pages
-    assert not auth.may_open(None, "survey")
+    assert not auth.may_open(None, "tablet")
 
 
 def run_cli(args: list[str], db, monkeypatch, capsys, stdin: str = "") -> tuple[int, str, str]:

@@ -58,3 +58,15 @@ def test_widget_keys_are_constants():
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"session_state\[\s*['\"]", text), path.name
         assert not re.search(r"session_state\.get\(\s*['\"]", text), path.name
+
+
+def test_every_page_url_is_its_file_name():
+    """Until a session has called st.navigation, Streamlit resolves a URL against the files of
+    pages/ (its legacy multipage mode): a page's url_path must be its file's stem, or the first
+    visitor after a server restart gets "Page not found"."""
+    from ui.nav import PAGES as ROUTED
+
+    assert {page_id: Path(path).stem for page_id, (path, *_rest) in ROUTED.items()} == \
+        {page_id: page_id for page_id in ROUTED}
+    files = {Path(path).name for path, *_rest in ROUTED.values()} | {"login.py"}
+    assert files == {p.name for p in PAGES}  # every page file is routed, none is left out

@@ -86,7 +86,7 @@ def test_nobody_signed_in_sees_only_the_login_page(db, monkeypatch):
 
 @pytest.mark.parametrize("role, first, hidden", [
     ("surveyor", "实地测评", ["dashboard", "export", "users"]),
-    ("reviewer", "审核测评结果", ["survey", "setup", "users"]),
+    ("reviewer", "审核测评结果", ["tablet", "setup", "users"]),
     ("admin", "实地测评", []),
 ])
 def test_a_signed_in_user_sees_the_pages_of_their_role(db, monkeypatch, role, first, hidden):

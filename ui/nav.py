@@ -28,7 +28,7 @@ FIRST_ADMIN = ("echo 'PASSWORD' | python -m survey users add NAME --role admin -
 
 #: page id -> (file, title key, icon); listed in this order.
 PAGES = {
-    "survey": ("pages/tablet.py", "nav_survey", ":material/fact_check:"),
+    "tablet": ("pages/tablet.py", "nav_survey", ":material/fact_check:"),
     "review": ("pages/review.py", "nav_review", ":material/rule:"),
     "dashboard": ("pages/dashboard.py", "nav_dashboard", ":material/flag:"),
     "map": ("pages/map.py", "nav_map", ":material/map:"),
@@ -36,7 +36,7 @@ PAGES = {
     "setup": ("pages/setup.py", "nav_setup", ":material/settings:"),
     "users": ("pages/users.py", "nav_users", ":material/manage_accounts:"),
 }
-GROUPS = {"group_field": ("survey",), "group_office": ("review", "dashboard", "map", "export"),
+GROUPS = {"group_field": ("tablet",), "group_office": ("review", "dashboard", "map", "export"),
           "group_admin": ("setup", "users")}
 
 

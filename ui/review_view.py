@@ -141,4 +141,4 @@ def mine(db: Path, user: User, round_id: str) -> None:
             st.warning(md(t("rv_comment_shown", by=i.reviewed_by or "", comment=i.comment or "")))
             if st.button(t("rv_correct"), key=f"{keys.RV_CORRECT}_{i.id}", icon=":material/edit:"):
                 _, village = review.correct(db, user, i.id)  # of the round in the sidebar
-                nav.go("survey", **{keys.SV_TOWN: village[:9], keys.SV_VILLAGE: village})
+                nav.go("tablet", **{keys.SV_TOWN: village[:9], keys.SV_VILLAGE: village})

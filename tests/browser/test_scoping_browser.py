@@ -14,7 +14,7 @@ expect = pytest.importorskip("playwright.sync_api").expect
 
 VB = B1 + "201"  # 丁村, 河口镇, 乙县 (county 429902)
 COUNTY_B = ("丁村", "河口镇", "乙县", "429902")
-VILLAGE_URL = f"/survey?town={B1}&village={VB}"
+VILLAGE_URL = f"/tablet?town={B1}&village={VB}"
 
 
 @pytest.fixture(scope="module")
