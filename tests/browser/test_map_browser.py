@@ -4,12 +4,8 @@ Every village is drawn, a popup opens and shows a hostile name as text, no scrip
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -17,24 +13,11 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared fixture of tests/
 from test_map_page import PASSWORD, REVIEWER, VILLAGES, XSS, build_map_db  # noqa: E402
 
-sync_api = pytest.importorskip("playwright.sync_api")
 
+sync_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (make browser-deps)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 class Watch:
@@ -43,6 +26,7 @@ class Watch:
 
     def __init__(self, browser):
         self.page = browser.new_page(viewport={"width": 1300, "height": 900})
+        self.page.set_default_timeout(60_000)  # a cold first run on a busy 2-core machine
         self.blocked: list[str] = []
         self.errors: list[str] = []
         self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
@@ -84,53 +68,26 @@ def check_map(frame, watch: Watch) -> None:
     assert watch.blocked == [] and watch.errors == []
 
 
-def test_standalone_map_file_opens_with_no_network(tmp_path, browser):
+def test_standalone_map_file_opens_with_no_network(tmp_path, chromium):
     db = build_map_db(tmp_path / "map.db")
     out = tmp_path / "map.html"
     done = subprocess.run([sys.executable, "-m", "survey", "--db", str(db), "map", "--out", str(out)],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    watch = Watch(browser)
+    watch = Watch(chromium)
     watch.page.goto(out.as_uri())
     check_map(watch.page, watch)
     watch.page.close()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+@pytest.fixture(scope="module")
+def server(serve, tmp_path_factory):
+    """``streamlit run app.py`` (the shared ``serve`` fixture) over the small map database."""
+    return serve(build_map_db(tmp_path_factory.mktemp("map") / "map.db"))
 
 
-@pytest.fixture
-def server(tmp_path):
-    """``streamlit run app.py`` on a free port over the small map database."""
-    db = build_map_db(tmp_path / "map.db")
-    port = free_port()
-    env = {**os.environ, "SURVEY_DB": str(db)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:  # wait for the health endpoint, not a fixed sleep
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"streamlit did not start: {proc.stderr.read().decode()[-2000:]}")
-            time.sleep(0.2)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-
-
-def test_map_page_draws_every_village_offline(server, browser):
-    watch = Watch(browser)
+def test_map_page_draws_every_village_offline(server, chromium):
+    watch = Watch(chromium)
     page = watch.page
     page.goto(server + "/")
     page.wait_for_selector(IDLE)
