@@ -35,6 +35,9 @@ from survey.rubric import Item, Rubric, load_rubric
 
 DEFAULT_SEED = 2026
 COUNTY_CODE = "429901"  # fictional: no real county has this code
+#: The demo county's own share target (percent): above the national 50 %, as many provinces
+#: set, so that the dashboard has townships below target and a gap to plan.
+DEMO_TARGET = "60"
 COUNTY_NAME = "示范县（演示数据）"
 DEMO_ROUND = Round(id="2026-B3", name="2026年第三次双月测评", start_date="2026-05-01", end_date="2026-06-30")
 VILLAGES_FILE, ROADS_FILE, SUBMISSIONS_FILE = "villages.csv", "roads.geojson", "submissions.jsonl"

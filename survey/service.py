@@ -7,6 +7,7 @@ collected) before anything is written, and the write is one transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from survey import config, store
@@ -69,8 +70,9 @@ def _lines(subs) -> list[int | None]:
 
 
 def load_demo(db_path: str | Path) -> dict[str, object]:
-    """Load the demo county: registry, roads, the demo round, its submissions and the demo
-    accounts (README lists their passwords). Running it twice changes nothing."""
+    """Load the demo county: registry, roads, the demo round, its submissions, the county's
+    share target (60 %) and the demo accounts (README lists their passwords). Running it twice
+    changes nothing."""
     from survey import demo
     from survey.auth import ensure_demo_accounts
 
@@ -80,6 +82,8 @@ def load_demo(db_path: str | Path) -> dict[str, object]:
     if demo.DEMO_ROUND.id not in {r.id for r in store.rounds(db_path)}:
         store.create_round(db_path, demo.DEMO_ROUND)
     subs = import_submissions_file(db_path, submissions_jsonl)
+    if not any(t["county_code"] == demo.COUNTY_CODE for t in store.targets(db_path)):
+        store.set_target(db_path, demo.COUNTY_CODE, Decimal(demo.DEMO_TARGET), by="县文明办（演示）")
     store.set_meta(db_path, "demo", "1")
     accounts = ensure_demo_accounts(db_path)
     return {"villages": summary, "roads": roads, "submissions": subs, "accounts": accounts}
