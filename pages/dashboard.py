@@ -34,17 +34,8 @@ def _table(records: list[dict], key: str) -> None:
 
 user = nav.require("dashboard")
 st.title(t("dash_title"))
-counties = auth.counties_in(DB, user.scope)
-rounds = shell.rounds()
-if not counties:
-    st.info(t("dash_no_county"), icon=":material/info:")
-    st.stop()
-if not rounds:
-    st.info(t("no_round"), icon=":material/info:")
-    st.stop()
-round_id = shell.current_round() or rounds[-1].id
-county = st.selectbox(t("dash_county"), list(counties), key=keys.DASH_COUNTY,
-                      format_func=lambda c: f"{counties[c] or c}（{c}）")
+county, county_name = shell.pick_county(user.scope, keys.DASH_COUNTY)
+round_id = shell.require_round().id
 n = st.session_state.get(keys.DASH_RANK_N, 5)
 d = _data(DB, round_id, county, n, shell.version(), user.scope)
 en = lang() == "en"
@@ -124,7 +115,7 @@ with tabs[4]:
 with tabs[5]:
     if msg := st.session_state.pop(keys.DASH_SAVED, None):
         st.success(msg, icon=":material/check_circle:")
-    scopes = {"": t("dash_whole_county", name=counties[county] or county), **names}
+    scopes = {"": t("dash_whole_county", name=county_name), **names}
     with st.form(keys.DASH_SET_FORM):
         scope = st.selectbox(t("dash_set_scope"), list(scopes), key=keys.DASH_SET_SCOPE,
                              format_func=lambda s: scopes[s])

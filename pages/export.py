@@ -25,21 +25,12 @@ def _files(db: str, round_id: str, county: str, encoding: str, version: int, sco
 user = nav.require("export")
 st.title(t("exp_title"))
 st.caption(t("exp_help"))
-counties = auth.counties_in(DB, user.scope)
-rounds = {r.id: r for r in shell.rounds()}
-if not counties:
-    st.info(t("exp_no_county"), icon=":material/info:")
-    st.stop()
-if not rounds:
-    st.info(t("no_round"), icon=":material/info:")
-    st.stop()
-round_id = shell.current_round()
-round_id = round_id if round_id in rounds else list(rounds)[-1]
-st.caption(t("exp_round", id=round_id, name=rounds[round_id].name))
-
 c1, c2 = st.columns(2)
-county = c1.selectbox(t("exp_county"), list(counties), key=keys.EXP_COUNTY,
-                      format_func=lambda c: f"{counties[c] or c}（{c}）")
+with c1:
+    county, _name = shell.pick_county(user.scope, keys.EXP_COUNTY)
+rnd = shell.require_round()
+round_id = rnd.id
+st.caption(t("exp_round", id=round_id, name=rnd.name))
 encoding = c2.radio(t("exp_encoding"), ENCODINGS, key=keys.EXP_ENCODING, horizontal=True,
                     format_func=lambda e: t(f"exp_enc_{e}"))
 try:

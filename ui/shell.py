@@ -64,3 +64,28 @@ def sidebar() -> None:
     if _is_demo(str(db()), version()):
         st.warning(t("demo_banner"), icon=":material/science:")
 
+
+
+def require_round() -> Round:
+    """The round chosen in the sidebar (the newest when none is chosen); stops the page with a
+    hint when the database has no round yet."""
+    all_rounds = rounds()
+    if not all_rounds:
+        st.info(t("no_round"), icon=":material/info:")
+        st.stop()
+    chosen = current_round()
+    return next((r for r in all_rounds if r.id == chosen), all_rounds[-1])
+
+
+def pick_county(scope, key: str) -> tuple[str, str]:
+    """(code, name) of a county of the registry within ``scope``, chosen in a select box; stops
+    the page with a hint when the registry is empty."""
+    from survey import auth
+
+    counties = auth.counties_in(db(), scope)
+    if not counties:
+        st.info(t("no_county"), icon=":material/info:")
+        st.stop()
+    code = st.selectbox(t("county_label"), list(counties), key=key,
+                        format_func=lambda c: f"{counties[c] or c}（{c}）")
+    return code, counties[code] or code

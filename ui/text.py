@@ -15,6 +15,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "app_title": ("乡风 · 文明村镇测评", "Xiangfeng · civilized-village assessment"),
     "lang_label": ("语言 / Language", "语言 / Language"),
     "round_label": ("测评轮次", "Round"),
+    "no_county": ("名录中还没有村庄，请先在“设置”页导入村庄名录", "No villages yet: import the village list on the Setup page"),
+    "county_label": ("县", "County"),
     "no_round": ("尚无测评轮次，请在“设置”页新建", "No round yet: open one on the Setup page"),
     "db_label": ("数据库", "Database"),
     "demo_banner": ("演示数据：虚构的县，仅供试用", "Demo data: a fictional county, for trying out"),
@@ -178,8 +180,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "map_col_township": ("乡镇", "Township"),
     # --- dashboard page ------------------------------------------------------------------------
     "dash_title": ("目标达成：县级及以上文明村占比", "Share target: villages with a county-level or higher title"),
-    "dash_county": ("县", "County"),
-    "dash_no_county": ("名录中还没有村庄，请先在“设置”页导入村庄名录", "No villages yet: import the village list on the Setup page"),
     "dash_round": ("测评轮次 {id}（{name}）", "Round {id} ({name})"),
     "dash_previous": ("变化与上一轮 {id} 比较", "Changes are against the previous round {id}"),
     "dash_now": ("当前文明村占比", "Current share"),
@@ -254,9 +254,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "Excel workbook and GeoJSON points. Each village counts its latest submission of the round "
         "that was not returned; no personal data beyond the surveyor's display name.",
     ),
-    "exp_no_county": ("名录中还没有村庄，请先在“设置”页导入村庄名录", "No villages yet: import the village list on the Setup page"),
     "exp_round": ("测评轮次 {id}（{name}）", "Round {id} ({name})"),
-    "exp_county": ("县", "County"),
     "exp_encoding": ("CSV 编码", "CSV encoding"),
     "exp_enc_utf-8-sig": ("UTF-8（带 BOM，推荐）", "UTF-8 with BOM (recommended)"),
     "exp_enc_gbk": ("GBK（按 GB18030 写出）", "GBK (written as GB18030)"),
@@ -288,6 +286,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "login_submit": ("登录", "Sign in"),
     "login_expired": ("长时间未操作，已自动退出，请重新登录", "Signed out after a while without activity: sign in again"),
     "login_signed_out": ("已退出登录", "Signed out"),
+    "login_ended": ("登录已失效，请重新登录", "This sign-in has ended: sign in again"),
     "login_no_users": (
         "这个数据库还没有任何账号。请在服务器上用命令行创建第一个管理员账号（密码从标准输入读入）：",
         "This database has no account yet. Create the first administrator on the server from the command line (the password is read from standard input):",
