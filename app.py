@@ -16,4 +16,5 @@ page = nav.router(user)
 shell.sidebar()
 if user is not None:
     nav.account(user)
+nav.cookie_jar()
 page.run()

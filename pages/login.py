@@ -12,7 +12,7 @@ from ui.text import t
 nav.through_router()
 db = shell.db()
 st.title(t("login_title"), anchor=False)
-notice = st.session_state.pop(keys.AUTH_NOTICE, None)
+notice = st.session_state.get(keys.AUTH_NOTICE)  # until signed in (nav.sign_in)
 if notice:
     st.info(t(notice), icon=":material/info:")
 

@@ -8,14 +8,21 @@ code and optionally to some of its townships; :class:`Scope` carries that into e
 
 After :data:`MAX_FAILURES` failed logins in a row an account waits :data:`LOCK_MINUTES` before
 the next try; a web session ends after :data:`IDLE_MINUTES` without activity.
+
+A web sign-in survives a reload of the page (a tablet that slept, a dropped connection): the
+browser keeps a random token in the cookie :data:`SESSION_COOKIE`, the database only its
+SHA-256. The session ends on sign-out, after :data:`IDLE_MINUTES` without activity, after
+:data:`SESSION_HOURS` in any case, or when the account is disabled.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import re
+import secrets
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -36,6 +43,9 @@ MAX_FAILURES = 5
 LOCK_MINUTES = 15
 IDLE_MINUTES = 30
 MIN_PASSWORD = 8
+SESSION_COOKIE = "xf_session"
+SESSION_HOURS = 12  # a sign-in lasts a working day at most, however active
+TOUCH_SECONDS = 60  # a session's last-seen time is written at most this often
 _NAME = re.compile(r"^[A-Za-z0-9._-]{2,32}$")
 
 _hasher = PasswordHasher()
@@ -298,6 +308,58 @@ def logout(db_path: str | Path, name: str, reason: str = "logout") -> None:
 def idle_expired(last_seen: float | None, now: float, minutes: int = IDLE_MINUTES) -> bool:
     """True when a session last active at ``last_seen`` (epoch seconds) has been idle too long."""
     return last_seen is not None and now - last_seen > minutes * 60
+
+
+# --- web sessions: a sign-in that survives a reload of the page -------------------------------
+
+
+def token_digest(token: str) -> str:
+    """The SHA-256 (hex) of a session token: what the database holds instead of the token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def start_session(db_path: str | Path, name: str, now: datetime | None = None) -> str:
+    """A new session of ``name`` (just signed in with a password); returns its token for the
+    browser's cookie (the database keeps only :func:`token_digest` of it)."""
+    now = now or _now()
+    token = secrets.token_urlsafe(32)
+    store.insert_session(db_path, token_digest(token), name, _iso(now),
+                         _iso(now + timedelta(minutes=IDLE_MINUTES)))
+    return token
+
+
+def touch_session(db_path: str | Path, digest: str, now: datetime | None = None,
+                  resumed: bool = False) -> bool:
+    """Keep the session ``digest`` alive from ``now``; False when it has ended (signed out,
+    idle for :data:`IDLE_MINUTES`, older than :data:`SESSION_HOURS`)."""
+    now = now or _now()
+    expires = now + timedelta(minutes=IDLE_MINUTES)
+    return store.touch_session(db_path, digest, _iso(now), _iso(expires),
+                               _iso(now - timedelta(hours=SESSION_HOURS)), resumed)
+
+
+def resume_session(db_path: str | Path, token: str, now: datetime | None = None) -> User | None:
+    """The user of a session cookie's ``token`` when the session is alive and the account
+    active (the session is then kept alive and the resumption audited); None otherwise (and a
+    session that has ended is deleted)."""
+    digest = token_digest(token)
+    row = store.session_row(db_path, digest)
+    if row is None:
+        return None
+    user = active_user(db_path, row["user_name"])
+    if user is not None and touch_session(db_path, digest, now, resumed=True):
+        return user
+    store.delete_session(db_path, digest)  # ended: idle, too old, or the account disabled
+    return None
+
+
+def end_session(db_path: str | Path, digest: str) -> None:
+    """End the session ``digest`` (signed out, idle, account disabled)."""
+    store.delete_session(db_path, digest)
 
 
 # --- command line: python -m survey users add|list|disable|enable|password --------------------

@@ -57,7 +57,7 @@ def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
 
 
 def from_browser(value: Any) -> Fix | Refused | None:
-    """The answer of the browser's geolocation request (``streamlit_js_eval.get_geolocation``):
+    """The answer of the browser's geolocation request (``ui.browser.geolocation``):
     a :class:`Fix`, a :class:`Refused`, or None while the browser has not answered."""
     if not isinstance(value, dict):
         return None

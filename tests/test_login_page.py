@@ -134,3 +134,38 @@ def test_an_idle_session_ends_and_a_disabled_account_is_signed_out(db, monkeypat
     at.run()
     assert [t.value for t in at.title] == ["登录"]
     assert store.audit_rows(db, entity="user", limit=1)[0]["action"] == "logout"
+
+
+
+def test_signing_in_starts_a_session_whose_token_goes_to_the_browser(db, monkeypatch):
+    at = sign_in_form(page(LOGIN, db, monkeypatch).run(), "wang", PASSWORD)
+    _, token = at.session_state[keys.AUTH_COOKIE]  # written into the cookie by nav.cookie_jar
+    assert at.session_state[keys.AUTH_SESSION] == auth.token_digest(token)
+    assert auth.resume_session(db, token).name == "wang"
+
+
+def signed_in_with_session(db, monkeypatch) -> tuple[AppTest, str]:
+    """The app with "wang" signed in through a persistent session; returns its token."""
+    token = auth.start_session(db, "wang")
+    at = page(APP, db, monkeypatch)
+    at.session_state[keys.AUTH_USER] = "wang"
+    at.session_state[keys.AUTH_SESSION] = auth.token_digest(token)
+    return at.run(), token
+
+
+def test_an_idle_session_ends_in_the_database_too(db, monkeypatch):
+    at, token = signed_in_with_session(db, monkeypatch)
+    at.session_state[keys.AUTH_SEEN] = time.time() - auth.IDLE_MINUTES * 60 - 5
+    at.run()
+    assert at.info[0].value == "长时间未操作，已自动退出，请重新登录"
+    assert auth.resume_session(db, token) is None
+    assert at.session_state[keys.AUTH_COOKIE][1] is None  # the browser is told to delete it
+
+
+def test_a_session_ended_elsewhere_signs_this_browser_out_at_its_next_check(db, monkeypatch):
+    at, token = signed_in_with_session(db, monkeypatch)
+    auth.end_session(db, auth.token_digest(token))  # signed out in another tab
+    at.session_state[keys.AUTH_TOUCHED] = time.time() - auth.TOUCH_SECONDS
+    at.run()
+    assert [t.value for t in at.title] == ["登录"]
+    assert at.info[0].value == "登录已失效，请重新登录"

@@ -91,7 +91,11 @@ EXP_TABLE_TOWNSHIPS = "exp_table_townships"
 # --- accounts, login, review, users ------------------------------------------------------------
 AUTH_USER = "auth_user"  # login name of the signed-in user (the account is re-read every run)
 AUTH_SEEN = "auth_seen"  # epoch seconds of the last run: idle sessions end
-AUTH_NOTICE = "auth_notice"  # text key shown once on the login page (expired, signed out)
+AUTH_NOTICE = "auth_notice"  # text key shown on the login page (expired, signed out)
+AUTH_SESSION = "auth_session"  # SHA-256 of the session cookie's token (see survey.auth)
+AUTH_TOUCHED = "auth_touched"  # epoch seconds the session's last-seen time was last written
+AUTH_TRIED = "auth_tried"  # True once this browser session's cookie has been tried
+AUTH_COOKIE = "auth_cookie"  # pending cookie write: (request id, token; None deletes it)
 LOGIN_FORM = "login_form"
 LOGIN_NAME = "login_name"
 LOGIN_PASSWORD = "login_password"

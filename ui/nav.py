@@ -1,9 +1,14 @@
 """Who is signed in, and which pages they see.
 
-The session holds only the login name (``keys.AUTH_USER``) and the time of the last run
-(``keys.AUTH_SEEN``); the account itself is read from the database on every run, so a disabled
-account or a changed scope takes effect at once. Every page starts with :func:`require`, which
-stops the page for anybody its role does not allow (``survey.auth.PAGE_ROLES``).
+The session holds only the login name (``keys.AUTH_USER``), the time of the last run
+(``keys.AUTH_SEEN``) and the SHA-256 of its sign-in token (``keys.AUTH_SESSION``); the account
+itself is read from the database on every run, so a disabled account or a changed scope takes
+effect at once. Every page starts with :func:`require`, which stops the page for anybody its
+role does not allow (``survey.auth.PAGE_ROLES``).
+
+A reload of the page starts a new Streamlit session: signing in with the password also starts a
+persistent session (``survey.auth``) whose token the browser keeps in a cookie, written by
+:func:`cookie_jar`; a new session with that cookie is signed in again without the password.
 
 Tests sign in by creating an account and setting ``at.session_state[keys.AUTH_USER]`` before
 ``at.run()`` (see ``tests/conftest.py``).
@@ -12,6 +17,7 @@ Tests sign in by creating an account and setting ``at.session_state[keys.AUTH_US
 from __future__ import annotations
 
 import time
+import uuid
 from pathlib import Path
 
 import streamlit as st
@@ -19,7 +25,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 
 from survey import auth
 from survey.auth import User
-from ui import keys, shell
+from ui import browser, keys, shell
 from ui.text import t
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,30 +75,69 @@ def through_router() -> None:
 
 def current_user() -> User | None:
     """The signed-in account, or None (never signed in, signed out, idle too long, disabled)."""
-    name = st.session_state.get(keys.AUTH_USER)
+    state = st.session_state
+    name = state.get(keys.AUTH_USER)
     if not name:
-        return None
+        return _resume()
     now = time.time()
-    if auth.idle_expired(st.session_state.get(keys.AUTH_SEEN), now):
-        sign_out("idle")
-        st.session_state[keys.AUTH_NOTICE] = "login_expired"
-        return None
+    if auth.idle_expired(state.get(keys.AUTH_SEEN), now):
+        return _ended("idle", "login_expired")
     user = auth.active_user(shell.db(), name)
     if user is None:
-        sign_out("disabled")
-        return None
-    st.session_state[keys.AUTH_SEEN] = now
+        return _ended("disabled")
+    digest = state.get(keys.AUTH_SESSION)
+    if digest and now - state.get(keys.AUTH_TOUCHED, 0.0) >= auth.TOUCH_SECONDS:
+        if not auth.touch_session(shell.db(), digest):
+            return _ended("session_ended", "login_ended")
+        state[keys.AUTH_TOUCHED] = now
+    state[keys.AUTH_SEEN] = now
     return user
 
 
+def _resume() -> User | None:
+    """Sign in again from the session cookie this browser connected with (a reloaded page),
+    trying it once per Streamlit session; a cookie of an ended session is deleted."""
+    token = st.context.cookies.get(auth.SESSION_COOKIE)
+    # (an AppTest's mocked client answers a mock, not text: no cookie there)
+    if not isinstance(token, str) or not token or st.session_state.get(keys.AUTH_TRIED):
+        return None
+    st.session_state[keys.AUTH_TRIED] = True
+    user = auth.resume_session(shell.db(), token)
+    if user is None:
+        _write_cookie(None)
+        st.session_state[keys.AUTH_NOTICE] = "login_ended"
+        return None
+    _enter(user.name, auth.token_digest(token))
+    return user
+
+
+def _ended(reason: str, notice: str | None = None) -> None:
+    sign_out(reason)
+    if notice:
+        st.session_state[keys.AUTH_NOTICE] = notice
+
+
+def _enter(name: str, digest: str) -> None:
+    state = st.session_state
+    state.pop(keys.AUTH_NOTICE, None)
+    state[keys.AUTH_USER], state[keys.AUTH_SESSION] = name, digest
+    state[keys.AUTH_SEEN] = state[keys.AUTH_TOUCHED] = time.time()
+
+
 def sign_in(user: User) -> None:
-    st.session_state[keys.AUTH_USER] = user.name
-    st.session_state[keys.AUTH_SEEN] = time.time()
+    """Sign ``user`` in (the password was right) with a new persistent session; the browser
+    gets its cookie on the next run (:func:`cookie_jar`)."""
+    token = auth.start_session(shell.db(), user.name)
+    _enter(user.name, auth.token_digest(token))
+    _write_cookie(token)
 
 
 def sign_out(reason: str = "logout") -> None:
-    """End the session (recorded in the audit trail) and forget everything it held."""
-    name = st.session_state.get(keys.AUTH_USER)
+    """End the session (recorded in the audit trail; its cookie deleted) and forget everything
+    it held."""
+    name, digest = st.session_state.get(keys.AUTH_USER), st.session_state.get(keys.AUTH_SESSION)
+    if digest:
+        auth.end_session(shell.db(), digest)
     if name:
         auth.logout(shell.db(), name, reason)
     lang = st.session_state.get(keys.LANG)
@@ -100,6 +145,31 @@ def sign_out(reason: str = "logout") -> None:
         del st.session_state[key]
     if lang:
         st.session_state[keys.LANG] = lang
+    st.session_state[keys.AUTH_TRIED] = True  # the cookie this browser connected with is spent
+    if digest:
+        _write_cookie(None)
+
+
+def _write_cookie(token: str | None) -> None:
+    """Ask the browser to store ``token`` as the session cookie (None: delete it)."""
+    st.session_state[keys.AUTH_COOKIE] = (uuid.uuid4().hex[:8], token)
+
+
+def cookie_jar() -> None:
+    """The pending session-cookie write, in a hidden frame of the sidebar, until the browser
+    confirms it (its answer reruns the app). app.py calls it once per run."""
+    pending = st.session_state.get(keys.AUTH_COOKIE)
+    if not pending:
+        return
+    request, token = pending
+    key = f"{keys.AUTH_COOKIE}_{request}"
+    with st.sidebar:
+        if token:
+            done = browser.set_cookie(auth.SESSION_COOKIE, token, auth.SESSION_HOURS * 3600, key)
+        else:
+            done = browser.clear_cookie(auth.SESSION_COOKIE, key)
+    if done:
+        del st.session_state[keys.AUTH_COOKIE]
 
 
 def require(page: str) -> User:

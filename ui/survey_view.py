@@ -20,7 +20,7 @@ from survey.auth import User
 from survey.errors import DataError, NotFound
 from survey.model import Village
 from survey.rubric import Item, Rubric, Section
-from ui import keys, shell
+from ui import browser, keys, shell
 from ui.text import lang, t
 
 #: Large touch targets for gloved fingers; served inline (no CDN).
@@ -316,13 +316,11 @@ def veto(rubric: Rubric, slot) -> None:
 @st.fragment
 def position(village: Village) -> None:
     """Where the surveyor stands: from the browser (a secure page is needed) or typed."""
-    from streamlit_js_eval import get_geolocation
-
     st.subheader(t("sv_gps_title"), anchor=False)
     state = st.session_state
     if state.get(keys.SV_GPS_ASK):
         request = f"{keys.SV_GPS_JS}_{state[keys.SV_GPS_ASK]}"
-        answer = gps.from_browser(get_geolocation(component_key=request))
+        answer = gps.from_browser(browser.geolocation(request))
         if isinstance(answer, gps.Fix):
             _keep(fieldwork.set_fix(shell.db(), _draft(), answer))
         if answer is not None:

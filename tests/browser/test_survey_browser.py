@@ -1,7 +1,7 @@
 """The tablet page in real Chromium, portrait 800×1280 and landscape 1024×768: a surveyor signs
 in, finds a village by typing part of its name, answers half, takes a photo of a failed item and
-the position, reloads (the draft comes back), finishes and submits; the stored submission scores
-exactly as the rubric says."""
+the position from the browser, reloads (still signed in: the draft comes back), finishes and
+submits; the stored submission scores exactly as the rubric says."""
 
 from __future__ import annotations
 
@@ -95,12 +95,12 @@ def test_full_assessment_with_photo_and_reload(server, survey_db, new_page, step
     expect(page.get_by_text("精度 15 米")).to_be_visible()
     before = total(page)
 
-    # A reload in the middle: sign in again, reopen the village, everything is back.
+    # A reload in the middle (a tablet that slept): still signed in, the same village open,
+    # everything is back.
     page.reload()
-    steps.sign_in(page, *SURVEYOR[:2])
-    if not item(page, "LJ01").count():
-        open_village(steps, page, village)
+    item(page, "LJ01").wait_for()
     steps.wait_idle(page)
+    expect(page.get_by_label("密码")).to_have_count(0)
     assert total(page) == before
     not_met = item(page, failed.code).get_by_role("radio", name="不符合")
     expect(not_met).to_have_attribute("aria-checked", "true")
