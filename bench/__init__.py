@@ -11,8 +11,10 @@ Benchmarks assert nothing; ``tests/test_bench.py`` only runs the tiny scale once
 
 from __future__ import annotations
 
+import resource
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -27,3 +29,15 @@ def best(fn: Callable[[], T], repeat: int = 3) -> tuple[float, T]:
         result = fn()
         times.append(time.perf_counter() - t0)
     return min(times), result
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size in MB: ``VmHWM`` of its own memory map.
+    (``ru_maxrss`` is no use in a child process: Linux carries the parent's peak over the exec.)"""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import math
 import random
-import resource
 import shutil
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from pathlib import Path
 
 from shapely.geometry import LineString
 
+from bench import best, peak_rss_mb
 from geo.io import Road
 from survey import export, store
 from survey.model import Round
@@ -108,20 +108,10 @@ def _road(rng: random.Random) -> LineString:
     return LineString(points)
 
 
-def best(fn, repeat: int = 3) -> tuple[float, object]:
-    """Best wall time of ``repeat`` calls (seconds) and the last result."""
-    times, result = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), result
-
-
 def child() -> None:
     """Run only the export, then print this process's peak RSS in MB."""
     export.export_round(DB, ROUND, FILES)
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(peak_rss_mb())
 
 
 def main() -> None:

@@ -33,6 +33,7 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString
 
+from bench import best
 from geo.belts import belt_membership, belts_crs, locate
 from geo.crs import to_metric
 from geo.io import Road
@@ -47,16 +48,6 @@ DEMO_DB = OUT / "geo_demo.db"
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def best(fn, n: int = 5) -> tuple[float, object]:
-    """Best wall time of ``n`` runs, and the last result."""
-    times, out = [], None
-    for _ in range(n):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
 
 
 def province(n_villages: int = 25_000, n_roads: int = 200, seed: int = 4) -> tuple[list[VillageResult], list[Road]]:
@@ -134,7 +125,7 @@ def bench_maps(province_results: list[VillageResult], province_roads: list[Road]
     print(f"  standalone (Leaflet inlined)     {len(page) / 1024:8.1f} KB   built in {t_file * 1000:.0f} ms")
 
     membership = belt_membership([r.village for r in province_results], province_roads)
-    t_over, m = best(lambda: build_overview_map(province_results, province_roads, membership), n=3)
+    t_over, m = best(lambda: build_overview_map(province_results, province_roads, membership), 3)
     served = len(m.get_root().render().encode())
     page = standalone_html(m).encode()
     files["25k overview"].write_bytes(page)

@@ -16,8 +16,8 @@ through the real pipelines (:mod:`survey.service`), then:
    shapely ``STRtree`` ``dwithin`` query (``bench_geo.bare_query``);
 5. ``map_county_*`` / ``map_overview_*`` — the map of one county as the map page draws it for
    a user of that county, and the province overview (build + render to HTML: time and bytes);
-   floor: the bare points as compact GeoJSON (the county's villages; the townships' centres
-   and counts), no roads, popups or Leaflet;
+   floor: the bare points (the county's villages; the townships' centres and counts) as one
+   plain folium GeoJSON layer rendered to HTML: no belts, areas, popups or legend;
 6. ``export_round`` / ``export_peak_rss`` — ``export.export_round`` of the last round (every
    county); peak RSS of a fresh process doing only that export; floor: one SQL query per table
    and ``csv.writer`` (the RSS floor process imports the same modules first);
@@ -31,11 +31,9 @@ Timings are the best of ``scale.repeat`` runs, except the submissions import (on
 from __future__ import annotations
 
 import csv
-import json
 import os
 import platform
 import random
-import resource
 import sqlite3
 import statistics
 import subprocess
@@ -51,7 +49,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from bench import best, synth
+import folium
+
+from bench import best, peak_rss_mb, synth
 from bench.bench_geo import bare_query
 from bench.bench_targets import SHARES_SQL, compute
 from geo.belts import belt_membership
@@ -59,7 +59,7 @@ from geo.maps import build_county_map, build_overview_map, result_class
 from survey import export, mapdata, service, store, targets
 from survey.model import Round, VillageResult
 from survey.rubric import load_rubric
-from survey.scoring import score
+from survey.scoring import Score, score
 from survey.submissions import Submission
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,7 +87,7 @@ class Figure:
 
 
 def _s(seconds: float) -> float:
-    return round(seconds, 4)
+    return round(seconds, 6)
 
 
 # --- floors: plain sqlite3 ----------------------------------------------------------------------
@@ -154,11 +154,13 @@ def registry_import(province: synth.Province, work: Path, repeat: int, log: Log)
     log(f"registry import: {summary.added} villages in {min(times):.2f} s")
     stored = {t: _rows(db, f"SELECT * FROM {t}") for t in _REGISTRY_TABLES}
 
-    def floor() -> None:
+    floor_times = []
+    for _ in range(repeat):  # into a new migrated database each time, as the import
         with _floor_connect(_fresh(work / "floor_registry.db")) as conn:
+            t0 = time.perf_counter()
             _copy(conn, stored)
-
-    t_floor, _ = best(floor, repeat)
+            floor_times.append(time.perf_counter() - t0)
+    t_floor = min(floor_times)
     return [Figure("registry_import", f"registry import, CSV of {province.villages:,} villages", _s(min(times)),
                    "s", _s(t_floor))], db
 
@@ -199,15 +201,21 @@ def submissions_import(province: synth.Province, db: Path, work: Path, log: Log)
 # --- 3: shares, flags and rankings --------------------------------------------------------------
 
 
-def shares(db: Path, province: synth.Province, repeat: int) -> list[Figure]:
+def shares(db: Path, province: synth.Province, repeat: int, log: Log) -> list[Figure]:
     current, previous = province.rounds[-1].id, province.rounds[-2].id
     pass_mark = load_rubric().pass_mark
     policy = targets.targets_from_store(db, Decimal("70"))
     before = store.round_results(db, previous)
+    parts: dict[str, list[float]] = defaultdict(list)
 
     def product():
+        t0 = time.perf_counter()
         results = store.round_results(db, current)
-        return results, compute(results, before, pass_mark, policy)
+        t1 = time.perf_counter()
+        out = compute(results, before, pass_mark, policy)
+        parts["round_results"].append(t1 - t0)
+        parts["targets"].append(time.perf_counter() - t1)
+        return results, out
 
     def floor():
         with _floor_connect(db) as conn:
@@ -215,6 +223,7 @@ def shares(db: Path, province: synth.Province, repeat: int) -> list[Figure]:
 
     t_product, (results, out) = best(product, repeat)
     t_floor, aggregate = best(floor, repeat)
+    log("shares: " + ", ".join(f"{k} {min(v) * 1000:.0f} ms" for k, v in parts.items()))
     if [(r.code, r.projected) for r in out[0]] != [(a[0], a[5]) for a in aggregate]:
         raise AssertionError("the township table and the SQL aggregate disagree")
     return [Figure("shares_flags_rankings", f"shares, flags, rankings of one round ({len(results):,} villages)",
@@ -238,17 +247,19 @@ def membership(db: Path, repeat: int) -> list[Figure]:
 # --- 5: maps ------------------------------------------------------------------------------------
 
 
-def _compact(features: list[dict]) -> bytes:
-    return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False,
-                      separators=(",", ":")).encode()
+def _bare_map(features: list[dict]) -> bytes:
+    """The floor of a map: the same points as one plain folium GeoJSON layer, rendered to HTML."""
+    m = folium.Map(location=[30.0, 112.0], zoom_start=8, tiles=None)
+    folium.GeoJson({"type": "FeatureCollection", "features": features}).add_to(m)
+    return m.get_root().render().encode()
 
 
 def _village_points(results: list[VillageResult]) -> bytes:
     """The floor of a county map: each located village as a point with its code, name and class."""
-    return _compact([{"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(v.lon, 6),
-                                                                                       round(v.lat, 6)]},
-                      "properties": {"c": v.code, "n": v.name, "s": result_class(r)}}
-                     for r in results if (v := r.village).lon is not None and v.lat is not None])
+    return _bare_map([{"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(v.lon, 6),
+                                                                                        round(v.lat, 6)]},
+                       "properties": {"c": v.code, "n": v.name, "s": result_class(r)}}
+                      for r in results if (v := r.village).lon is not None and v.lat is not None])
 
 
 def _township_points(results: list[VillageResult]) -> bytes:
@@ -265,10 +276,10 @@ def _township_points(results: list[VillageResult]) -> bytes:
         s[3] += r.assessed
         s[4] += bool(r.assessed and r.passed)
         s[5] = v.township
-    return _compact([{"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(x / n, 5),
-                                                                                       round(y / n, 5)]},
-                      "properties": {"c": code, "n": name, "v": n, "a": a, "p": p}}
-                     for code, (x, y, n, a, p, name) in sorted(sums.items())])
+    return _bare_map([{"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(x / n, 5),
+                                                                                        round(y / n, 5)]},
+                       "properties": {"c": code, "n": name, "v": n, "a": a, "p": p}}
+                      for code, (x, y, n, a, p, name) in sorted(sums.items())])
 
 
 def maps(db: Path, province: synth.Province, repeat: int, log: Log) -> list[Figure]:
@@ -348,7 +359,7 @@ def child(kind: str, db: str, round_id: str, out: str) -> int:
         export.export_round(db, round_id, out)
     else:
         export_floor(Path(db), round_id, Path(out))
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(peak_rss_mb())
     return 0
 
 
@@ -367,7 +378,7 @@ def export_figures(db: Path, province: synth.Province, work: Path, repeat: int) 
     rss = _peak_rss("export", db, rid, work / "export_child")
     rss_floor = _peak_rss("export-floor", db, rid, work / "export_floor_child")
     return [
-        Figure("export_round", f"export of one round, {len(province.counties)} counties ({len(result.files)} CSV)",
+        Figure("export_round", f"export of one round, every county ({len(result.files)} CSV files)",
                _s(t_product), "s", _s(t_floor), "< 3 s"),
         Figure("export_peak_rss", "export peak memory (RSS of a process doing only it)", round(rss, 1), "MB",
                round(rss_floor, 1)),
@@ -382,7 +393,7 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def _saves(db: Path, round_id: str, count: int, seed: int) -> list[tuple[Submission, object]]:
+def _saves(db: Path, round_id: str, count: int, seed: int) -> list[tuple[Submission, Score]]:
     """``count`` scored submissions of different villages for ``round_id``."""
     rubric, rng = load_rubric(), random.Random(seed)
     out = []
@@ -399,7 +410,7 @@ def _stored(db: Path, round_id: str) -> set[str]:
     return {r["id"] for r in store.review_rows(db, round_id=round_id)}
 
 
-def concurrent_saves(db: Path, scale: synth.Scale) -> list[Figure]:
+def concurrent_saves(db: Path, scale: synth.Scale, log: Log) -> list[Figure]:
     n = scale.writers * scale.saves
     sequential, parallel = Round("bench-seq", "顺序保存"), Round("bench-par", "并发保存")
     for rnd in (sequential, parallel):
@@ -439,6 +450,8 @@ def concurrent_saves(db: Path, scale: synth.Scale) -> list[Figure]:
         t.start()
     for t in threads:
         t.join()
+    if errors:
+        log(f"concurrent saves: {len(errors)} errors: " + "; ".join(sorted({repr(e) for e in errors})))
     lost = len(set(saved) - _stored(db, parallel.id))
     lost_alone = n - len(_stored(db, sequential.id))
     label = f"one save, {scale.writers} concurrent writers ({n} saves; floor: one writer)"
@@ -483,11 +496,11 @@ def run(scale: synth.Scale, log: Log) -> list[Figure]:
         service.import_roads_file(db, province.roads_geojson)
         figures += submissions_import(province, db, work, log)
         steps: list[tuple[str, Callable[[], list[Figure]]]] = [
-            ("shares", lambda: shares(db, province, scale.repeat)),
+            ("shares", lambda: shares(db, province, scale.repeat, log)),
             ("membership", lambda: membership(db, scale.repeat)),
             ("maps", lambda: maps(db, province, scale.repeat, log)),
             ("export", lambda: export_figures(db, province, work, scale.repeat)),
-            ("concurrent saves", lambda: concurrent_saves(db, scale)),
+            ("concurrent saves", lambda: concurrent_saves(db, scale, log)),
         ]
         for name, step in steps:
             t0 = time.perf_counter()

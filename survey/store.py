@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -123,6 +124,13 @@ MIGRATIONS: list[str] = [
     CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     """,
+    # 4: web sign-in sessions that survive a reload: only the SHA-256 of each token is stored
+    """
+    CREATE TABLE sessions (
+        token_sha256 TEXT PRIMARY KEY, user_name TEXT NOT NULL REFERENCES users(name),
+        created_at TEXT NOT NULL, last_seen TEXT NOT NULL, expires_at TEXT NOT NULL) WITHOUT ROWID;
+    CREATE INDEX sessions_user ON sessions(user_name);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -173,6 +181,12 @@ def migrate(db_path: str | Path) -> int:
         conn.close()
 
 
+#: One write lock per database file for the threads of this process (the web app serves every
+#: browser from one process): a waiting writer is woken the moment the previous one commits,
+#: where SQLite's busy handler would poll with sleeps of up to 100 ms.
+_write_locks: dict[str, threading.RLock] = {}
+
+
 class _Database(Database):
     """sqlite-utils' Database whose outermost :meth:`atomic` begins with ``BEGIN IMMEDIATE``.
 
@@ -181,23 +195,32 @@ class _Database(Database):
     once with "database is locked" when another writer commits in between (WAL cannot upgrade
     a stale read snapshot, and SQLite does not call the busy handler then)."""
 
+    def __init__(self, conn: sqlite3.Connection, key: str):
+        super().__init__(conn, execute_plugins=False)
+        self._write_lock = _write_locks.setdefault(key, threading.RLock())
+
     @contextmanager
     def atomic(self) -> Iterator[Database]:
         if self.conn.in_transaction:  # nested: a savepoint, as sqlite-utils does
             with super().atomic():
                 yield self
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        if not self._write_lock.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+            raise sqlite3.OperationalError("database is locked")  # as SQLite says after its timeout
         try:
-            yield self
-        except BaseException:
-            self.rollback()
-            raise
-        try:
-            self.conn.execute("COMMIT")
-        except BaseException:
-            self.rollback()
-            raise
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self
+            except BaseException:
+                self.rollback()
+                raise
+            try:
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.rollback()
+                raise
+        finally:
+            self._write_lock.release()
 
 
 @contextmanager
@@ -212,7 +235,7 @@ def connect(db_path: str | Path) -> Iterator[Database]:
             _migrated.add(key)
     conn = _raw_connect(path)
     try:
-        yield _Database(conn, execute_plugins=False)
+        yield _Database(conn, key)
     finally:
         conn.close()
 
@@ -424,6 +447,19 @@ def _dec(value: Decimal) -> str:
 _json = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
 
 
+@lru_cache(maxsize=4096)
+def _scalar_json(kind: type, value: Any) -> str:
+    return _json(value)
+
+
+def _value_json(value: Any) -> str:
+    """The JSON of an answer: answers are a handful of distinct scalars (true, 0, "A", …), so
+    their texts are cached (keyed by type too: ``True == 1``)."""
+    if isinstance(value, bool | int | str):
+        return _scalar_json(type(value), value)
+    return _json(value)
+
+
 def _insert_rows(db: Database, table: str, rows: list[dict[str, Any]]) -> None:
     """INSERT ``rows`` (dicts with the same keys) with one ``executemany``: sqlite-utils'
     ``insert_all`` inspects every value and builds SQL per batch, several times slower."""
@@ -484,8 +520,8 @@ def save_submissions(
                 "passed": int(score.passed), "findings": score.findings,
                 "status": "pending", "received_at": now,
             })
-            items.extend((sub.id, it.code, _json(it.value), _dec(it.points), _dec(it.lost), float(it.lost),
-                          int(it.finding)) for it in score.items)
+            items.extend((sub.id, it.code, _value_json(it.value), _dec(it.points), _dec(it.lost),
+                          float(it.lost), int(it.finding)) for it in score.items)
         if problems:
             raise DataError(problems)
         if rows:
@@ -524,8 +560,9 @@ FROM villages v JOIN townships t ON t.code = v.township_code
 LEFT JOIN counties c ON c.code = v.county_code
 -- the counting submission: a correlated lookup on (round_id, village_code) is an index probe
 -- per village; a window over the whole round joined back scanned the round once per village.
-LEFT JOIN submissions r ON r.id = (
-    SELECT s.id FROM submissions s
+-- Joined by rowid, not by id: no second index probe per village.
+LEFT JOIN submissions r ON r.rowid = (
+    SELECT s.rowid FROM submissions s
     WHERE s.round_id = ? AND s.village_code = v.code AND s.status != 'returned'
     ORDER BY s.date DESC, s.rowid DESC LIMIT 1)
 """
@@ -540,23 +577,31 @@ def round_results(db_path: str | Path, round_id: str, county: str | None = None,
     get_round(db_path, round_id)
     where, params = _scope(county, township, townships)
     with connect(db_path) as db:
-        cursor = db.execute(_RESULTS_SQL + where + " ORDER BY v.code", [round_id, *params])
-        names = [d[0] for d in cursor.description]
-        out = []
-        for values in cursor.fetchall():
-            r = dict(zip(names, values))
-            v = _village(r)
-            if r["sid"] is None:
-                out.append(VillageResult(village=v, round_id=round_id))
-                continue
-            out.append(VillageResult(
-                village=v, round_id=round_id, submission_id=r["sid"], date=r["s_date"],
-                surveyor=r["s_surveyor"], lon=r["s_lon"], lat=r["s_lat"],
-                gps_accuracy_m=r["s_acc"],
-                sections={k: Decimal(x) for k, x in json.loads(r["s_sections"]).items()},
-                total=Decimal(r["s_total"]), veto=tuple(json.loads(r["s_veto"])),
-                passed=bool(r["s_passed"]), findings=r["s_findings"], status=r["s_status"]))
-        return out
+        rows = db.execute(_RESULTS_SQL + where + " ORDER BY v.code", [round_id, *params]).fetchall()
+    # Province scale: 25,000 rows. Unpacked by position, and the few distinct score texts
+    # (sections, totals) are decoded once each.
+    sections: dict[str, tuple[tuple[str, Decimal], ...]] = {}
+    totals: dict[str, Decimal] = {}
+    out = []
+    for (code, name, town_code, town, county_code, county, lon, lat, title, title_year, households,
+         demo, sid, date, surveyor, s_lon, s_lat, accuracy, s_sections, total, veto, passed, findings,
+         status) in rows:
+        v = Village(code=code, name=name, township_code=town_code, township=town,
+                    county_code=county_code, county=county, lon=lon, lat=lat, title=title,
+                    title_year=title_year, households=households, demo=bool(demo))
+        if sid is None:
+            out.append(VillageResult(village=v, round_id=round_id))
+            continue
+        if s_sections not in sections:
+            sections[s_sections] = tuple((k, Decimal(x)) for k, x in json.loads(s_sections).items())
+        if total not in totals:
+            totals[total] = Decimal(total)
+        out.append(VillageResult(
+            village=v, round_id=round_id, submission_id=sid, date=date, surveyor=surveyor,
+            lon=s_lon, lat=s_lat, gps_accuracy_m=accuracy, sections=dict(sections[s_sections]),
+            total=totals[total], veto=() if veto == "[]" else tuple(json.loads(veto)),
+            passed=bool(passed), findings=findings, status=status))
+    return out
 
 
 def item_losses(db_path: str | Path, submission_ids: Iterable[str]) -> dict[str, list[tuple[str, Decimal]]]:
@@ -1164,3 +1209,44 @@ def _link_versions(db: Database, rows: list[dict[str, Any]]) -> None:
     for r in rows:
         versions = waiting.get((r["round_id"], r["village_code"]))
         r["supersedes"] = versions.pop(0) if versions else None
+
+
+# --- web sign-in sessions ----------------------------------------------------------------------
+# A row per signed-in browser: the SHA-256 (hex) of its cookie token, never the token. Times are
+# ISO UTC text of one format (``_now()``), so they compare as strings.
+
+
+def insert_session(db_path: str | Path, digest: str, name: str, now: str, expires: str) -> None:
+    """Start a session of ``name`` (and drop the expired sessions of everybody)."""
+    with connect(db_path) as db, db.atomic():
+        db.execute("DELETE FROM sessions WHERE expires_at <= ?", [now])
+        db["sessions"].insert({"token_sha256": digest, "user_name": name, "created_at": now,
+                               "last_seen": now, "expires_at": expires})
+
+
+def session_row(db_path: str | Path, digest: str) -> dict[str, Any] | None:
+    """The session of the token whose SHA-256 is ``digest``, or None."""
+    with connect(db_path) as db:
+        rows = list(db.query("SELECT * FROM sessions WHERE token_sha256 = ?", [digest]))
+    return rows[0] if rows else None
+
+
+def touch_session(db_path: str | Path, digest: str, now: str, expires: str, started_after: str,
+                  resumed: bool = False) -> bool:
+    """Mark the session seen at ``now``, valid until ``expires``; False when it is gone, expired
+    or started before ``started_after``. ``resumed``: a new browser connection took it up
+    (audited)."""
+    with connect(db_path) as db, db.atomic():
+        rows = list(db.query("UPDATE sessions SET last_seen = ?, expires_at = ? WHERE token_sha256 = ? "
+                             "AND expires_at > ? AND created_at > ? RETURNING user_name",
+                             [now, expires, digest, now, started_after]))
+        if rows and resumed:
+            name = rows[0]["user_name"]
+            _audit(db, name, "login.resumed", "user", name)
+    return bool(rows)
+
+
+def delete_session(db_path: str | Path, digest: str) -> None:
+    """End one session (signed out, idle, refused)."""
+    with connect(db_path) as db, db.atomic():
+        db.execute("DELETE FROM sessions WHERE token_sha256 = ?", [digest])

@@ -190,11 +190,15 @@ def role_label(role: str) -> str:
 
 
 def scope_text(user: User) -> str:
+    """The user's scope in words, with the registry's names (codes where a name is unknown)."""
     if user.admin:
         return t("scope_everything")
+    names = shell.place_names()
+    county = names.get(user.county) or user.county
     if user.townships:
-        return t("scope_townships", county=user.county, townships="、".join(user.townships))
-    return t("scope_county", county=user.county)
+        towns = "、".join(names.get(code) or code for code in user.townships)
+        return t("scope_townships", county=county, townships=towns)
+    return t("scope_county", county=county)
 
 
 def router(user: User | None) -> st.Page:

@@ -36,6 +36,18 @@ def _is_demo(db_path: str, data_version: int) -> bool:
     return service.is_demo(db_path)
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _place_names(db_path: str, data_version: int) -> dict[str, str | None]:
+    names: dict[str, str | None] = dict(store.counties(db_path))
+    names.update((code, name) for code, (name, _county) in store.townships(db_path).items())
+    return names
+
+
+def place_names() -> dict[str, str | None]:
+    """County and township code -> name, from the registry."""
+    return _place_names(str(db()), version())
+
+
 def rounds() -> list[Round]:
     return _rounds(str(db()), version())
 
