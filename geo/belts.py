@@ -110,6 +110,20 @@ def belt_membership(villages: Sequence[Village] | gpd.GeoDataFrame | Located, ro
     return out
 
 
+def roads_near(villages: Sequence[Village], roads: Sequence[Road], margin_m: float) -> list[Road]:
+    """The roads whose buffer, widened by ``margin_m``, reaches at least one of ``villages``
+    (measured in metres): the belts worth drawing over a part of the registry."""
+    located = [v for v in villages if v.lon is not None and v.lat is not None]
+    if not roads or not located:
+        return []
+    crs = belts_crs(roads)
+    x, y = project_xy([v.lon for v in located], [v.lat for v in located], crs)
+    points = shapely.multipoints(shapely.points(x, y))
+    lines = to_metric(np.array([r.geometry for r in roads], dtype=object), crs)
+    reach = np.array([r.buffer_m + margin_m for r in roads], float)
+    return [r for r, near in zip(roads, shapely.dwithin(lines, points, reach)) if near]
+
+
 #: Vertices per piece when roads are cut for the join (tight envelopes, cheap distances).
 _PIECE = 16
 

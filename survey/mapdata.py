@@ -9,7 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from geo.belts import BeltStats, Membership, Radiation, belt_membership, belt_stats, locate, radiation
+from geo.belts import (BeltStats, Membership, Radiation, belt_membership, belt_stats, locate, radiation,
+                       roads_near)
 from geo.io import Road
 from survey import config, store
 from survey.model import VillageResult
@@ -54,10 +55,14 @@ def tianditu_key() -> str | None:
 def restricted(data: MapData, keep: Callable[[str], bool]) -> MapData:
     """``data`` cut to the villages whose code ``keep`` accepts (a user's scope, one township):
     their results, belt members, reach and belt figures (membership and reach were computed
-    over the whole registry, so they do not change with the cut)."""
+    over the whole registry, so they do not change with the cut), and the belts that pass
+    within the radiation radius of them (a province's other belts are not drawn)."""
     results = [r for r in data.results if keep(r.village.code)]
     codes = {r.village.code for r in results}
-    membership = {road: [m for m in members if m[0] in codes] for road, members in data.membership.items()}
+    roads = roads_near([r.village for r in results], data.roads, data.radiation.radius_m)
+    near = {r.name for r in roads}
+    membership = {road: [m for m in members if m[0] in codes]
+                  for road, members in data.membership.items() if road in near}
     rad = Radiation({demo: [m for m in led if m[0] in codes] for demo, led in data.radiation.led.items()
                      if demo in codes}, [c for c in data.radiation.unreached if c in codes], data.radiation.radius_m)
-    return MapData(data.round_id, results, data.roads, membership, rad, belt_stats(membership, results))
+    return MapData(data.round_id, results, roads, membership, rad, belt_stats(membership, results))

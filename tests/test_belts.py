@@ -168,3 +168,25 @@ def test_check_same_crs_refuses_a_join_across_crss():
     with pytest.raises(CRSMismatch) as err:
         check_same_crs(a, b)
     assert "EPSG:4326" in str(err.value) and "EPSG:32649" in str(err.value)
+
+
+def test_roads_near_keeps_the_belts_within_reach_in_metres():
+    """A north–south road at 30°N: a village 6.9 km east is within 2 km buffer + 5 km margin,
+    one 7.1 km east is not (measured in metres, not degrees)."""
+    from pyproj import Geod
+    from shapely.geometry import LineString
+
+    from geo.belts import roads_near
+    from geo.io import Road
+    from survey.model import Village
+
+    geod = Geod(ellps="WGS84")
+    road = Road("G107", LineString([(114.0, 29.8), (114.0, 30.2)]), 2000.0)
+
+    def village(metres):
+        lon, lat, _ = geod.fwd(114.0, 30.0, 90, metres)
+        return Village("429901100201", "甲村", "429901100", "城关镇", "429901", None, lon, lat)
+
+    assert roads_near([village(6900)], [road], 5000.0) == [road]
+    assert roads_near([village(7100)], [road], 5000.0) == []
+    assert roads_near([], [road], 5000.0) == []

@@ -135,7 +135,17 @@ def test_a_township_reviewer_sees_only_their_township(db, monkeypatch):
     script = folium_args(at)["script"]
     assert "丁村" in script and "戊村" in script
     assert "乙村" not in script and "onerror" not in script
-    assert frames(at)[0]["成员村"].tolist() == [0]
+    # G107 runs 8 km west of 河口镇, beyond its 2 km buffer plus the 5 km radiation radius:
+    # a province's far-away belts are neither drawn nor listed for this township
+    assert "G107" not in script
+    assert not [f for f in frames(at) if "示范带" in f.columns]
+
+
+def test_a_township_reviewer_sees_the_belts_that_reach_their_villages(db, monkeypatch):
+    auth.add_user(db, "chengguan", "reviewer", COUNTY, PASSWORD, townships=[CHENG])
+    at = run(db, monkeypatch, user="chengguan")
+    assert "G107" in folium_args(at)["script"]
+    assert frames(at)[0]["示范带"].tolist() == ["G107"]
 
 
 def test_picking_a_township_draws_only_its_villages(db, monkeypatch):
