@@ -1055,6 +1055,9 @@ def update_user(db_path: str | Path, name: str, actor: str | None, **changes: An
         old, new = _changes(_user_audit(before), _user_audit(after))
         if "password_hash" in changes:
             old["password"], new["password"] = "***", "***（已更改 changed）"
+        if "password_hash" in changes or changes.get("disabled"):
+            # a new password or a disabled account ends every browser signed in as it
+            db.execute("DELETE FROM sessions WHERE user_name = ?", [name])
         _audit(db, actor, "user.update", "user", name, before=old, after=new)
 
 

@@ -77,6 +77,15 @@ def test_a_disabled_account_is_not_signed_in_again_and_its_session_ends(scoped):
     assert auth.login(scoped, "li", PASSWORD).name == "li"
 
 
+def test_a_new_password_ends_every_session_of_the_account(scoped):
+    phone, tablet = auth.start_session(scoped, "wang", NOW), auth.start_session(scoped, "wang", NOW)
+    other = auth.start_session(scoped, "li", NOW)
+    auth.set_password(scoped, "wang", "another-long-password", actor="admin")
+    assert auth.resume_session(scoped, phone, NOW) is None
+    assert auth.resume_session(scoped, tablet, NOW) is None
+    assert auth.resume_session(scoped, other, NOW).name == "li"
+
+
 def test_signing_out_ends_that_session_only(scoped):
     phone, tablet = auth.start_session(scoped, "wang", NOW), auth.start_session(scoped, "wang", NOW)
     auth.end_session(scoped, auth.token_digest(phone))
