@@ -115,7 +115,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # --- rubric ----------------------------------------------------------------------------
     "yaml": ("YAML 格式错误：{detail}", "malformed YAML: {detail}"),
-    "rubric_field": ("缺少或无效的字段“{field}”：{detail}", "missing or invalid field {field!r}: {detail}"),
     "rubric_sum": (
         "{what}合计 {actual} 分，应为 {expected} 分",
         "{what_en} sum to {actual} points, expected {expected}",
