@@ -28,6 +28,7 @@ browser-deps:
 
 run: setup
 	$(PY) -m survey init >/dev/null
+	$(PY) -c 'from geo.offline import install_static; install_static("static")'  # Leaflet, served locally
 	@if [ "$$($(PY) -c 'import json,subprocess,sys; print(json.loads(subprocess.check_output([sys.executable,"-m","survey","stats","--json"]))["villages"])')" = 0 ]; then \
 		echo "empty database: loading the demo county"; $(PY) -m survey demo; fi
 	@# a demo database made before accounts existed gets its trial accounts (README lists them)
