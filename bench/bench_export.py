@@ -30,6 +30,7 @@ from pathlib import Path
 from shapely.geometry import LineString
 
 from bench import best, peak_rss_mb
+from bench.synth import answers
 from geo.io import Road
 from survey import export, store
 from survey.model import Round
@@ -46,27 +47,13 @@ COUNTIES, TOWNSHIPS, VILLAGES, ROADS = 50, 20, 25, 50
 TITLES = ["无"] * 6 + ["县级", "县级", "市级", "省级"]
 
 
-def _answers(rubric, rng: random.Random) -> dict:
-    """Most items met, a few missed (totals spread around the pass mark)."""
-    out = {}
-    for item in rubric.items:
-        bad = rng.random() < 0.12
-        if item.type == "check":
-            out[item.code] = not bad
-        elif item.type == "count":
-            out[item.code] = rng.randint(1, 4) if bad else 0
-        else:
-            out[item.code] = item.grade_names[rng.randint(1, len(item.grade_names) - 1) if bad else 0]
-    return out
-
-
 def build(path: Path) -> None:
     """The synthetic province, through the store API."""
     rng = random.Random(6)
     rubric = load_rubric()
     patterns = []
     for _ in range(200):
-        a = _answers(rubric, rng)
+        a = answers(rubric, rng)
         veto = ("V2", "V5") if rng.random() < 0.03 else ()
         patterns.append((a, veto, score(rubric, a, veto)))
     rows = []

@@ -24,6 +24,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+from bench.synth import answers
 from survey import store, targets
 from survey.model import Round
 from survey.registry import VillageRow
@@ -50,27 +51,13 @@ GROUP BY township_code ORDER BY township_code
 """
 
 
-def _answers(rubric, rng: random.Random) -> dict:
-    """A plausible answer set: most items met, a few missed (totals spread around the pass mark)."""
-    out = {}
-    for item in rubric.items:
-        bad = rng.random() < 0.12
-        if item.type == "check":
-            out[item.code] = not bad
-        elif item.type == "count":
-            out[item.code] = rng.randint(1, 4) if bad else 0
-        else:
-            out[item.code] = item.grade_names[rng.randint(1, len(item.grade_names) - 1) if bad else 0]
-    return out
-
-
 def build(path: Path) -> None:
     """The synthetic province, through the store API."""
     rng = random.Random(5)
     rubric = load_rubric()
     patterns = []
     for _ in range(200):
-        a = _answers(rubric, rng)
+        a = answers(rubric, rng)
         veto = ("V2",) if rng.random() < 0.03 else ()
         patterns.append((a, veto, score(rubric, a, veto)))
     rows = []
