@@ -5,8 +5,10 @@ Codes are always text. Scores are :class:`decimal.Decimal` (exact: 84.5 is 84.5)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, NamedTuple, NoReturn
 
 #: Title levels, lowest first. ``无`` is no title.
 TITLES: tuple[str, ...] = ("无", "县级", "市级", "省级", "全国")
@@ -28,8 +30,27 @@ def county_of(code: str) -> str:
     return code[:6]
 
 
-@dataclass(frozen=True)
-class Village:
+class FrozenMap(dict):  # type: ignore[type-arg]
+    """A read-only dict: safe to share between records (the store shares one per distinct
+    score text) and to pickle (``st.cache_data``)."""
+
+    __slots__ = ()
+
+    def _read_only(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError("FrozenMap is read-only")
+
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _read_only
+
+    def __reduce__(self) -> tuple[type, tuple[dict]]:
+        return FrozenMap, (dict(self),)
+
+
+_NO_SECTIONS: Mapping[str, Decimal] = FrozenMap()
+
+
+class Village(NamedTuple):
+    """A village of the registry (a named tuple: cheap to build by the 25,000)."""
+
     code: str
     name: str
     township_code: str
@@ -58,8 +79,7 @@ class Round:
     created_at: str | None = None
 
 
-@dataclass(frozen=True)
-class VillageResult:
+class VillageResult(NamedTuple):
     """A village of the registry with its counting submission of one round (None when not
     assessed). The counting submission is the latest one that was not returned."""
 
@@ -71,7 +91,7 @@ class VillageResult:
     lon: float | None = None  # surveyed point, when taken
     lat: float | None = None
     gps_accuracy_m: float | None = None
-    sections: dict[str, Decimal] = field(default_factory=dict)  # section code -> points
+    sections: Mapping[str, Decimal] = _NO_SECTIONS  # section code -> points (read-only)
     total: Decimal | None = None
     veto: tuple[str, ...] = ()  # veto item codes that applied
     passed: bool | None = None

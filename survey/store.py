@@ -27,7 +27,7 @@ from sqlite_utils import Database
 
 from survey import config
 from survey.errors import DataError, NotFound, UsageError, problem
-from survey.model import Round, Village, VillageResult
+from survey.model import FrozenMap, Round, Village, VillageResult
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from geo.io import Road
@@ -578,29 +578,35 @@ def round_results(db_path: str | Path, round_id: str, county: str | None = None,
     where, params = _scope(county, township, townships)
     with connect(db_path) as db:
         rows = db.execute(_RESULTS_SQL + where + " ORDER BY v.code", [round_id, *params]).fetchall()
-    # Province scale: 25,000 rows. Unpacked by position, and the few distinct score texts
-    # (sections, totals) are decoded once each.
-    sections: dict[str, tuple[tuple[str, Decimal], ...]] = {}
+    # Province scale: 25,000 rows. Records are named tuples built by position (tuple.__new__,
+    # as their ``_make`` does, without a Python call per record), and the few distinct score
+    # texts (sections, totals, vetoes) are decoded once each; the read-only sections are shared.
+    new = tuple.__new__
+    sections: dict[str, FrozenMap] = {}
     totals: dict[str, Decimal] = {}
+    vetoes: dict[str, tuple[str, ...]] = {"[]": ()}
+    unassessed = VillageResult(None, round_id)[1:]  # type: ignore[arg-type]  # the defaults, in order
     out = []
+    append = out.append
     for (code, name, town_code, town, county_code, county, lon, lat, title, title_year, households,
          demo, sid, date, surveyor, s_lon, s_lat, accuracy, s_sections, total, veto, passed, findings,
          status) in rows:
-        v = Village(code=code, name=name, township_code=town_code, township=town,
-                    county_code=county_code, county=county, lon=lon, lat=lat, title=title,
-                    title_year=title_year, households=households, demo=bool(demo))
+        v = new(Village, (code, name, town_code, town, county_code, county, lon, lat, title, title_year,
+                          households, demo != 0))
         if sid is None:
-            out.append(VillageResult(village=v, round_id=round_id))
+            append(new(VillageResult, (v, *unassessed)))
             continue
-        if s_sections not in sections:
-            sections[s_sections] = tuple((k, Decimal(x)) for k, x in json.loads(s_sections).items())
-        if total not in totals:
-            totals[total] = Decimal(total)
-        out.append(VillageResult(
-            village=v, round_id=round_id, submission_id=sid, date=date, surveyor=surveyor,
-            lon=s_lon, lat=s_lat, gps_accuracy_m=accuracy, sections=dict(sections[s_sections]),
-            total=totals[total], veto=() if veto == "[]" else tuple(json.loads(veto)),
-            passed=bool(passed), findings=findings, status=status))
+        s = sections.get(s_sections)
+        if s is None:
+            s = sections[s_sections] = FrozenMap((k, Decimal(x)) for k, x in json.loads(s_sections).items())
+        t = totals.get(total)
+        if t is None:
+            t = totals[total] = Decimal(total)
+        vt = vetoes.get(veto)
+        if vt is None:
+            vt = vetoes[veto] = tuple(json.loads(veto))
+        append(new(VillageResult, (v, round_id, sid, date, surveyor, s_lon, s_lat, accuracy, s, t, vt,
+                                   passed != 0, findings, status)))
     return out
 
 

@@ -7,20 +7,18 @@ returns it: every registry village, assessed or not). No SQL here; :func:`dashbo
 Arithmetic is exact: shares are ``Decimal`` quotients computed in a fixed 40-digit context
 (terminating quotients such as 6.25 are exact; 1 of 7 is 14.2857142857…), and every comparison
 with the target is made on integers (``projected × 100 ≥ target × villages`` with the target as
-a ``Fraction``), so 56 % of 25 villages needs 14, never 15.
+its exact integer ratio), so 56 % of 25 villages needs 14, never 15.
 """
 
 from __future__ import annotations
 
 import argparse
 import codecs
-import math
 import sys
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Context, Decimal
-from fractions import Fraction
 from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -66,13 +64,15 @@ def share(count: int, villages: int) -> Decimal:
 def reaches(projected: int, villages: int, target: Decimal) -> bool:
     """``projected ÷ villages ≥ target / 100``, exactly. A unit with no villages reaches any target
     (nothing can be added to it)."""
-    return projected * 100 >= Fraction(target) * villages
+    num, den = target.as_integer_ratio()
+    return projected * 100 * den >= num * villages
 
 
 def needed(projected: int, villages: int, target: Decimal) -> int:
     """The smallest ``n ≥ 0`` with ``(projected + n) ÷ villages ≥ target / 100``: the civilized
     villages still to add, at most the villages not counted yet."""
-    required = math.ceil(Fraction(target) * villages / 100)
+    num, den = target.as_integer_ratio()
+    required = -(-num * villages // (100 * den))  # ceil, on integers
     return max(0, min(required, villages) - projected)
 
 
