@@ -41,3 +41,22 @@ def peak_rss_mb() -> float:
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cached_db(db: Path, build: Callable[[Path], None], rebuild: bool = False) -> dict[str, int]:
+    """Build the synthetic database ``db`` with ``build`` unless it is there already (or
+    ``rebuild``), print what it holds and return :func:`survey.store.stats` of it."""
+    from survey import store
+
+    db.parent.mkdir(exist_ok=True)
+    if rebuild or not db.exists():
+        for p in db.parent.glob(db.name + "*"):
+            p.unlink()
+        t0 = time.perf_counter()
+        build(db)
+        print(f"built {db} in {time.perf_counter() - t0:.1f} s")
+    stats = store.stats(db)
+    print(f"province: {stats['villages']} villages, {stats['townships']} townships, "
+          f"{stats['counties']} counties, {stats['roads']} roads, {stats['rounds']} rounds, "
+          f"{stats['submissions']} submissions")
+    return stats

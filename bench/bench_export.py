@@ -29,7 +29,7 @@ from pathlib import Path
 
 from shapely.geometry import LineString
 
-from bench import best, peak_rss_mb
+from bench import best, cached_db, peak_rss_mb
 from bench.synth import answers
 from geo.io import Road
 from survey import export, store
@@ -110,16 +110,7 @@ def main() -> None:
     if args.child:
         child()
         return
-    OUT.mkdir(exist_ok=True)
-    if args.rebuild or not DB.exists():
-        for p in OUT.glob("export.db*"):
-            p.unlink()
-        t0 = time.perf_counter()
-        build(DB)
-        print(f"built {DB} in {time.perf_counter() - t0:.1f} s")
-    stats = store.stats(DB)
-    print(f"province: {stats['villages']} villages, {stats['townships']} townships, {stats['counties']} counties, "
-          f"{stats['roads']} roads, {stats['submissions']} submissions")
+    cached_db(DB, build, args.rebuild)
     shutil.rmtree(FILES, ignore_errors=True)
     n = args.repeat
 

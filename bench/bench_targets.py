@@ -24,6 +24,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+from bench import cached_db
 from bench.synth import answers
 from survey import store, targets
 from survey.model import Round
@@ -117,16 +118,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rebuild", action="store_true", help="rebuild the synthetic database")
     args = parser.parse_args()
-    OUT.mkdir(exist_ok=True)
-    if args.rebuild or not DB.exists():
-        for p in OUT.glob("targets.db*"):
-            p.unlink()
-        t0 = time.perf_counter()
-        build(DB)
-        print(f"built {DB} in {time.perf_counter() - t0:.1f} s")
-    stats = store.stats(DB)
-    print(f"province: {stats['villages']} villages, {stats['townships']} townships, "
-          f"{stats['counties']} counties, {stats['rounds']} rounds, {stats['submissions']} submissions")
+    cached_db(DB, build, args.rebuild)
     rid, prev = f"2026-B{ROUNDS}", f"2026-B{ROUNDS - 1}"
     pass_mark = load_rubric().pass_mark
     policy = targets.targets_from_store(DB, Decimal("70"))  # a target that flags many townships

@@ -86,14 +86,11 @@ def server(serve, tmp_path_factory):
     return serve(build_map_db(tmp_path_factory.mktemp("map") / "map.db"))
 
 
-def test_map_page_draws_every_village_offline(server, chromium):
+def test_map_page_draws_every_village_offline(server, chromium, steps):
     watch = Watch(chromium)
     page = watch.page
     page.goto(server + "/")
-    page.wait_for_selector(IDLE)
-    page.get_by_label("账号").fill(REVIEWER)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    steps.sign_in(page, REVIEWER, PASSWORD)
     page.get_by_role("link", name="地图").click()
     page.wait_for_selector(IDLE)
     check_map(page.frame_locator("iframe[title='streamlit_folium.st_folium']"), watch)
