@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -132,7 +133,9 @@ def base_layer(base: str, key: str | None = None, url: str | None = None) -> Bas
     if base == "custom":
         url = (url or "").strip()
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not all(p in url for p in ("{z}", "{x}", "{y}")):
+        bare = re.sub(r"\{(?:s|z|x|y|-y)\}", "", url)  # only Leaflet's placeholders hold braces
+        if (parts.scheme not in ("http", "https") or not all(p in url.replace("{-y}", "{y}") for p in ("{z}", "{x}", "{y}"))
+                or re.search(r"[{}\s\"'<>\\]", bare)):
             raise UsageError("base_layer_url", value=url)
         return BaseLayer(parts.netloc, (url,), html.escape(parts.netloc))
     raise UsageError("base_layer", value=base, known="、".join(BASES))
@@ -149,11 +152,21 @@ def _add_tiles(m: folium.Map, layer: BaseLayer | None) -> None:
 # --- compact layers ----------------------------------------------------------------------------
 
 
+#: A Jinja block opener ("{{", "{%", "{#"). branca wraps every rendered macro in a new
+#: ``Element(text)``, which compiles that text as a Jinja template once more: data reaching the
+#: page must never hold an opener, or a village named ``{{ 7*191 }}`` would be evaluated on the
+#: server. In JSON a structural "{" is always followed by '"' or "}", so an opener can only be
+#: text inside a string, where "\\u007b" means the same "{".
+_JINJA_OPENER = re.compile(r"\{(?=[{%#])")
+
+
 def _js(obj: object) -> str:
-    """JSON safe inside a <script> element (no <, >, & or ' left to close it)."""
-    return (json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    """JSON safe inside a <script> element (no <, >, & or ' left to close it) and inert as
+    template text (no Jinja opener left: see :data:`_JINJA_OPENER`)."""
+    text = (json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
             .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("'", "\\u0027"))
+    return _JINJA_OPENER.sub(r"\\u007b", text)
 
 
 class DataLayer(Layer):
