@@ -23,7 +23,6 @@ import random
 import shutil
 import subprocess
 import sys
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -33,7 +32,7 @@ from bench import best, cached_db, peak_rss_mb
 from bench.synth import answers
 from geo.io import Road
 from survey import export, store
-from survey.model import Round
+from core.model import Round
 from survey.registry import VillageRow
 from survey.rubric import load_rubric
 from survey.scoring import score

@@ -40,7 +40,7 @@ from geo.io import Road
 from geo.maps import build_county_map, build_overview_map
 from geo.offline import standalone_html
 from survey import auth, mapdata, service
-from survey.model import Village, VillageResult
+from core.model import Village, VillageResult
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"

@@ -24,7 +24,7 @@ from pathlib import Path
 from PIL import Image
 
 from survey import photos, service, store
-from survey.model import Round
+from core.model import Round
 from survey.rubric import load_rubric
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -27,7 +27,7 @@ from pathlib import Path
 from bench import cached_db
 from bench.synth import answers
 from survey import store, targets
-from survey.model import Round
+from core.model import Round
 from survey.registry import VillageRow
 from survey.rubric import load_rubric
 from survey.scoring import score

@@ -57,7 +57,7 @@ from bench.bench_targets import SHARES_SQL, compute
 from geo.belts import belt_membership
 from geo.maps import build_county_map, build_overview_map, result_class
 from survey import export, mapdata, service, store, targets
-from survey.model import Round, VillageResult
+from core.model import Round, VillageResult
 from survey.rubric import load_rubric
 from survey.scoring import Score, score
 from survey.submissions import Submission

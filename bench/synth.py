@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from survey.model import Round
+from core.model import Round
 from survey.rubric import Rubric, load_rubric
 
 HEADERS = ("区划代码", "县", "乡镇", "村", "经度", "纬度", "文明村称号", "称号年份", "户数", "示范村")

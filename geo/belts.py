@@ -19,9 +19,10 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
+from core.config import DEFAULT_RADIUS_M
 from geo.crs import WGS84, check_same_crs, metric_crs, project_xy, to_metric, utm_crs
 from geo.io import Road
-from survey.model import Village, VillageResult
+from core.model import Village, VillageResult
 
 #: road name -> [(village code, distance to the road in metres)], nearest first. The distance is
 #: None for a village added by hand that has no location.
@@ -29,7 +30,6 @@ Membership = dict[str, list[tuple[str, float | None]]]
 #: (road name, village code, include) set by hand (store.belt_overrides).
 Override = tuple[str, str, bool]
 
-DEFAULT_RADIUS_M = 5000.0
 
 
 @dataclass(frozen=True)

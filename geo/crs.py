@@ -16,7 +16,7 @@ import shapely
 from pyproj import CRS, Transformer
 from shapely.geometry.base import BaseGeometry
 
-from survey.errors import UsageError
+from core.errors import UsageError
 
 WGS84 = CRS.from_epsg(4326)
 

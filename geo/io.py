@@ -1,7 +1,7 @@
 """Reading vector files: GeoJSON and zipped Shapefile layers, and roads (interchange.md "Roads").
 
 Every layer comes back in WGS84 (EPSG:4326): a layer with no CRS is *declared* WGS84, a layer in
-another CRS is *transformed*. Bad input raises :class:`survey.errors.DataError` with every problem
+another CRS is *transformed*. Bad input raises :class:`core.errors.DataError` with every problem
 located as ``FILE:N: field: message`` (N = the 1-based feature number).
 """
 
@@ -20,9 +20,10 @@ from shapely import force_2d
 from shapely.geometry import LineString, MultiLineString
 from shapely.geometry.base import BaseGeometry
 
-from survey.errors import DataError, problem
+from core.config import DEFAULT_BUFFER_M
+from core.constants import WGS84
+from core.errors import DataError, problem
 
-WGS84 = "EPSG:4326"
 LAYER_SUFFIXES = (".geojson", ".json", ".zip")
 #: Accepted road-name properties, in order of preference.
 ROAD_NAME_FIELDS = ("name", "名称", "道路名称")
@@ -34,7 +35,7 @@ class Road:
 
     name: str
     geometry: LineString | MultiLineString
-    buffer_m: float = 2000.0
+    buffer_m: float = DEFAULT_BUFFER_M
 
 
 def _dbf_encoding(path: Path) -> str | None:
@@ -92,7 +93,7 @@ def _norm(header: str) -> str:
     return str(header).strip().lstrip("\ufeff").strip().lower()
 
 
-def read_roads(path: str | os.PathLike, buffer_m: float = 2000.0, display_name: str | None = None) -> list[Road]:
+def read_roads(path: str | os.PathLike, buffer_m: float = DEFAULT_BUFFER_M, display_name: str | None = None) -> list[Road]:
     """The named roads of a GeoJSON / zipped Shapefile, in first-seen order. Features sharing a
     name are merged into one MultiLineString. Every problem is collected into one DataError."""
     name = display_name or str(path)

@@ -38,8 +38,8 @@ from geo.coords import geometry_to_gcj02, wgs84_to_gcj02
 from geo.crs import to_metric, to_wgs84
 from geo.io import Road
 from geo.offline import OfflineMap
-from survey.errors import UsageError
-from survey.model import VillageResult
+from core.errors import UsageError
+from core.model import VillageResult
 
 #: Above this many located villages a map aggregates by township instead of drawing points.
 POINT_LIMIT = 2000

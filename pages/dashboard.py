@@ -9,7 +9,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from survey import auth, config, store, targets
+from core import config
+from survey import auth, store, targets
 from survey.csvio import fmt1
 from ui import keys, nav, shell
 from ui.text import lang, t

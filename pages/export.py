@@ -7,7 +7,7 @@ import streamlit as st
 
 from survey import auth, export
 from survey.csvio import ENCODINGS
-from survey.errors import SurveyError
+from core.errors import SurveyError
 from ui import keys, nav, shell
 from ui.text import t
 

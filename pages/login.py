@@ -4,7 +4,7 @@ to create the first administrator from the command line."""
 import streamlit as st
 
 from survey import audit, auth, service
-from survey.errors import UsageError
+from core.errors import UsageError
 from survey.rubric import load_rubric
 from ui import keys, nav, shell
 from ui.text import t

@@ -8,9 +8,11 @@ from streamlit_folium import st_folium
 
 from geo.maps import BASES, POINT_LIMIT, build_county_map, build_overview_map
 from geo.offline import install_static
-from survey import config, mapdata
+from core import config
+from survey import mapdata
 from survey.csvio import fmt1
-from survey.errors import UsageError
+from core.constants import township_of
+from core.errors import UsageError
 from ui import keys, nav, shell
 from ui.text import lang, t
 
@@ -53,7 +55,7 @@ scope = c1.selectbox(t("map_scope"), ["", *towns], key=keys.MAP_SCOPE,
                      format_func=lambda c: towns[c] if c else t("map_scope_all", n=len(everything.results)))
 base = c2.selectbox(t("map_base"), BASES, key=keys.MAP_BASE, format_func=lambda b: t("map_base_" + b))
 url = c3.text_input(t("map_custom_url"), key=keys.MAP_CUSTOM_URL) if base == "custom" else None
-data = mapdata.restricted(everything, lambda code: code[:9] == scope) if scope else everything
+data = mapdata.restricted(everything, lambda code: township_of(code) == scope) if scope else everything
 if len(data.results) > POINT_LIMIT:
     st.caption(t("map_overview", n=len(data.results)))
 

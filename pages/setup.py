@@ -5,7 +5,7 @@ from datetime import date
 import streamlit as st
 
 from survey import service, store
-from survey.errors import DataError, SurveyError
+from core.errors import DataError, SurveyError
 from survey.rubric import load_rubric
 from ui import keys, nav, shell
 from ui.text import lang, rule_text, t

@@ -4,7 +4,7 @@ read the newest entries of the audit trail."""
 import streamlit as st
 
 from survey import audit, auth
-from survey.errors import SurveyError
+from core.errors import SurveyError
 from ui import keys, nav, shell
 from ui.text import t
 

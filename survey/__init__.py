@@ -2,9 +2,9 @@
 
 Public modules:
 
-- :mod:`survey.config`  – paths and defaults (``db_path``)
-- :mod:`survey.errors`  – the one catalogue of messages; ``DataError``, ``UsageError``, ``Problem``
-- :mod:`survey.model`   – frozen records: ``Village``, ``Round``, ``VillageResult``, ``TownshipRow``
+- :mod:`core.config`  – paths and defaults (``db_path``)
+- :mod:`core.errors`  – the one catalogue of messages; ``DataError``, ``UsageError``, ``Problem``
+- :mod:`core.model`   – frozen records: ``Village``, ``Round``, ``VillageResult``, ``TownshipRow``
 - :mod:`survey.rubric`  – the rubric as data: ``load_rubric``
 - :mod:`survey.scoring` – exact scoring: ``score``, ``partial``, ``validate_answers``
 - :mod:`survey.registry` – village lists: ``read_villages``

@@ -15,7 +15,7 @@ from typing import Any
 
 from survey import store
 from survey.auth import User
-from survey.errors import UsageError
+from core.errors import UsageError
 
 
 @dataclass(frozen=True)

@@ -34,8 +34,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from survey import store
-from survey.errors import NotFound, UsageError
-from survey.model import Village
+from core.constants import county_of, township_of
+from core.errors import NotFound, UsageError
+from core.model import Village
 
 SURVEYOR, REVIEWER, ADMIN = "surveyor", "reviewer", "admin"
 ROLES: tuple[str, ...] = (SURVEYOR, REVIEWER, ADMIN)
@@ -69,9 +70,9 @@ class Scope:
 
     def allows(self, village_code: str) -> bool:
         """True when the village (12-digit code) or township (9-digit code) is in scope."""
-        if self.county is not None and village_code[:6] != self.county:
+        if self.county is not None and county_of(village_code) != self.county:
             return False
-        return not self.townships or village_code[:9] in self.townships
+        return not self.townships or township_of(village_code) in self.townships
 
     def allows_county(self, county: str) -> bool:
         return self.county is None or county == self.county
@@ -177,7 +178,7 @@ def _check_scope(role: str, county: str, townships: Iterable[str]) -> tuple[str,
         raise UsageError("county_code", value=county)
     towns = tuple(dict.fromkeys(t.strip() for t in townships if t.strip()))
     for town in towns:
-        if not re.fullmatch(r"\d{9}", town) or town[:6] != county:
+        if not re.fullmatch(r"\d{9}", town) or county_of(town) != county:
             raise UsageError("township_scope", value=town, county=county)
     return towns
 

@@ -11,8 +11,9 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 
-from survey import config, service, store
-from survey.errors import DataError, SurveyError
+from core import config
+from survey import service, store
+from core.errors import DataError, SurveyError
 
 
 def _cmd_init(args: argparse.Namespace) -> int:

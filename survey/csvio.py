@@ -27,7 +27,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Literal
 
-from survey.errors import Problem, UsageError, render
+from core.errors import Problem, UsageError, render
 
 Kind = Literal["text", "code", "dec1", "int", "coord"]
 #: Accepted ``encoding`` options; ``gbk`` is written as GB18030.

@@ -29,8 +29,8 @@ from pathlib import Path
 
 from shapely.geometry import LineString, Point
 
-from survey import config
-from survey.model import Round
+from core import config
+from core.model import Round
 from survey.rubric import Item, Rubric, load_rubric
 
 DEFAULT_SEED = 2026

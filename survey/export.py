@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from survey import store
 from survey.csvio import Column, atomic_write, check_encoding, csv_bytes, fmt1, format_rows, guard
-from survey.errors import NotFound, Problem
-from survey.model import STATUS_LABELS, TownshipRow, VillageResult, county_of
+from core.errors import NotFound, Problem
+from core.model import STATUS_LABELS, TownshipRow, VillageResult, county_of
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from survey.auth import Scope

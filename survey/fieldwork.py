@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from survey import gps, photos, store
-from survey.errors import DataError
-from survey.model import Village
+from core.errors import DataError
+from core.model import Village
 from survey.rubric import Item, Rubric
 from survey.scoring import Partial, Score, is_finding, partial, score, valid_answer
 from survey.submissions import parse_submission

@@ -11,9 +11,9 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from survey.errors import DataError, Problem, problem
-from survey.model import Village
-from survey.submissions import LAT_RANGE, LON_RANGE
+from core.constants import LAT_RANGE, LON_RANGE
+from core.errors import DataError, Problem, problem
+from core.model import Village
 
 #: Worse accuracy than this (metres) is warned about.
 ACCURACY_LIMIT_M = 100.0

@@ -12,8 +12,9 @@ from pathlib import Path
 from geo.belts import (BeltStats, Membership, Radiation, belt_membership, belt_stats, locate, radiation,
                        roads_near)
 from geo.io import Road
-from survey import config, store
-from survey.model import VillageResult
+from core import config
+from survey import store
+from core.model import VillageResult
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from typing import Literal, NamedTuple
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
-from survey.errors import DataError, problem
+from core.errors import DataError, problem
 
 #: Longest side of a stored photo, pixels.
 MAX_SIDE = 1600

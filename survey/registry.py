@@ -2,7 +2,7 @@
 
 :func:`read_villages` reads CSV (UTF-8, UTF-8 with BOM, GBK/GB18030), XLSX, XLS, GeoJSON or a
 zipped Shapefile, validates *every* row and either returns all rows or raises one
-:class:`~survey.errors.DataError` listing every problem as ``FILE:LINE: field: message``.
+:class:`~core.errors.DataError` listing every problem as ``FILE:LINE: field: message``.
 LINE is the 1-based line of a CSV file (header = line 1; a quoted multi-line cell counts all its
 lines), the sheet row of a workbook, or the 1-based feature number of a layer.
 """
@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from survey.errors import DataError, Problem, problem
-from survey.model import county_of, township_of
+from core.constants import LAT_RANGE, LON_RANGE
+from core.errors import DataError, Problem, problem
+from core.model import county_of, township_of
 
 #: field -> accepted headers (the first is the canonical Chinese header).
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -268,14 +269,14 @@ def _validate(table: _Table, name: str) -> list[VillageRow]:
         point = table.points[row_index] if layer else None
         if isinstance(point, tuple):
             lon, lat = point
-            for value, low, high, key in ((lon, 73, 136, "lon_range"), (lat, 3, 54, "lat_range")):
+            for value, low, high, key in ((lon, *LON_RANGE, "lon_range"), (lat, *LAT_RANGE, "lat_range")):
                 if not low <= value <= high:
                     row_problems.append(problem(key, name, line, "geometry", value=f"{value:.6f}"))
         elif isinstance(point, Problem) and not ("lon" in columns and "lat" in columns):
             row_problems.append(point)
         else:  # a table, or a layer feature without geometry whose lon/lat columns are given
             coords = []
-            for field, low, high, key in (("lon", 73, 136, "lon_range"), ("lat", 3, 54, "lat_range")):
+            for field, low, high, key in (("lon", *LON_RANGE, "lon_range"), ("lat", *LAT_RANGE, "lat_range")):
                 text = required(field)
                 number = None
                 if text:

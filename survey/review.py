@@ -18,8 +18,8 @@ from typing import Any
 
 from survey import store
 from survey.auth import User
-from survey.errors import NotFound, UsageError
-from survey.model import STATUS_APPROVED, STATUS_PENDING, STATUS_RETURNED
+from core.errors import NotFound, UsageError
+from core.model import STATUS_APPROVED, STATUS_PENDING, STATUS_RETURNED
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ from typing import Any
 import yaml
 from yaml.constructor import SafeConstructor
 
-from survey import config
-from survey.errors import DataError, NotFound, Problem, problem
+from core import config
+from core.errors import DataError, NotFound, Problem, problem
 
 ITEM_TYPES: tuple[str, ...] = ("check", "count", "grade")
 MAIN_FILE, VETO_FILE = "rubric.yaml", "veto.yaml"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from survey.errors import DataError, Problem, problem
+from core.errors import DataError, Problem, problem
 from survey.rubric import Item, Rubric
 
 ZERO = Decimal(0)

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from survey import config, store
-from survey.model import Round
+from core import config
+from core.constants import ROUND_ID
+from survey import store
+from core.model import Round
 
 
 @dataclass(frozen=True)
@@ -92,11 +94,9 @@ def load_demo(db_path: str | Path) -> dict[str, object]:
 def open_round(db_path: str | Path, round_id: str, name: str, start: str | None,
                end: str | None, actor: str | None = None) -> Round:
     """Open a new round after checking its id."""
-    import re
+    from core.errors import UsageError
 
-    from survey.errors import UsageError
-
-    if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", round_id or ""):
+    if not ROUND_ID.match(round_id or ""):
         raise UsageError("round_id", value=round_id)
     return store.create_round(db_path, Round(id=round_id, name=name.strip() or round_id,
                                              start_date=start, end_date=end), actor=actor)

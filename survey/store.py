@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
-from survey import config
-from survey.errors import DataError, NotFound, UsageError, problem
-from survey.model import FrozenMap, Round, Village, VillageResult
+from core import config
+from core.constants import county_of, township_of
+from core.errors import DataError, NotFound, UsageError, problem
+from core.model import FrozenMap, Round, Village, VillageResult
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from geo.io import Road
@@ -282,7 +283,7 @@ def import_registry(db_path: str | Path, rows: Iterable[VillageRow],
         changed: list[dict[str, Any]] = []
         added = updated = unchanged = 0
         for row in rows:
-            town_code, county_code = row.code[:9], row.code[:6]
+            town_code, county_code = township_of(row.code), county_of(row.code)
             if towns.get(town_code) != row.township:
                 new_towns[town_code] = (county_code, row.township)
             if row.county and counties.get(county_code) != row.county:

@@ -16,13 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from survey.errors import DataError, Problem, problem
+from core.constants import LAT_RANGE, LON_RANGE, ROUND_ID
+from core.errors import DataError, Problem, problem
 from survey.rubric import Rubric
 from survey.scoring import validate_answers
 
-ROUND_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-LON_RANGE, LAT_RANGE = (73.0, 136.0), (3.0, 54.0)
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,9 @@ from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from survey.config import DEFAULT_TARGET
-from survey.errors import NotFound
-from survey.model import CIVILIZED_TITLES, Round, TownshipRow, VillageResult, county_of, township_of
+from core.config import DEFAULT_TARGET
+from core.errors import NotFound
+from core.model import CIVILIZED_TITLES, Round, TownshipRow, VillageResult, county_of, township_of
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from survey.auth import Scope
@@ -102,10 +102,10 @@ def _tally(results: Iterable[VillageResult]) -> dict[str, tuple[tuple[str, str, 
     civilized = CIVILIZED_TITLES
     for r in results:
         v = r.village
-        code = v.township_code or v.code[:9]
+        code = v.township_code or township_of(v.code)
         entry = towns.get(code)
         if entry is None:
-            entry = towns[code] = ((v.township, v.county_code or v.code[:6], v.county), [0, 0, 0, 0, 0])
+            entry = towns[code] = ((v.township, v.county_code or county_of(v.code), v.county), [0, 0, 0, 0, 0])
         c = entry[1]
         civ = v.title in civilized
         c[0] += 1
@@ -342,7 +342,7 @@ def rankings(results: Iterable[VillageResult], n: int = 5) -> dict[str, RankList
     names: dict[str, str] = {}
     for r in assessed:  # in order: every group comes out sorted
         v = r.village
-        t, c = v.township_code or v.code[:9], v.county_code or v.code[:6]
+        t, c = v.township_code or township_of(v.code), v.county_code or county_of(v.code)
         groups[t].append(r)
         groups[c].append(r)
         if t not in names:

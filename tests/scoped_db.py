@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from survey import auth, store
-from survey.model import Round
+from core.model import Round
 from survey.registry import VillageRow
 from survey.rubric import Rubric, load_rubric
 from survey.scoring import score

@@ -12,8 +12,8 @@ from shapely.geometry import LineString
 
 from geo.io import Road
 from survey import audit, auth, review, store
-from survey.errors import DataError, NotFound, UsageError
-from survey.model import Round
+from core.errors import DataError, NotFound, UsageError
+from core.model import Round
 from survey.registry import VillageRow
 from survey.rubric import load_rubric
 from survey.scoring import score

@@ -10,7 +10,7 @@ import pytest
 from scoped_db import A, A1, B1, PASSWORD
 
 from survey import auth, cli, store
-from survey.errors import UsageError
+from core.errors import UsageError
 
 
 def login_error(db, name, password, now=None) -> UsageError:

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from test_targets import C1, C2, HEKOU, build_db
 
 from survey import store
-from survey.model import Round
+from core.model import Round
 from survey.registry import VillageRow
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "dashboard.py")

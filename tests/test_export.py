@@ -21,9 +21,9 @@ from geo.io import Road
 from survey import export, store
 from survey.cli import main
 from survey.csvio import fmt1
-from survey.errors import NotFound, UsageError
+from core.errors import NotFound, UsageError
 from survey.auth import Scope
-from survey.model import STATUS_APPROVED, STATUS_RETURNED, Round, Village, VillageResult
+from core.model import STATUS_APPROVED, STATUS_RETURNED, Round, Village, VillageResult
 from survey.registry import VillageRow
 from survey.rubric import load_rubric
 from survey.scoring import score

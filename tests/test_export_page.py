@@ -9,7 +9,7 @@ from scoped_db import sign_in
 from streamlit.testing.v1 import AppTest
 
 from survey import store
-from survey.model import Round
+from core.model import Round
 from survey.registry import VillageRow
 from survey.rubric import load_rubric
 from survey.scoring import score

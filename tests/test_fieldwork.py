@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from survey import fieldwork, gps, store
-from survey.model import Round
+from core.model import Round
 from survey.registry import VillageRow
 from survey.rubric import load_rubric
 from survey.scoring import score

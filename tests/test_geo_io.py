@@ -10,7 +10,7 @@ import pytest
 from shapely.geometry import LineString, MultiLineString, Point
 
 from geo.io import Road, read_layer, read_roads
-from survey.errors import DataError
+from core.errors import DataError
 
 
 def geojson(path, features, crs: str | None = None):

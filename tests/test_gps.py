@@ -3,8 +3,8 @@
 import pytest
 
 from survey import gps
-from survey.errors import DataError
-from survey.model import Village
+from core.errors import DataError
+from core.model import Village
 
 VILLAGE = Village(code="429901100001", name="李庄村", township_code="429901100", township="城关镇",
                   county_code="429901", county="示范县", lon=113.9, lat=30.6)

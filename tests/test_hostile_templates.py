@@ -16,7 +16,7 @@ from geo import maps
 from geo.maps import base_layer
 from geo.offline import standalone_html
 from survey.cli import main
-from survey.errors import UsageError
+from core.errors import UsageError
 
 #: Template payloads: an expression, a statement that breaks compilation, a comment opener,
 #: a shell command through Jinja's globals, and whitespace-control variants.
@@ -74,7 +74,7 @@ def test_the_builder_survives_every_payload_as_any_text(tmp_path):
     from geo.belts import belt_membership, locate
     from geo.io import Road
     from shapely.geometry import LineString
-    from survey.model import Village, VillageResult
+    from core.model import Village, VillageResult
 
     results = []
     for i, payload in enumerate(PAYLOADS):

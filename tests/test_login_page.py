@@ -10,7 +10,7 @@ from scoped_db import PASSWORD, sign_in
 from streamlit.testing.v1 import AppTest
 
 from survey import auth, store
-from survey.model import Round
+from core.model import Round
 from ui import keys, nav
 
 ROOT = Path(__file__).resolve().parents[1]

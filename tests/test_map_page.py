@@ -19,7 +19,7 @@ from test_targets import answers, near_and_far
 from geo.io import Road
 from survey import auth, store
 from survey.csvio import fmt1
-from survey.model import Round
+from core.model import Round
 from survey.registry import VillageRow
 from survey.rubric import load_rubric
 from survey.scoring import score

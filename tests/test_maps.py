@@ -24,8 +24,8 @@ from geo.maps import DataLayer, base_layer, build_county_map, build_map, build_o
 from geo.offline import LEAFLET_DIR, OfflineMap, install_static, leaflet_css, leaflet_js, standalone_html
 from survey import store
 from survey.cli import main
-from survey.errors import UsageError
-from survey.model import Village, VillageResult
+from core.errors import UsageError
+from core.model import Village, VillageResult
 from survey.registry import VillageRow
 
 GEOD = Geod(ellps="WGS84")

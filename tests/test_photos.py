@@ -7,7 +7,7 @@ import pytest
 from PIL import Image, ImageChops
 
 from survey import photos
-from survey.errors import DataError
+from core.errors import DataError
 
 LINES = photos.stamp_lines("李庄村", "429901100001", "2026-05-20 10:31", "王芳")
 

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from shapely.geometry import Point, Polygon
 
-from survey.errors import DataError
+from core.errors import DataError
 from survey.registry import VillageRow, read_villages, read_villages_bytes
 
 HEADER = "区划代码,村名,乡镇（街道）,县,经度,纬度,文明村称号,称号年份,户数,示范村\n"

@@ -10,7 +10,7 @@ from scoped_db import A, A1, A2, B1, ROUND, sid, user
 from streamlit.testing.v1 import AppTest
 
 from survey import export, fieldwork, review, store
-from survey.errors import NotFound, UsageError
+from core.errors import NotFound, UsageError
 from survey.rubric import load_rubric
 from ui import keys
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from survey import config
-from survey.errors import DataError, NotFound
+from core import config
+from core.errors import DataError, NotFound
 from survey.rubric import load_rubric, parse_rubric
 
 MAIN = """\

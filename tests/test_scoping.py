@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from survey import audit, auth, mapdata, review, store
 from survey.auth import Scope
-from survey.errors import NotFound
+from core.errors import NotFound
 from ui import keys
 
 V1, V2, V3, VB = A1 + "201", A1 + "202", A2 + "201", B1 + "201"

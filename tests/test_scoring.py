@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from survey.errors import DataError
+from core.errors import DataError
 from survey.rubric import load_rubric, parse_rubric
 from survey.scoring import partial, score, validate_answers
 

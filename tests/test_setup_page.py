@@ -6,7 +6,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from scoped_db import sign_in
-from survey import config, store
+from core import config
+from survey import store
 from ui import keys
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "setup.py")

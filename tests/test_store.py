@@ -8,8 +8,8 @@ from shapely.geometry import LineString
 
 from geo.io import Road
 from survey import store
-from survey.errors import NotFound, UsageError
-from survey.model import Round
+from core.errors import NotFound, UsageError
+from core.model import Round
 from survey.registry import VillageRow
 
 

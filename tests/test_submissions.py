@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from survey.errors import DataError
+from core.errors import DataError
 from survey.rubric import load_rubric
 from survey.submissions import canonical, parse_submission, read_submissions
 

@@ -10,7 +10,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from survey import fieldwork, store
-from survey.model import Round
+from core.model import Round
 from survey.registry import VillageRow
 from survey.rubric import load_rubric
 from survey.scoring import partial, score

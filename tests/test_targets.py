@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from survey import store
-from survey.model import Round, Village, VillageResult
+from core.model import Round, Village, VillageResult
 from survey.registry import VillageRow
 from survey.rubric import load_rubric
 from survey.scoring import score

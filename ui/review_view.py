@@ -11,8 +11,9 @@ import streamlit as st
 
 from survey import audit, review
 from survey.auth import User
-from survey.errors import SurveyError
-from survey.model import STATUS_LABELS, STATUS_PENDING, STATUS_RETURNED
+from core.constants import township_of
+from core.errors import SurveyError
+from core.model import STATUS_LABELS, STATUS_PENDING, STATUS_RETURNED
 from survey.rubric import load_rubric
 from ui import keys, nav
 from ui.survey_view import md, num
@@ -141,4 +142,4 @@ def mine(db: Path, user: User, round_id: str) -> None:
             st.warning(md(t("rv_comment_shown", by=i.reviewed_by or "", comment=i.comment or "")))
             if st.button(t("rv_correct"), key=f"{keys.RV_CORRECT}_{i.id}", icon=":material/edit:"):
                 _, village = review.correct(db, user, i.id)  # of the round in the sidebar
-                nav.go("tablet", **{keys.SV_TOWN: village[:9], keys.SV_VILLAGE: village})
+                nav.go("tablet", **{keys.SV_TOWN: township_of(village), keys.SV_VILLAGE: village})

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from survey import config, service, store
-from survey.model import Round
+from core import config
+from survey import service, store
+from core.model import Round
 from ui import keys
 from ui.text import t
 

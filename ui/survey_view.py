@@ -17,8 +17,8 @@ import streamlit as st
 
 from survey import auth, fieldwork, gps, photos, store
 from survey.auth import User
-from survey.errors import DataError, NotFound
-from survey.model import Village
+from core.errors import DataError, NotFound
+from core.model import Village
 from survey.rubric import Item, Rubric, Section
 from ui import browser, keys, shell
 from ui.text import lang, t

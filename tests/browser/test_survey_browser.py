@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from survey import service, store
-from survey.model import Round
+from core.model import Round
 from survey.rubric import load_rubric
 from survey.scoring import score
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple, NoReturn
 
+from core.constants import county_of, township_of  # noqa: F401  (re-exported)
+
 #: Title levels, lowest first. ``无`` is no title.
 TITLES: tuple[str, ...] = ("无", "县级", "市级", "省级", "全国")
 #: Titles that count for the share target (county level or higher).
@@ -19,15 +21,6 @@ CIVILIZED_TITLES: frozenset[str] = frozenset({"县级", "市级", "省级", "全
 STATUS_PENDING, STATUS_APPROVED, STATUS_RETURNED = "pending", "approved", "returned"
 STATUS_LABELS = {STATUS_PENDING: "待审核", STATUS_APPROVED: "已通过", STATUS_RETURNED: "已退回"}
 
-
-def township_of(code: str) -> str:
-    """The 9-digit township code of a 12-digit village code."""
-    return code[:9]
-
-
-def county_of(code: str) -> str:
-    """The 6-digit county code of a 12-digit village (or 9-digit township) code."""
-    return code[:6]
 
 
 class FrozenMap(dict):  # type: ignore[type-arg]
