@@ -32,6 +32,7 @@ from bench import best, cached_db, peak_rss_mb
 from bench.synth import answers
 from geo.io import Road
 from survey import export, store
+from survey.roads import save_roads
 from core.model import Round
 from survey.registry import VillageRow
 from survey.rubric import load_rubric
@@ -80,7 +81,7 @@ def build(path: Path) -> None:
                              veto=veto)
             scored.append((sub, s))
     store.save_submissions(path, scored)
-    store.replace_roads(path, [Road(f"G{300 + i}", _road(rng)) for i in range(ROADS)])
+    save_roads(path, [Road(f"G{300 + i}", _road(rng)) for i in range(ROADS)])
 
 
 def _road(rng: random.Random) -> LineString:

@@ -57,6 +57,7 @@ from bench.bench_targets import SHARES_SQL, compute
 from geo.belts import belt_membership
 from geo.maps import build_county_map, build_overview_map, result_class
 from survey import export, mapdata, service, store, targets
+from survey.roads import load_roads
 from core.model import Round, VillageResult
 from survey.rubric import load_rubric
 from survey.scoring import Score, score
@@ -234,7 +235,7 @@ def shares(db: Path, province: synth.Province, repeat: int, log: Log) -> list[Fi
 
 
 def membership(db: Path, repeat: int) -> list[Figure]:
-    villages, roads = store.villages(db), store.roads(db)
+    villages, roads = store.villages(db), load_roads(db)
     t_product, found = best(lambda: belt_membership(villages, roads), repeat)
     t_floor, pairs = best(lambda: bare_query(villages, roads), repeat)
     members = sum(len(m) for m in found.values())

@@ -176,7 +176,9 @@ def _belts(db_path: str | Path, results: Sequence[VillageResult]) -> dict[str, l
     """Village code -> its demonstration belts, nearest road first."""
     from geo.belts import belt_membership, village_belts
 
-    roads = store.roads(db_path)
+    from survey.roads import load_roads
+
+    roads = load_roads(db_path)
     if not roads:
         return {}
     return village_belts(belt_membership([r.village for r in results], roads, store.belt_overrides(db_path)))

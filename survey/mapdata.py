@@ -14,6 +14,7 @@ from geo.belts import (BeltStats, Membership, Radiation, belt_membership, belt_s
 from geo.io import Road
 from core import config
 from survey import store
+from survey.roads import load_roads
 from core.model import VillageResult
 
 
@@ -41,7 +42,7 @@ def county_map_data(db_path: str | Path, round_id: str | None) -> MapData:
         results = [VillageResult(village=v, round_id="") for v in store.villages(db_path)]
     else:
         results = store.round_results(db_path, round_id)
-    roads = store.roads(db_path)
+    roads = load_roads(db_path)
     villages = locate([r.village for r in results])
     membership = belt_membership(villages, roads, store.belt_overrides(db_path))
     return MapData(round_id, results, roads, membership, radiation(villages, config.DEFAULT_RADIUS_M),

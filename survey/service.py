@@ -46,7 +46,9 @@ def import_roads_file(db_path: str | Path, path: str | Path,
     """Add or replace roads (demonstration belts); return (added, replaced)."""
     from geo.io import read_roads
 
-    return store.replace_roads(db_path, read_roads(Path(path), buffer_m=buffer_m), actor=actor)
+    from survey.roads import save_roads
+
+    return save_roads(db_path, read_roads(Path(path), buffer_m=buffer_m), actor=actor)
 
 
 def import_submissions_file(db_path: str | Path, path: str | Path,

@@ -12,6 +12,7 @@ from shapely.geometry import LineString
 
 from geo.io import Road
 from survey import audit, auth, review, store
+from survey.roads import save_roads
 from core.errors import DataError, NotFound, UsageError
 from core.model import Round
 from survey.registry import VillageRow
@@ -59,7 +60,7 @@ def test_rounds_targets_belts_and_roads_are_recorded(scoped):
     store.set_target(scoped, A, Decimal("60"), by="张主任", actor="rev-a")
     entry = newest(scoped, entity="target")
     assert (entry["actor"], entry["before"], entry["after"]) == ("rev-a", {"percent": "55"}, {"percent": "60"})
-    store.replace_roads(scoped, [Road("G316", LineString([(113.8, 30.5), (114.0, 30.7)]), 2000.0)],
+    save_roads(scoped, [Road("G316", LineString([(113.8, 30.5), (114.0, 30.7)]), 2000.0)],
                         actor="admin")
     assert newest(scoped, entity="road")["action"] == "road.add"
     store.set_belt_override(scoped, "G316", V, True, by="rev-a")

@@ -19,6 +19,7 @@ from shapely.geometry import LineString
 
 from geo.io import Road
 from survey import export, store
+from survey.roads import save_roads
 from survey.cli import main
 from survey.csvio import fmt1
 from core.errors import NotFound, UsageError
@@ -103,7 +104,7 @@ def db(tmp_path, rubric):
     ]
     store.save_submissions(path, [(s, score(rubric, s.answers, s.veto)) for s in subs])
     # G1 runs through 张湾村; S1 is about 1.9 km east of it: both belts, G1 nearest
-    store.replace_roads(path, [
+    save_roads(path, [
         Road("S1", LineString([(113.12, 30.0), (113.12, 30.2)]), 2000.0),
         Road("G1", LineString([(113.1, 30.0), (113.1, 30.2)]), 2000.0),
     ])

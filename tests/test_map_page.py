@@ -18,6 +18,7 @@ from test_targets import answers, near_and_far
 
 from geo.io import Road
 from survey import auth, store
+from survey.roads import save_roads
 from survey.csvio import fmt1
 from core.model import Round
 from survey.registry import VillageRow
@@ -49,7 +50,7 @@ def build_map_db(path: Path) -> Path:
         rows.append(VillageRow(code=code, name=name, township=town, county="示范县", lon=lon, lat=lat,
                                title=title, title_year=None, households=100, demo=demo, line=2))
     store.import_registry(path, rows)
-    store.replace_roads(path, [Road("G107", LineString([(114.0, 29.8), (114.0, 30.2)]), 2000.0)])
+    save_roads(path, [Road("G107", LineString([(114.0, 29.8), (114.0, 30.2)]), 2000.0)])
     store.create_round(path, Round("2026-B3", "第三次双月测评"))
     rubric = load_rubric()
     near, _ = near_and_far(rubric)

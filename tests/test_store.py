@@ -8,6 +8,7 @@ from shapely.geometry import LineString
 
 from geo.io import Road
 from survey import store
+from survey.roads import load_roads, save_roads
 from core.errors import NotFound, UsageError
 from core.model import Round
 from survey.registry import VillageRow
@@ -38,7 +39,7 @@ def test_migrate_creates_schema_in_wal_mode(db):
 def test_newer_schema_is_refused(db):
     store.migrate(db)
     sqlite3.connect(db).execute(f"PRAGMA user_version={store.SCHEMA_VERSION + 1}")
-    store._migrated.clear()
+    store.db._migrated.clear()
     with pytest.raises(UsageError, match="newer"):
         store.migrate(db)
 
@@ -95,10 +96,10 @@ def test_drafts_round_trip_and_progress(db):
 
 def test_roads_replace_by_name_and_skip_identical(db):
     g316 = Road("G316", LineString([(113.9, 30.5), (113.9, 30.7)]), 2000.0)
-    assert store.replace_roads(db, [g316]) == (1, 0)
-    assert store.replace_roads(db, [g316]) == (0, 0)
-    assert store.replace_roads(db, [Road("G316", g316.geometry, 1500.0)]) == (0, 1)
-    (stored,) = store.roads(db)
+    assert save_roads(db, [g316]) == (1, 0)
+    assert save_roads(db, [g316]) == (0, 0)
+    assert save_roads(db, [Road("G316", g316.geometry, 1500.0)]) == (0, 1)
+    (stored,) = load_roads(db)
     assert stored.name == "G316" and stored.buffer_m == 1500.0
     assert stored.geometry.equals(g316.geometry)
 

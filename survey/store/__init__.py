@@ -1,0 +1,85 @@
+"""The store: every SQL statement of the project lives in this package, one module per concept.
+
+Callers use the names listed here (``from survey import store; store.villages(db)``); the modules
+are :mod:`~survey.store.db` (connection, transactions, migrations, shared helpers) and one per
+concept: registry, rounds, submissions, drafts, photos, roads, targets, meta, audit, users,
+review, sessions. Only ``survey`` modules import the store; pages and ``ui`` never do.
+"""
+
+from __future__ import annotations
+
+from survey.store.db import BUSY_TIMEOUT_MS, SCHEMA_VERSION, connect, data_version, migrate
+from survey.store.registry import ImportSummary, counties, import_registry, townships, village, villages
+from survey.store.rounds import create_round, get_round, rounds
+from survey.store.submissions import item_losses, round_progress, round_results, save_submissions, submission, submission_exists
+from survey.store.drafts import close_draft, delete_draft, load_draft, reopen_draft, save_draft
+from survey.store.photos import PhotoInfo, add_photo, delete_photo, draft_photos, photo_jpeg, submission_photos
+from survey.store.roads import StoredRoad, belt_overrides, replace_roads, roads, set_belt_override
+from survey.store.targets import get_target, set_target, targets
+from survey.store.meta import get_meta, set_meta, stats
+from survey.store.audit import append_audit, audit_rows
+from survey.store.users import insert_user, login_failed, login_refused, login_succeeded, logout, update_user, user_count, user_row, user_rows
+from survey.store.review import decide, review_rows
+from survey.store.sessions import delete_session, insert_session, session_row, touch_session
+
+__all__ = [
+    "BUSY_TIMEOUT_MS",
+    "ImportSummary",
+    "PhotoInfo",
+    "SCHEMA_VERSION",
+    "StoredRoad",
+    "add_photo",
+    "append_audit",
+    "audit_rows",
+    "belt_overrides",
+    "close_draft",
+    "connect",
+    "counties",
+    "create_round",
+    "data_version",
+    "decide",
+    "delete_draft",
+    "delete_photo",
+    "delete_session",
+    "draft_photos",
+    "get_meta",
+    "get_round",
+    "get_target",
+    "import_registry",
+    "insert_session",
+    "insert_user",
+    "item_losses",
+    "load_draft",
+    "login_failed",
+    "login_refused",
+    "login_succeeded",
+    "logout",
+    "migrate",
+    "photo_jpeg",
+    "reopen_draft",
+    "replace_roads",
+    "review_rows",
+    "roads",
+    "round_progress",
+    "round_results",
+    "rounds",
+    "save_draft",
+    "save_submissions",
+    "session_row",
+    "set_belt_override",
+    "set_meta",
+    "set_target",
+    "stats",
+    "submission",
+    "submission_exists",
+    "submission_photos",
+    "targets",
+    "touch_session",
+    "townships",
+    "update_user",
+    "user_count",
+    "user_row",
+    "user_rows",
+    "village",
+    "villages",
+]

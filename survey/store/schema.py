@@ -1,0 +1,99 @@
+"""The schema: migrations applied in order (``PRAGMA user_version`` = how many ran).
+
+Never edit a released migration: append a new one."""
+
+#: Schema migrations, applied in order; version N is the state after MIGRATIONS[N-1].
+#: Never edit a released migration: append a new one.
+MIGRATIONS: list[str] = [
+    # 1: registry, rounds, submissions, drafts, roads, targets
+    """
+    CREATE TABLE counties (code TEXT PRIMARY KEY, name TEXT);
+    CREATE TABLE townships (
+        code TEXT PRIMARY KEY, county_code TEXT NOT NULL, name TEXT NOT NULL);
+    CREATE TABLE villages (
+        code TEXT PRIMARY KEY, township_code TEXT NOT NULL, county_code TEXT NOT NULL,
+        name TEXT NOT NULL, lon REAL, lat REAL, title TEXT NOT NULL DEFAULT '无',
+        title_year INTEGER, households INTEGER, demo INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT NOT NULL);
+    CREATE INDEX villages_township ON villages(township_code);
+    CREATE INDEX villages_county ON villages(county_code);
+    CREATE TABLE rounds (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL, start_date TEXT, end_date TEXT,
+        created_at TEXT NOT NULL);
+    CREATE TABLE submissions (
+        id TEXT PRIMARY KEY, village_code TEXT NOT NULL REFERENCES villages(code),
+        round_id TEXT NOT NULL REFERENCES rounds(id), date TEXT NOT NULL, surveyor TEXT NOT NULL,
+        lon REAL, lat REAL, gps_accuracy_m REAL,
+        answers TEXT NOT NULL, veto TEXT NOT NULL, notes TEXT NOT NULL, content TEXT NOT NULL,
+        sections TEXT NOT NULL, total TEXT NOT NULL, total_num REAL NOT NULL,
+        passed INTEGER NOT NULL, findings INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending', received_at TEXT NOT NULL);
+    CREATE INDEX submissions_round_village ON submissions(round_id, village_code);
+    CREATE TABLE submission_items (
+        submission_id TEXT NOT NULL REFERENCES submissions(id), item_code TEXT NOT NULL,
+        value TEXT NOT NULL, points TEXT NOT NULL, lost TEXT NOT NULL, lost_num REAL NOT NULL,
+        finding INTEGER NOT NULL, PRIMARY KEY (submission_id, item_code)) WITHOUT ROWID;
+    CREATE TABLE drafts (
+        round_id TEXT NOT NULL, village_code TEXT NOT NULL, surveyor TEXT NOT NULL,
+        payload TEXT NOT NULL, updated_at TEXT NOT NULL,
+        PRIMARY KEY (round_id, village_code, surveyor)) WITHOUT ROWID;
+    CREATE TABLE roads (
+        name TEXT PRIMARY KEY, geometry TEXT NOT NULL, buffer_m REAL NOT NULL,
+        updated_at TEXT NOT NULL);
+    CREATE TABLE belt_overrides (
+        road_name TEXT NOT NULL, village_code TEXT NOT NULL, include INTEGER NOT NULL,
+        set_by TEXT, set_at TEXT NOT NULL, PRIMARY KEY (road_name, village_code)) WITHOUT ROWID;
+    CREATE TABLE targets (
+        county_code TEXT NOT NULL, township_code TEXT NOT NULL DEFAULT '',
+        percent TEXT NOT NULL, set_by TEXT, set_at TEXT NOT NULL,
+        PRIMARY KEY (county_code, township_code)) WITHOUT ROWID;
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+    INSERT INTO meta VALUES ('data_version', '0');
+    """,
+    # 2: photos, the evidence of the tablet page: a draft's photos are those of its (round,
+    # village, surveyor) with no submission yet; submitting links them to the submission id.
+    """
+    CREATE TABLE photos (
+        id TEXT PRIMARY KEY, round_id TEXT NOT NULL, village_code TEXT NOT NULL,
+        surveyor TEXT NOT NULL, item_code TEXT NOT NULL, sha256 TEXT NOT NULL,
+        jpeg BLOB NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL,
+        created_at TEXT NOT NULL, submission_id TEXT REFERENCES submissions(id));
+    CREATE UNIQUE INDEX photos_draft ON photos(round_id, village_code, surveyor, item_code, sha256)
+        WHERE submission_id IS NULL;
+    CREATE INDEX photos_submission ON photos(submission_id);
+    """,
+    # 3: accounts, review decisions and versions of submissions, the append-only audit log
+    """
+    CREATE TABLE users (
+        name TEXT PRIMARY KEY, display_name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('surveyor', 'reviewer', 'admin')),
+        county_code TEXT NOT NULL, townships TEXT NOT NULL DEFAULT '[]',
+        password_hash TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0,
+        failed_logins INTEGER NOT NULL DEFAULT 0, locked_until TEXT,
+        created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+    CREATE UNIQUE INDEX users_display_name ON users(display_name);
+    ALTER TABLE submissions ADD COLUMN supersedes TEXT REFERENCES submissions(id);
+    ALTER TABLE submissions ADD COLUMN reviewed_by TEXT;
+    ALTER TABLE submissions ADD COLUMN reviewed_at TEXT;
+    ALTER TABLE submissions ADD COLUMN review_comment TEXT;
+    CREATE INDEX submissions_supersedes ON submissions(supersedes);
+    CREATE INDEX submissions_status ON submissions(status, round_id);
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL,
+        action TEXT NOT NULL, entity TEXT NOT NULL, entity_id TEXT, village_code TEXT,
+        before TEXT, after TEXT);
+    CREATE INDEX audit_village ON audit(village_code);
+    CREATE INDEX audit_entity ON audit(entity, entity_id);
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    """,
+    # 4: web sign-in sessions that survive a reload: only the SHA-256 of each token is stored
+    """
+    CREATE TABLE sessions (
+        token_sha256 TEXT PRIMARY KEY, user_name TEXT NOT NULL REFERENCES users(name),
+        created_at TEXT NOT NULL, last_seen TEXT NOT NULL, expires_at TEXT NOT NULL) WITHOUT ROWID;
+    CREATE INDEX sessions_user ON sessions(user_name);
+    """,
+]
