@@ -26,7 +26,7 @@ from pathlib import Path
 
 from bench import cached_db
 from bench.synth import answers
-from survey import store, targets
+from survey import cli, store, targets
 from core.model import Round
 from survey.registry import VillageRow
 from survey.rubric import load_rubric
@@ -129,8 +129,7 @@ def main() -> None:
     rows, counties, below, failed, at_risk, plans, ranks, _ = out
     t_loss, _ = best(lambda: store.item_losses(DB, targets.plan_submission_ids(plans)))
 
-    flags_args = argparse.Namespace(db=DB, round=rid, target=None, out=OUT / "flags.csv")
-    t_flags, _ = best(lambda: targets.cmd_flags(flags_args))
+    t_flags, _ = best(lambda: cli.main(["--db", str(DB), "flags", "--round", rid, "--out", str(OUT / "flags.csv")]))
 
     def sql():
         with contextlib.closing(sqlite3.connect(DB)) as conn:

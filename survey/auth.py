@@ -17,13 +17,10 @@ SHA-256. The session ends on sign-out, after :data:`IDLE_MINUTES` without activi
 
 from __future__ import annotations
 
-import argparse
 import hashlib
-import json
 import math
 import re
 import secrets
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -361,39 +358,3 @@ def resume_session(db_path: str | Path, token: str, now: datetime | None = None)
 def end_session(db_path: str | Path, digest: str) -> None:
     """End the session ``digest`` (signed out, idle, account disabled)."""
     store.delete_session(db_path, digest)
-
-
-# --- command line: python -m survey users add|list|disable|enable|password --------------------
-
-
-def _stdin_password(args: argparse.Namespace) -> str:
-    if not args.password_stdin:
-        raise UsageError("password_stdin")
-    return sys.stdin.readline().rstrip("\r\n")
-
-
-def cmd_users(args: argparse.Namespace) -> int:
-    """``python -m survey users …``: manage accounts from the command line."""
-    action = args.users_command
-    if action == "add":
-        user = add_user(args.db, args.name, args.role, args.county, _stdin_password(args),
-                        args.townships.split(","), args.display_name)
-        print(f"user {user.name} added: {user.role}, county {user.county}"
-              + (f", townships {','.join(user.townships)}" if user.townships else ""), file=sys.stderr)
-    elif action == "list":
-        rows = [{"name": u.name, "display_name": u.display_name, "role": u.role, "county": u.county,
-                 "townships": list(u.townships), "disabled": u.disabled} for u in users(args.db)]
-        if args.json:
-            print(json.dumps(rows, ensure_ascii=False))
-        else:
-            for r in rows:
-                print("\t".join([r["name"], r["display_name"], r["role"], r["county"],
-                                 ",".join(r["townships"]) or "-",
-                                 "disabled" if r["disabled"] else "active"]))
-    elif action in ("disable", "enable"):
-        set_disabled(args.db, args.name, action == "disable")
-        print(f"user {args.name} {action}d", file=sys.stderr)
-    else:
-        set_password(args.db, args.name, _stdin_password(args))
-        print(f"password of {args.name} set", file=sys.stderr)
-    return 0

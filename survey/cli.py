@@ -1,19 +1,33 @@
-"""``python -m survey``: the command line of ../shared/spec/cli.md (version 1).
+"""``python -m survey``: every command of the command line (../shared/spec/cli.md, version 2).
 
-Exit status 0 on success, 1 when the input data is wrong, 2 for wrong usage. Data errors print
-one line per problem to stderr as ``FILE:LINE: field: message``.
+One parser (:func:`build_parser`), one function per command (``_cmd_<name>``: read the options,
+call one use case of ``survey``, print), and one place that turns errors into exit codes
+(:func:`main`): 0 on success, 1 when the input data is wrong (one ``FILE:LINE: field: message``
+line per problem on stderr), 2 for wrong usage. Summaries go to stderr, data to stdout.
 """
 
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import sys
 from collections.abc import Callable, Sequence
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 from core import config
-from survey import service, store
-from core.errors import DataError, SurveyError
+from core.errors import DataError, SurveyError, UsageError
+from survey import auth, service, store
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _err(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+# --- version 1 -----------------------------------------------------------------------------------
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
@@ -24,28 +38,28 @@ def _cmd_init(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     result = service.load_demo(args.db)
     v, (roads_added, roads_replaced), s = result["villages"], result["roads"], result["submissions"]
-    print(f"villages: {v.added} added, {v.updated} updated, {v.unchanged} unchanged; "
-          f"roads: {roads_added} added, {roads_replaced} replaced; "
-          f"submissions: {s.added} added, {s.skipped} already stored; "
-          f"demo accounts: {result['accounts']} added (see README)", file=sys.stderr)
+    _err(f"villages: {v.added} added, {v.updated} updated, {v.unchanged} unchanged; "
+         f"roads: {roads_added} added, {roads_replaced} replaced; "
+         f"submissions: {s.added} added, {s.skipped} already stored; "
+         f"demo accounts: {result['accounts']} added (see README)")
     return 0
 
 
 def _cmd_import_villages(args: argparse.Namespace) -> int:
     s = service.import_villages_file(args.db, args.file)
-    print(f"{args.file}: {s.added} added, {s.updated} updated, {s.unchanged} unchanged", file=sys.stderr)
+    _err(f"{args.file}: {s.added} added, {s.updated} updated, {s.unchanged} unchanged")
     return 0
 
 
 def _cmd_import_roads(args: argparse.Namespace) -> int:
     added, replaced = service.import_roads_file(args.db, args.file, buffer_m=args.buffer_m)
-    print(f"{args.file}: {added} roads added, {replaced} replaced", file=sys.stderr)
+    _err(f"{args.file}: {added} roads added, {replaced} replaced")
     return 0
 
 
 def _cmd_import_submissions(args: argparse.Namespace) -> int:
     r = service.import_submissions_file(args.db, args.file)
-    print(f"{args.file}: {r.added} added, {r.skipped} already stored", file=sys.stderr)
+    _err(f"{args.file}: {r.added} added, {r.skipped} already stored")
     return 0
 
 
@@ -53,7 +67,50 @@ def _cmd_checklists(args: argparse.Namespace) -> int:
     from survey.rubric import load_rubric
 
     doc = load_rubric().to_json()
-    print(json.dumps(doc, ensure_ascii=False, indent=2 if not args.json else None))
+    print(json.dumps(doc, ensure_ascii=False, indent=None if args.json else 2))
+    return 0
+
+
+def _cmd_flags(args: argparse.Namespace) -> int:
+    """The townships table of every county, in the export's CSV dialect. To ``--out FILE``:
+    UTF-8 with BOM, as the spec's default (Excel opens it). To stdout: the same bytes without
+    the BOM, so pipes and ``grep`` see a clean first line."""
+    from survey.csvio import atomic_write, csv_bytes
+    from survey.export import TOWNSHIP_COLUMNS, township_rows
+    from survey.targets import flags_table
+
+    table = flags_table(args.db, args.round, args.target)
+    data, _ = csv_bytes(TOWNSHIP_COLUMNS, township_rows(table), "utf-8-sig")
+    if args.out:
+        atomic_write(args.out, data)
+    else:
+        sys.stdout.buffer.write(data.removeprefix(codecs.BOM_UTF8))
+        sys.stdout.flush()
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    """Prints each file written (stdout) and each warning (stderr)."""
+    from survey.export import export_round
+
+    result = export_round(args.db, args.round, args.out, args.encoding, args.county)
+    for path in result.files:
+        print(path)
+    for w in result.warnings:
+        _err(str(w))
+    return 0
+
+
+def _cmd_map(args: argparse.Namespace) -> int:
+    from survey.csvio import atomic_write
+    from survey.mapdata import standalone_map
+
+    page = standalone_map(args.db, args.round)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(out, page.html)
+    _err(f"{out}: {page.villages} villages ({page.assessed} assessed in round {page.round_id or '-'}), "
+         f"{page.belts} belts, {len(page.html) // 1024} KB")
     return 0
 
 
@@ -67,30 +124,78 @@ def _cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
-def _lazy(module: str, name: str) -> Callable[[argparse.Namespace], int]:
-    """A command implemented in another module, imported only when run."""
+# --- accounts ------------------------------------------------------------------------------------
 
-    def run(args: argparse.Namespace) -> int:
-        import importlib
 
-        return getattr(importlib.import_module(module), name)(args)
+def _stdin_password(args: argparse.Namespace) -> str:
+    if not args.password_stdin:
+        raise UsageError("password_stdin")
+    return sys.stdin.readline().rstrip("\r\n")
 
-    return run
+
+def _cmd_users(args: argparse.Namespace) -> int:
+    """``users add|list|disable|enable|password``: the server operator's account management."""
+    action = args.users_command
+    if action == "add":
+        user = auth.add_user(args.db, args.name, args.role, args.county, _stdin_password(args),
+                             args.townships.split(","), args.display_name)
+        _err(f"user {user.name} added: {user.role}, county {user.county}"
+             + (f", townships {','.join(user.townships)}" if user.townships else ""))
+    elif action == "list":
+        rows = [{"name": u.name, "display_name": u.display_name, "role": u.role, "county": u.county,
+                 "townships": list(u.townships), "disabled": u.disabled} for u in auth.users(args.db)]
+        if args.json:
+            print(json.dumps(rows, ensure_ascii=False))
+        else:
+            for r in rows:
+                print("\t".join([r["name"], r["display_name"], r["role"], r["county"],
+                                 ",".join(r["townships"]) or "-", "disabled" if r["disabled"] else "active"]))
+    elif action in ("disable", "enable"):
+        auth.set_disabled(args.db, args.name, action == "disable")
+        _err(f"user {args.name} {action}d")
+    else:
+        auth.set_password(args.db, args.name, _stdin_password(args))
+        _err(f"password of {args.name} set")
+    return 0
+
+
+# --- the parser ----------------------------------------------------------------------------------
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0: {text!r}")
+    return value
+
+
+def _percent(text: str) -> Decimal:
+    try:
+        value = Decimal(text.strip().rstrip("%"))
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"not a percentage: {text!r}") from None
+    if not value.is_finite() or not (0 <= value <= 100):
+        raise argparse.ArgumentTypeError(f"must be within 0–100: {text!r}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The one parser of ``python -m survey``: its commands are README's command table."""
     db_help = "database file (default: $SURVEY_DB, else var/survey.db)"
     # --db is accepted before and after the command; SUPPRESS keeps a subcommand from
     # resetting a value given before it.
     db_parent = argparse.ArgumentParser(add_help=False)
     db_parent.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help=db_help)
     parser = argparse.ArgumentParser(prog="python -m survey",
-        description="乡风 Xiangfeng: civilized-village assessment, command line (spec version 1)")
+        description="乡风 Xiangfeng: civilized-village assessment, command line (spec version 2)")
     parser.add_argument("--db", metavar="PATH", default=None, help=db_help)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def add(name: str, func, help_: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, parents=[db_parent], help=help_, description=help_)
+    def add(name: str, func: Command, help_: str, parent=sub) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, parents=[db_parent], help=help_, description=help_)
         p.set_defaults(func=func)
         return p
 
@@ -106,28 +211,25 @@ def build_parser() -> argparse.ArgumentParser:
         "add submissions from a JSON Lines file").add_argument("file")
     add("checklists", _cmd_checklists, "print the active rubric").add_argument(
         "--json", action="store_true", help="compact JSON on one line")
-    add("stats", _cmd_stats, "print counts").add_argument("--json", action="store_true")
-    # --- commands of later features -----------------------------------------------------------
-    p = add("flags", _lazy("survey.targets", "cmd_flags"),
-            "write the township table (share target) of a round")
+    p = add("flags", _cmd_flags, "write the township table (share target) of a round")
     p.add_argument("--round", required=True, metavar="R")
     p.add_argument("--target", type=_percent, metavar="P", help="share target in percent, e.g. 55")
     p.add_argument("--out", metavar="FILE")
-    p = add("export", _lazy("survey.export", "cmd_export"),
-            "write the provincial CSV pair(s) of a round")
+    p = add("export", _cmd_export, "write the provincial CSV pair(s) of a round")
     p.add_argument("--round", required=True, metavar="R")
     p.add_argument("--out", default=".", metavar="DIR")
     p.add_argument("--encoding", default="utf-8-sig", choices=["utf-8-sig", "gbk"])
     p.add_argument("--county", metavar="CODE")
-    p = add("map", _lazy("survey.mapcli", "cmd_map"), "write a standalone map that opens offline")
+    p = add("map", _cmd_map, "write a standalone map that opens offline")
     p.add_argument("--round", metavar="R")
     p.add_argument("--out", required=True, metavar="FILE.html")
-    p = add("users", _lazy("survey.auth", "cmd_users"),
-            "manage accounts: add, list, disable, enable, password")
+    add("stats", _cmd_stats, "print counts").add_argument("--json", action="store_true")
+
+    p = add("users", _cmd_users, "manage accounts: add, list, disable, enable, password")
     users = p.add_subparsers(dest="users_command", required=True, metavar="ACTION")
     u = users.add_parser("add", parents=[db_parent], help="create an account (password on stdin)")
     u.add_argument("name")
-    u.add_argument("--role", required=True, choices=["surveyor", "reviewer", "admin"])
+    u.add_argument("--role", required=True, choices=list(auth.ROLES))
     u.add_argument("--county", required=True, metavar="CODE", help="6-digit county code")
     u.add_argument("--townships", default="", metavar="CODES",
                    help="comma-separated 9-digit township codes (default: the whole county)")
@@ -143,26 +245,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0: {text!r}")
-    return value
-
-
-def _percent(text: str):
-    from decimal import Decimal, InvalidOperation
-
-    try:
-        value = Decimal(text.strip().rstrip("%"))
-    except InvalidOperation:
-        raise argparse.ArgumentTypeError(f"not a percentage: {text!r}") from None
-    if not (0 <= value <= 100):
-        raise argparse.ArgumentTypeError(f"must be within 0–100: {text!r}")
-    return value
+def commands() -> list[str]:
+    """The names of every command, as the parser knows them (README's table lists the same)."""
+    parser = build_parser()
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return list(action.choices)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -173,10 +260,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except DataError as exc:
         for p in exc.problems:
-            print(p, file=sys.stderr)
+            _err(str(p))
         return 1
     except SurveyError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _err(f"error: {exc}")
         return exc.exit_code
     except BrokenPipeError:  # e.g. `| head`
         return 0

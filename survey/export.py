@@ -12,10 +12,8 @@ Privacy: nothing leaves beyond the surveyor's display name (no notes, answers, h
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
-import sys
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -360,18 +358,3 @@ def preview(columns: Sequence[Column], rows: Sequence[Sequence[object]]):
     import pandas as pd
 
     return pd.DataFrame(format_rows(columns, rows), columns=[c.header for c in columns], dtype=str)
-
-
-# --- command line -------------------------------------------------------------------------------
-
-
-def cmd_export(args: argparse.Namespace) -> int:
-    """``python -m survey export --round R [--out DIR] [--encoding utf-8-sig|gbk] [--county CODE]``:
-    prints each file written (stdout) and each warning (stderr)."""
-    result = export_round(args.db, args.round, args.out, args.encoding, args.county)
-    for path in result.files:
-        print(path)
-    for w in result.warnings:
-        print(w, file=sys.stderr)
-    return 0
-

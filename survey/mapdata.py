@@ -68,3 +68,28 @@ def restricted(data: MapData, keep: Callable[[str], bool]) -> MapData:
     rad = Radiation({demo: [m for m in led if m[0] in codes] for demo, led in data.radiation.led.items()
                      if demo in codes}, [c for c in data.radiation.unreached if c in codes], data.radiation.radius_m)
     return MapData(data.round_id, results, roads, membership, rad, belt_stats(membership, results))
+
+
+@dataclass(frozen=True)
+class StandaloneMap:
+    """A map page that opens from a file with no network (Leaflet inlined), and what it shows."""
+
+    html: bytes
+    round_id: str | None
+    villages: int
+    assessed: int
+    belts: int
+
+
+def standalone_map(db_path: str | Path, round_id: str | None = None) -> StandaloneMap:
+    """The whole registry's map for ``round_id`` (the newest round when None) as one HTML file
+    (``python -m survey map``): the county map, or the township summary above
+    :data:`geo.maps.POINT_LIMIT` villages. NotFound for an unknown round."""
+    from geo.maps import build_map
+    from geo.offline import standalone_html
+
+    round_id = round_id or latest_round(db_path)
+    data = county_map_data(db_path, round_id)
+    m = build_map(data.results, data.roads, data.membership, radiation=data.radiation)
+    return StandaloneMap(standalone_html(m).encode("utf-8"), round_id, len(data.results),
+                         sum(1 for r in data.results if r.assessed), len(data.roads))

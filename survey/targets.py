@@ -2,7 +2,7 @@
 
 Pure functions over ``list[VillageResult]`` (one round, as :func:`survey.store.round_results`
 returns it: every registry village, assessed or not). No SQL here; :func:`dashboard_data` and
-:func:`cmd_flags` go through the store API.
+:func:`flags_table` go through the store API.
 
 Arithmetic is exact: shares are ``Decimal`` quotients computed in a fixed 40-digit context
 (terminating quotients such as 6.25 are exact; 1 of 7 is 14.2857142857…), and every comparison
@@ -12,9 +12,6 @@ its exact integer ratio), so 56 % of 25 villages needs 14, never 15.
 
 from __future__ import annotations
 
-import argparse
-import codecs
-import sys
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -567,26 +564,14 @@ def plan_records(plans: Iterable[GapPlan], labels: Mapping[str, tuple[str, str]]
     ]
 
 
-# --- command line -------------------------------------------------------------------------------
+# --- the flags file ----------------------------------------------------------------------------
 
 
-def cmd_flags(args: argparse.Namespace) -> int:
-    """``python -m survey flags --round R [--target P] [--out FILE]``: the townships table of
-    provincial-export.md for every county of the database (one header, rows sorted by code),
-    in the export's CSV dialect. To ``--out FILE``: UTF-8 with BOM, as the spec's default (Excel
-    opens it). To stdout: the same bytes without the BOM, so pipes and ``grep`` see a clean
-    first line. Unknown round: NotFound (exit 1)."""
+def flags_table(db_path: str | Path, round_id: str, override: Decimal | None = None) -> list[TownshipRow]:
+    """The townships table of provincial-export.md for every county of the database (rows
+    sorted by code): ``flags --round R [--target P]``. NotFound for an unknown round."""
     from survey import store
-    from survey.csvio import atomic_write, csv_bytes
-    from survey.export import TOWNSHIP_COLUMNS, township_rows
 
-    store.get_round(args.db, args.round)
-    results = store.round_results(args.db, args.round)
-    table = township_table(results, targets_from_store(args.db, args.target), store.townships(args.db))
-    data, _ = csv_bytes(TOWNSHIP_COLUMNS, township_rows(table), "utf-8-sig")
-    if args.out:
-        atomic_write(args.out, data)
-    else:
-        sys.stdout.buffer.write(data.removeprefix(codecs.BOM_UTF8))
-        sys.stdout.flush()
-    return 0
+    store.get_round(db_path, round_id)
+    results = store.round_results(db_path, round_id)
+    return township_table(results, targets_from_store(db_path, override), store.townships(db_path))

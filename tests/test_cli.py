@@ -1,6 +1,7 @@
 """`python -m survey` as county IT staff run it: exit codes, stderr lines, idempotence."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -154,3 +155,13 @@ def test_bad_submissions_report_every_line(tmp_path):
     assert f"{subs}:2: " in text
     assert f"{subs}:3: " in text and "429901009999" in text
     assert stats(db)["submissions"] == 0
+
+
+def test_the_readme_command_table_lists_exactly_the_parsers_commands():
+    """README's "Command line" table and the one parser name the same commands."""
+    from survey.cli import commands
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Command line", 1)[1].split("\n## ", 1)[0]
+    listed = {m.group(1) for m in re.finditer(r"^\| `([a-z][a-z-]*)[ `]", section, re.M)}
+    assert listed == set(commands())
