@@ -56,7 +56,7 @@ from bench.bench_geo import bare_query
 from bench.bench_targets import SHARES_SQL, compute
 from geo.belts import belt_membership
 from geo.maps import build_county_map, build_overview_map, result_class
-from survey import export, mapdata, service, store, targets
+from survey import auth, export, mapdata, service, store, targets
 from survey.roads import load_roads
 from core.model import Round, VillageResult
 from survey.rubric import load_rubric
@@ -148,7 +148,7 @@ def registry_import(province: synth.Province, work: Path, repeat: int, log: Log)
     for k in range(repeat):
         db = _fresh(work / f"registry{k}.db")
         t0 = time.perf_counter()
-        summary = service.import_villages_file(db, province.villages_csv)
+        summary = service.import_villages_file(db, auth.operator(), province.villages_csv)
         times.append(time.perf_counter() - t0)
         if k < repeat - 1:
             _remove(db)
@@ -171,7 +171,7 @@ def submissions_import(province: synth.Province, db: Path, work: Path, log: Log)
     total, added = 0.0, 0
     for path in province.submissions:
         t0 = time.perf_counter()
-        result = service.import_submissions_file(db, path)
+        result = service.import_submissions_file(db, auth.operator(), path)
         took = time.perf_counter() - t0
         total += took
         added += result.added
@@ -493,8 +493,8 @@ def run(scale: synth.Scale, log: Log) -> list[Figure]:
             f"in {time.perf_counter() - t0:.1f} s")
         figures, db = registry_import(province, work, scale.repeat, log)
         for rnd in province.rounds:
-            service.open_round(db, rnd.id, rnd.name, rnd.start_date, rnd.end_date)
-        service.import_roads_file(db, province.roads_geojson)
+            service.open_round(db, auth.operator(), rnd.id, rnd.name, rnd.start_date, rnd.end_date)
+        service.import_roads_file(db, auth.operator(), province.roads_geojson)
         figures += submissions_import(province, db, work, log)
         steps: list[tuple[str, Callable[[], list[Figure]]]] = [
             ("shares", lambda: shares(db, province, scale.repeat, log)),

@@ -157,6 +157,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "round_exists": ("测评轮次“{value}”已存在", "round {value!r} already exists"),
     "county_unknown": ("县代码“{value}”不在名录中，已有：{known}", "county {value!r} is not in the registry; known: {known}"),
     "target_range": ("目标占比应在 0–100 之间，实为“{value}”", "the target must be within 0–100, got {value!r}"),
+    "target_by": ("请填写决定此目标的人或文件", "name who decided the target (a person or a document)"),
+    "demo_refused": (
+        "数据库 {db} 已有数据且不是演示库：演示县只能装入空数据库（请用 --db 指定一个新文件）",
+        "the database {db} holds data and is not the demo: the demo county loads only into an empty database (use --db with a new file)",
+    ),
     "encoding_option": ("编码只能是 utf-8-sig 或 gbk，实为“{value}”", "encoding must be utf-8-sig or gbk, got {value!r}"),
     "schema_newer": (
         "数据库版本 {value} 比本程序（{known}）新，请升级程序",

@@ -10,7 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from core import config
-from survey import auth, store, targets
+from core.errors import SurveyError
+from survey import auth, targets
 from survey.csvio import fmt1
 from ui import keys, nav, shell
 from ui.text import lang, t
@@ -124,14 +125,13 @@ with tabs[5]:
                                   format="%.1f", key=keys.DASH_SET_PERCENT)
         by = st.text_input(t("dash_set_by"), key=keys.DASH_SET_BY)
         if st.form_submit_button(t("dash_set_save"), key=keys.DASH_SET_SAVE, icon=":material/save:"):
-            if not by.strip():
-                st.error(t("dash_set_by_required"))
+            value = Decimal(f"{percent:.1f}")
+            try:
+                targets.set_target(DB, user, county, value, by, scope or None)
+            except SurveyError as exc:
+                st.error(str(exc), icon=":material/error:")
             else:
-                value = Decimal(f"{percent:.1f}")
-                store.set_target(DB, user.scope.check_county(county), value, by.strip(), scope or None,
-                                 actor=user.name)
-                saved = t("dash_set_saved", scope=scopes[scope], percent=fmt1(value))
-                st.session_state[keys.DASH_SAVED] = saved
+                st.session_state[keys.DASH_SAVED] = t("dash_set_saved", scope=scopes[scope], percent=fmt1(value))
                 st.rerun()
     st.caption(t("dash_settings", default=config.DEFAULT_TARGET))
     _table([{"scope": s.name, "percent": fmt1(s.percent), "by": s.by, "at": s.at} for s in d.settings],

@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from survey import service, store
+from survey import service
 from core.errors import DataError, SurveyError
 from survey.rubric import load_rubric
 from ui import keys, nav, shell
@@ -22,7 +22,7 @@ upload = st.file_uploader(t("setup_upload"), type=["csv", "xlsx", "xls", "geojso
 if st.button(t("setup_import"), key=keys.SETUP_IMPORT, type="primary", disabled=upload is None,
              icon=":material/upload:"):
     try:
-        summary = service.import_villages_bytes(db, upload.getvalue(), upload.name, actor=user.name)
+        summary = service.import_villages_bytes(db, user, upload.getvalue(), upload.name)
         st.session_state[keys.SETUP_RESULT] = ("ok", summary.__dict__)
     except DataError as exc:
         st.session_state[keys.SETUP_RESULT] = ("errors", [str(p) for p in exc.problems])
@@ -32,7 +32,7 @@ if result and result[0] == "ok":
 elif result:
     st.error(t("setup_errors", n=len(result[1])), icon=":material/error:")
     st.code("\n".join(result[1]), language=None)
-counts = store.stats(db)
+counts = service.stats(db, user)
 st.caption(t("setup_counts", **counts))
 
 # --- rounds --------------------------------------------------------------------------------------
@@ -51,8 +51,8 @@ with st.form(key=keys.SETUP_ROUND_FORM, clear_on_submit=True):
     end = c2.date_input(t("setup_round_end"), value=None, key=keys.SETUP_ROUND_END)
     if st.form_submit_button(t("setup_round_create"), icon=":material/add:"):
         try:
-            created = service.open_round(db, round_id.strip(), name, start and start.isoformat(),
-                                         end and end.isoformat(), actor=user.name)
+            created = service.open_round(db, user, round_id.strip(), name, start and start.isoformat(),
+                                         end and end.isoformat())
             st.session_state[keys.ROUND] = created.id
             st.success(t("setup_round_created", id=created.id), icon=":material/check_circle:")
         except SurveyError as exc:

@@ -10,6 +10,7 @@ from ui import survey_view as parts
 from ui.text import t
 
 user = nav.require("tablet")
+parts.bind(user)
 st.html(parts.CSS)
 st.title(t("sv_title"), anchor=False)
 round_id = shell.current_round()
@@ -45,7 +46,7 @@ parts.position(village)
 
 if st.button(t("sv_submit"), key=keys.SV_SUBMIT, type="primary", icon=":material/send:",
              width="stretch"):
-    outcome = fieldwork.submit(shell.db(), rubric, st.session_state[keys.SV_DRAFT])
+    outcome = fieldwork.submit(shell.db(), user, rubric, st.session_state[keys.SV_DRAFT])
     if outcome.submission_id:
         st.session_state[keys.SV_DONE] = {"key": (round_id, village.code, surveyor),
                                           "outcome": outcome}

@@ -131,6 +131,18 @@ PAGE_ROLES: dict[str, tuple[str, ...]] = {
 }
 
 
+def operator() -> User:
+    """The person at the server's command line (``python -m survey``): an administrator of
+    everything, audited as ``os:<login name>``."""
+    import getpass
+
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):  # pragma: no cover - no passwd entry
+        login = "?"
+    return User(name=f"os:{login}", display_name=f"命令行（{login}）", role=ADMIN, county="")
+
+
 def may_open(user: User | None, page: str) -> bool:
     """True when ``user`` (None: nobody signed in) may open ``page``."""
     return user is not None and user.role in PAGE_ROLES.get(page, ())

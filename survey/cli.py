@@ -36,7 +36,7 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    result = service.load_demo(args.db)
+    result = service.load_demo(args.db, auth.operator())
     v, (roads_added, roads_replaced), s = result["villages"], result["roads"], result["submissions"]
     _err(f"villages: {v.added} added, {v.updated} updated, {v.unchanged} unchanged; "
          f"roads: {roads_added} added, {roads_replaced} replaced; "
@@ -46,19 +46,19 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_import_villages(args: argparse.Namespace) -> int:
-    s = service.import_villages_file(args.db, args.file)
+    s = service.import_villages_file(args.db, auth.operator(), args.file)
     _err(f"{args.file}: {s.added} added, {s.updated} updated, {s.unchanged} unchanged")
     return 0
 
 
 def _cmd_import_roads(args: argparse.Namespace) -> int:
-    added, replaced = service.import_roads_file(args.db, args.file, buffer_m=args.buffer_m)
+    added, replaced = service.import_roads_file(args.db, auth.operator(), args.file, buffer_m=args.buffer_m)
     _err(f"{args.file}: {added} roads added, {replaced} replaced")
     return 0
 
 
 def _cmd_import_submissions(args: argparse.Namespace) -> int:
-    r = service.import_submissions_file(args.db, args.file)
+    r = service.import_submissions_file(args.db, auth.operator(), args.file)
     _err(f"{args.file}: {r.added} added, {r.skipped} already stored")
     return 0
 

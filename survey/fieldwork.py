@@ -1,6 +1,10 @@
 """The tablet page's use cases: open a village's draft, record every change at once, check what is
 missing, and submit exactly once.
 
+Every function takes the signed-in :class:`~survey.auth.User`: a surveyor works on the villages of
+their scope under their own display name; an administrator entering paper forms may sign with
+another name. Anybody else, or a village out of scope, is refused (out of scope looks unknown).
+
 A draft is keyed by (round, village, surveyor) and saved to the database on every change, so a
 sleeping tablet, a reload or a server restart loses nothing. Its client id (uuid4) is made when
 the draft starts and becomes the submission id: submitting twice stores one row. The date is
@@ -16,9 +20,11 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from survey import gps, photos, store
-from core.errors import DataError
+from core.errors import DataError, NotFound, UsageError
 from core.model import Village
+from survey import gps, photos, store
+from survey.auth import ADMIN, SURVEYOR, User
+from survey.store import PhotoInfo
 from survey.rubric import Item, Rubric
 from survey.scoring import Partial, Score, is_finding, partial, score, valid_answer
 from survey.submissions import parse_submission
@@ -81,11 +87,44 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def open_draft(db_path: str | Path, round_id: str, village_code: str, surveyor: str) -> Draft:
-    """The saved draft of this round, village and surveyor, or a new one (saved on its first
-    change). A draft whose submission was stored but not closed (the connection dropped just
-    then) is closed now, and a new one begins."""
-    surveyor = surveyor.strip()
+def _check(user: User, village_code: str, surveyor: str) -> None:
+    """May ``user`` assess ``village_code`` signed as ``surveyor``?"""
+    if user.role not in (SURVEYOR, ADMIN):
+        raise UsageError("forbidden")
+    user.scope.check(village_code)
+    if not user.admin and surveyor != user.display_name:
+        raise UsageError("forbidden")
+
+
+def _mine(user: User, draft: Draft) -> Draft:
+    _check(user, draft.village, draft.surveyor)
+    return draft
+
+
+def villages(db_path: str | Path, user: User) -> list[Village]:
+    """The villages ``user`` may assess, by code."""
+    if user.role not in (SURVEYOR, ADMIN):
+        raise UsageError("forbidden")
+    scope = user.scope
+    return store.villages(db_path, county=scope.county, townships=scope.townships)
+
+
+def round_status(db_path: str | Path, user: User, round_id: str, surveyor: str) -> dict[str, str]:
+    """Village code -> ``submitted`` or ``draft`` in ``round_id`` for ``surveyor``'s drafts
+    (villages with neither are absent), within the user's scope."""
+    if user.role not in (SURVEYOR, ADMIN) or (not user.admin and surveyor != user.display_name):
+        raise UsageError("forbidden")
+    return {code: state for code, state in store.round_progress(db_path, round_id, surveyor).items()
+            if user.scope.allows(code)}
+
+
+def open_draft(db_path: str | Path, user: User, round_id: str, village_code: str,
+               surveyor: str | None = None) -> Draft:
+    """The saved draft of this round, village and surveyor (default: the user's own name), or a
+    new one (saved on its first change). A draft whose submission was stored but not closed
+    (the connection dropped just then) is closed now, and a new one begins."""
+    surveyor = (surveyor or user.display_name).strip()
+    _check(user, village_code, surveyor)
     payload = store.load_draft(db_path, round_id, village_code, surveyor)
     if payload is not None:
         draft = Draft.from_payload(round_id, village_code, surveyor, payload)
@@ -96,58 +135,83 @@ def open_draft(db_path: str | Path, round_id: str, village_code: str, surveyor: 
                  id=str(uuid.uuid4()), started=_now())
 
 
-def save(db_path: str | Path, draft: Draft) -> Draft:
+def save(db_path: str | Path, user: User, draft: Draft) -> Draft:
     """Store ``draft`` (replacing the saved one) and return it."""
-    store.save_draft(db_path, draft.round_id, draft.village, draft.surveyor, draft.payload())
+    _mine(user, draft)
+    store.save_draft(db_path, draft.round_id, draft.village, draft.surveyor, draft.payload(),
+                     actor=user.name)
     return draft
 
 
-def answer(db_path: str | Path, draft: Draft, code: str, value: Any) -> Draft:
+def answer(db_path: str | Path, user: User, draft: Draft, code: str, value: Any) -> Draft:
     """Record the answer of item ``code`` (None clears it) and save."""
     answers = dict(draft.answers)
     if value is None:
         answers.pop(code, None)
     else:
         answers[code] = int(value) if isinstance(value, float) and value.is_integer() else value
-    return save(db_path, replace(draft, answers=answers))
+    return save(db_path, user, replace(draft, answers=answers))
 
 
-def note(db_path: str | Path, draft: Draft, code: str, text: str | None) -> Draft:
+def note(db_path: str | Path, user: User, draft: Draft, code: str, text: str | None) -> Draft:
     """Record the note of item ``code`` (blank removes it) and save."""
     notes = dict(draft.notes)
     if text and text.strip():
         notes[code] = text.strip()
     else:
         notes.pop(code, None)
-    return save(db_path, replace(draft, notes=notes))
+    return save(db_path, user, replace(draft, notes=notes))
 
 
-def set_veto(db_path: str | Path, draft: Draft, codes: list[str] | tuple[str, ...] | None) -> Draft:
+def set_veto(db_path: str | Path, user: User, draft: Draft, codes: list[str] | tuple[str, ...] | None) -> Draft:
     """Record the veto items that apply (empty: none applies; None: not answered) and save."""
-    return save(db_path, replace(draft, veto=None if codes is None else tuple(codes)))
+    return save(db_path, user, replace(draft, veto=None if codes is None else tuple(codes)))
 
 
-def set_fix(db_path: str | Path, draft: Draft, fix: gps.Fix | None) -> Draft:
+def set_fix(db_path: str | Path, user: User, draft: Draft, fix: gps.Fix | None) -> Draft:
     """Record where the surveyor stands and save."""
-    return save(db_path, replace(draft, fix=fix))
+    return save(db_path, user, replace(draft, fix=fix))
 
 
-def add_photo(db_path: str | Path, draft: Draft, item_code: str, data: bytes, filename: str,
-              village: Village, when: datetime | None = None) -> str:
+def add_photo(db_path: str | Path, user: User, draft: Draft, item_code: str, data: bytes,
+              filename: str, when: datetime | None = None) -> str:
     """Prepare (upright, downscaled, watermarked) and store a photo for ``item_code`` of the
     draft; return its id. :class:`DataError` when the file is not a picture."""
+    _mine(user, draft)
+    village = store.village(db_path, draft.village)
     stamp = (when or datetime.now().astimezone()).strftime("%Y-%m-%d %H:%M")
     photo = photos.prepare(data, photos.stamp_lines(village.name, village.code, stamp,
                                                     draft.surveyor), filename=filename)
     if store.load_draft(db_path, draft.round_id, draft.village, draft.surveyor) is None:
-        save(db_path, draft)  # the village shows as drafted
+        save(db_path, user, draft)  # the village shows as drafted
     return store.add_photo(db_path, draft.round_id, draft.village, draft.surveyor, item_code,
-                           photo.sha256, photo.jpeg, photo.width, photo.height)
+                           photo.sha256, photo.jpeg, photo.width, photo.height, actor=user.name)
 
 
-def draft_photos(db_path: str | Path, draft: Draft) -> list[store.PhotoInfo]:
+def draft_photos(db_path: str | Path, user: User, draft: Draft) -> list[PhotoInfo]:
     """The photos of the draft, oldest first."""
+    _mine(user, draft)
     return store.draft_photos(db_path, draft.round_id, draft.village, draft.surveyor)
+
+
+def _draft_photo(db_path: str | Path, user: User, draft: Draft, photo_id: str) -> PhotoInfo:
+    found = next((p for p in draft_photos(db_path, user, draft) if p.id == photo_id), None)
+    if found is None:
+        raise NotFound("photo_unknown", value=photo_id)
+    return found
+
+
+def delete_photo(db_path: str | Path, user: User, draft: Draft, photo_id: str) -> None:
+    """Remove a photo of the draft; :class:`NotFound` when it is not one of its photos (gone
+    already: a double tap)."""
+    _draft_photo(db_path, user, draft, photo_id)
+    store.delete_photo(db_path, photo_id, actor=user.name)
+
+
+def thumbnail(db_path: str | Path, user: User, draft: Draft, photo_id: str, side: int = 480) -> bytes:
+    """A small JPEG copy of a photo of the draft, for showing on the page."""
+    _draft_photo(db_path, user, draft, photo_id)
+    return photos.thumbnail(store.photo_jpeg(db_path, photo_id), side)
 
 
 def needs_evidence(item: Item, draft: Draft) -> bool:
@@ -189,24 +253,26 @@ def submission_dict(draft: Draft, day: str) -> dict[str, Any]:
             "answers": draft.answers, "veto": list(draft.veto or ()), "notes": draft.notes}
 
 
-def submit(db_path: str | Path, rubric: Rubric, draft: Draft, today: date | None = None) -> Outcome:
+def submit(db_path: str | Path, user: User, rubric: Rubric, draft: Draft,
+           today: date | None = None) -> Outcome:
     """Validate ``draft``; when complete, store it exactly once (its id is the submission id),
     link its photos and delete the draft. Repeating a submit is a no-op (``added`` False)."""
+    _mine(user, draft)
     if store.submission_exists(db_path, draft.id):  # a double tap or a resubmit: stored already
         stored = store.submission(db_path, draft.id)
-        store.close_draft(db_path, draft.round_id, draft.village, draft.surveyor, draft.id)
+        store.close_draft(db_path, draft.round_id, draft.village, draft.surveyor, draft.id, user.name)
         return Outcome(submission_id=draft.id, score=score(rubric, stored["answers"], stored["veto"]))
-    photographed = {p.item_code for p in draft_photos(db_path, draft)}
+    photographed = {p.item_code for p in draft_photos(db_path, user, draft)}
     missing = validate(rubric, draft, photographed)
     if missing:
         return Outcome(missing=tuple(missing))
     if draft.date is None:
-        draft = save(db_path, replace(draft, date=(today or date.today()).isoformat()))
+        draft = save(db_path, user, replace(draft, date=(today or date.today()).isoformat()))
     sub, problems = parse_submission(submission_dict(draft, draft.date or ""), rubric, None,
                                      "draft", None)
     if sub is None:
         raise DataError(problems)
     result = score(rubric, sub.answers, sub.veto)
-    added, _ = store.save_submissions(db_path, [(sub, result)])
-    store.close_draft(db_path, draft.round_id, draft.village, draft.surveyor, sub.id)
+    added, _ = store.save_submissions(db_path, [(sub, result)], actor=user.name,
+                                      drafts={sub.id: (draft.round_id, draft.village, draft.surveyor)})
     return Outcome(submission_id=sub.id, score=result, added=bool(added))

@@ -12,7 +12,9 @@ from pathlib import Path
 
 from core import config
 from core.constants import ROUND_ID
+from core.errors import UsageError
 from survey import store
+from survey.auth import User
 from core.model import Round
 
 
@@ -22,43 +24,50 @@ class SubmissionImport:
     skipped: int
 
 
-def import_villages_file(db_path: str | Path, path: str | Path,
-                         display_name: str | None = None,
-                         actor: str | None = None) -> store.ImportSummary:
+def _admin(user: User) -> str:
+    """The audit actor of an administrator's write (the registry, roads, rounds, imports)."""
+    if not user.admin:
+        raise UsageError("forbidden")
+    return user.name
+
+
+def import_villages_file(db_path: str | Path, user: User, path: str | Path,
+                         display_name: str | None = None) -> store.ImportSummary:
     """Import a village list (CSV/XLSX/XLS/GeoJSON/zipped Shapefile)."""
     from survey.registry import read_villages
 
+    actor = _admin(user)
     rows = read_villages(Path(path), display_name=display_name)
     return store.import_registry(db_path, rows, actor=actor)
 
 
-def import_villages_bytes(db_path: str | Path, data: bytes, filename: str,
-                          actor: str | None = None) -> store.ImportSummary:
+def import_villages_bytes(db_path: str | Path, user: User, data: bytes,
+                          filename: str) -> store.ImportSummary:
     """Import an uploaded village list given as bytes (the web page's upload)."""
     from survey.registry import read_villages_bytes
 
+    actor = _admin(user)
     return store.import_registry(db_path, read_villages_bytes(data, filename), actor=actor)
 
 
-def import_roads_file(db_path: str | Path, path: str | Path,
-                      buffer_m: float = config.DEFAULT_BUFFER_M,
-                      actor: str | None = None) -> tuple[int, int]:
+def import_roads_file(db_path: str | Path, user: User, path: str | Path,
+                      buffer_m: float = config.DEFAULT_BUFFER_M) -> tuple[int, int]:
     """Add or replace roads (demonstration belts); return (added, replaced)."""
     from geo.io import read_roads
-
     from survey.roads import save_roads
 
+    actor = _admin(user)
     return save_roads(db_path, read_roads(Path(path), buffer_m=buffer_m), actor=actor)
 
 
-def import_submissions_file(db_path: str | Path, path: str | Path,
-                            actor: str | None = None) -> SubmissionImport:
+def import_submissions_file(db_path: str | Path, user: User, path: str | Path) -> SubmissionImport:
     """Import submissions from JSON Lines: every line validated and scored first."""
     from survey.audit import note_rubric
     from survey.rubric import load_rubric
     from survey.scoring import score
     from survey.submissions import read_submissions
 
+    actor = _admin(user)
     rubric = load_rubric()
     note_rubric(db_path, rubric, actor)
     known = {v.code for v in store.villages(db_path)}
@@ -73,31 +82,36 @@ def _lines(subs) -> list[int | None]:
     return [getattr(s, "line", None) for s in subs]
 
 
-def load_demo(db_path: str | Path) -> dict[str, object]:
+def load_demo(db_path: str | Path, user: User) -> dict[str, object]:
     """Load the demo county: registry, roads, the demo round, its submissions, the county's
     share target (60 %) and the demo accounts (README lists their passwords). Running it twice
-    changes nothing."""
+    changes nothing. Refused (``demo_refused``) on a database that holds anything and is not the
+    demo already: a real county must never get a fictional one, nor accounts with published
+    passwords."""
     from survey import demo
     from survey.auth import ensure_demo_accounts
 
+    _admin(user)
+    if not is_demo(db_path) and (any(store.stats(db_path).values()) or store.user_count(db_path)):
+        raise UsageError("demo_refused", db=str(db_path))
     villages_csv, roads_geojson, submissions_jsonl = demo.demo_files()
-    summary = import_villages_file(db_path, villages_csv)
-    roads = import_roads_file(db_path, roads_geojson)
+    summary = import_villages_file(db_path, user, villages_csv)
+    store.set_meta(db_path, "demo", "1")  # from the first write on: a half-loaded demo can be finished
+    roads = import_roads_file(db_path, user, roads_geojson)
     if demo.DEMO_ROUND.id not in {r.id for r in store.rounds(db_path)}:
-        store.create_round(db_path, demo.DEMO_ROUND)
-    subs = import_submissions_file(db_path, submissions_jsonl)
+        store.create_round(db_path, demo.DEMO_ROUND, actor=user.name)
+    subs = import_submissions_file(db_path, user, submissions_jsonl)
     if not any(t["county_code"] == demo.COUNTY_CODE for t in store.targets(db_path)):
-        store.set_target(db_path, demo.COUNTY_CODE, Decimal(demo.DEMO_TARGET), by="县文明办（演示）")
-    store.set_meta(db_path, "demo", "1")
+        store.set_target(db_path, demo.COUNTY_CODE, Decimal(demo.DEMO_TARGET), by="县文明办（演示）",
+                         actor=user.name)
     accounts = ensure_demo_accounts(db_path)
     return {"villages": summary, "roads": roads, "submissions": subs, "accounts": accounts}
 
 
-def open_round(db_path: str | Path, round_id: str, name: str, start: str | None,
-               end: str | None, actor: str | None = None) -> Round:
+def open_round(db_path: str | Path, user: User, round_id: str, name: str, start: str | None,
+               end: str | None) -> Round:
     """Open a new round after checking its id."""
-    from core.errors import UsageError
-
+    actor = _admin(user)
     if not ROUND_ID.match(round_id or ""):
         raise UsageError("round_id", value=round_id)
     return store.create_round(db_path, Round(id=round_id, name=name.strip() or round_id,
@@ -106,3 +120,30 @@ def open_round(db_path: str | Path, round_id: str, name: str, start: str | None,
 
 def is_demo(db_path: str | Path) -> bool:
     return store.get_meta(db_path, "demo") == "1"
+
+
+# --- reads every page's frame needs (nothing in them is scoped: round ids and place names) ----
+
+
+def data_version(db_path: str | Path) -> int:
+    """A counter raised by every write: the web app keys its caches on it."""
+    return store.data_version(db_path)
+
+
+def rounds(db_path: str | Path) -> list[Round]:
+    """All rounds, oldest first."""
+    return store.rounds(db_path)
+
+
+def place_names(db_path: str | Path) -> dict[str, str | None]:
+    """County and township code -> name, from the registry."""
+    names: dict[str, str | None] = dict(store.counties(db_path))
+    names.update((code, name) for code, (name, _county) in store.townships(db_path).items())
+    return names
+
+
+def stats(db_path: str | Path, user: User) -> dict[str, int]:
+    """Counts of counties, townships, villages, roads, rounds and submissions (administrators)."""
+    if not user.admin:
+        raise UsageError("forbidden")
+    return store.stats(db_path)

@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from core.config import DEFAULT_TARGET
-from core.errors import NotFound
+from core.errors import NotFound, UsageError
 from core.model import CIVILIZED_TITLES, Round, TownshipRow, VillageResult, county_of, township_of
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from survey.auth import Scope
+    from survey.auth import Scope, User
 
 _CTX = Context(prec=40)
 _ZERO = Decimal(0)
@@ -562,6 +562,31 @@ def plan_records(plans: Iterable[GapPlan], labels: Mapping[str, tuple[str, str]]
          "losses": "；".join(f"{labels.get(i, (i, i))[en]} −{_pct(lost)}" for i, lost in c.losses)}
         for p in plans for c in p.picks
     ]
+
+
+# --- setting a target ---------------------------------------------------------------------------
+
+
+def set_target(db_path: str | Path, user: User, county: str, percent: Decimal, by: str,
+               township: str | None = None) -> None:
+    """Set the share target of ``county`` (or one of its townships) as ``user``, recording who
+    (``by``: the officer who decided it) and when. Reviewers and administrators only; a county
+    target needs the whole county in scope, a township target that township. ``target_range``
+    for a percentage outside 0–100, ``target_by`` when nobody is named."""
+    from survey import store
+
+    if not user.reviews:
+        raise UsageError("forbidden")
+    user.scope.check_county(county)
+    if township:
+        if county_of(township) != county:
+            raise NotFound("village_unknown", value=township)
+        user.scope.check(township)
+    elif user.scope.townships:
+        raise UsageError("forbidden")
+    if not (by or "").strip():
+        raise UsageError("target_by")
+    store.set_target(db_path, county, Decimal(percent), by.strip(), township or None, actor=user.name)
 
 
 # --- the flags file ----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from scoped_db import sign_in
 from streamlit.testing.v1 import AppTest
 from test_targets import C1, C2, HEKOU, build_db
 
+from core.errors import render
 from survey import store
 from core.model import Round
 from survey.registry import VillageRow
@@ -93,7 +94,7 @@ def test_setting_the_target_shows_who_and_when_and_updates_the_figures(page):
     at, db = page
     at.number_input(key="dash_set_percent").set_value(60.0)
     at.button(key="dash_set_save").click().run()
-    assert [e.value for e in at.error] == ["请填写设置人"]
+    assert [e.value for e in at.error] == [render("target_by")]
     assert store.targets(db) == []
     at.number_input(key="dash_set_percent").set_value(60.0)
     at.text_input(key="dash_set_by").input("张主任")

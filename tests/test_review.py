@@ -99,14 +99,14 @@ def test_a_corrected_submission_is_a_new_version_and_the_returned_one_is_kept(sc
     store.close_draft(scoped, ROUND, V2, "王芳", sid(V2))
     review.return_(scoped, reviewer, sid(V2), "门前三包未签订，请核实")
     assert review.correct(scoped, surveyor, sid(V2)) == (ROUND, V2)
-    draft = fieldwork.open_draft(scoped, ROUND, V2, "王芳")
+    draft = fieldwork.open_draft(scoped, surveyor, ROUND, V2)
     assert draft.id != sid(V2) and draft.answers == review.detail(scoped, surveyor, sid(V2)).answers
-    assert [p.item_code for p in fieldwork.draft_photos(scoped, draft)] == ["LJ01"]
+    assert [p.item_code for p in fieldwork.draft_photos(scoped, surveyor, draft)] == ["LJ01"]
     rubric = load_rubric()
     assert rubric.items[0].code == "LJ01" and rubric.items[0].type == "check"
-    draft = fieldwork.answer(scoped, draft, "LJ01", False)  # a finding: its photo came along
-    draft = fieldwork.note(scoped, draft, "LJ01", "村口无分类垃圾桶")
-    outcome = fieldwork.submit(scoped, rubric, draft)
+    draft = fieldwork.answer(scoped, surveyor, draft, "LJ01", False)  # a finding: its photo came along
+    draft = fieldwork.note(scoped, surveyor, draft, "LJ01", "村口无分类垃圾桶")
+    outcome = fieldwork.submit(scoped, surveyor, rubric, draft)
     assert outcome.added
     versions = review.detail(scoped, reviewer, outcome.submission_id).versions
     assert [(v.id, v.status) for v in versions] == [(sid(V2), "returned"), (outcome.submission_id, "pending")]

@@ -16,6 +16,8 @@ from survey.rubric import load_rubric
 from survey.scoring import partial, score
 from ui import keys
 
+from builders import surveyor as as_surveyor
+
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "tablet.py")
 ROUND = "2026-B4"
 LI, ZHANG, QING = "429901100001", "429901100002", "429901101001"
@@ -74,12 +76,16 @@ def total_text(at) -> str:
     return next(m.value for m in at.markdown if m.value.startswith("当前得分"))
 
 
+WANG = as_surveyor("王芳")
+
+
 def prefill(db, rubric, surveyor="王芳", village=LI, skip=()):
-    draft = fieldwork.open_draft(db, ROUND, village, surveyor)
+    me = as_surveyor(surveyor)
+    draft = fieldwork.open_draft(db, me, ROUND, village)
     for item in rubric.items:
         if item.code not in skip:
-            draft = fieldwork.answer(db, draft, item.code, best(item))
-    return fieldwork.set_veto(db, draft, [])
+            draft = fieldwork.answer(db, me, draft, item.code, best(item))
+    return fieldwork.set_veto(db, me, draft, [])
 
 
 def jpeg() -> bytes:
@@ -186,9 +192,9 @@ def test_the_draft_is_restored_in_a_new_session(db, rubric, start):
 def test_submitting_twice_stores_one_row_with_the_exact_score(db, rubric, start):
     grade = next(i for i in rubric.items if i.type == "grade")
     draft = prefill(db, rubric, skip={grade.code})
-    draft = fieldwork.answer(db, draft, grade.code, grade.grade_names[2])
-    draft = fieldwork.note(db, draft, grade.code, "两项子标准未达到")
-    fieldwork.add_photo(db, draft, grade.code, jpeg(), "a.jpg", store.village(db, LI))
+    draft = fieldwork.answer(db, WANG, draft, grade.code, grade.grade_names[2])
+    draft = fieldwork.note(db, WANG, draft, grade.code, "两项子标准未达到")
+    fieldwork.add_photo(db, WANG, draft, grade.code, jpeg(), "a.jpg")
     first, second = start(village=LI), start(village=LI)  # a tab restored after a dropped line
     first.button(key=keys.SV_SUBMIT).click()
     first.run()
@@ -219,7 +225,7 @@ def test_a_surveyor_sees_only_the_villages_of_their_townships(db, signed_in):
 
 def test_veto_some_happened_needs_a_choice_and_blocks_passing(db, rubric, start):
     prefill(db, rubric)
-    draft = fieldwork.set_veto(db, fieldwork.open_draft(db, ROUND, LI, "王芳"), None)
+    draft = fieldwork.set_veto(db, WANG, fieldwork.open_draft(db, WANG, ROUND, LI), None)
     at = start(village=LI)
     at.segmented_control(key=keys.SV_VETO_ANY).set_value(True)
     at.run()

@@ -26,6 +26,7 @@ SETUP_VETO_TABLE = "setup_veto_table"
 SV_SURVEYOR = "surveyor"
 SV_TOWN = "town"
 SV_VILLAGE = "village"
+SV_USER = "sv_user"  # the signed-in user of this run (for callbacks)
 SV_DRAFT = "sv_draft"  # the fieldwork.Draft of the open village
 SV_ANSWER = "sv_answer"  # + "_<item code>"
 SV_NOTE = "sv_note"  # + "_<item code>"

@@ -11,7 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from core import config
-from survey import service, store
+from survey import service
 from core.model import Round
 from ui import keys
 from ui.text import t
@@ -24,12 +24,12 @@ def db() -> Path:
 
 def version() -> int:
     """The data version of the database (one cheap query per rerun)."""
-    return store.data_version(db())
+    return service.data_version(db())
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _rounds(db_path: str, data_version: int) -> list[Round]:
-    return store.rounds(db_path)
+    return service.rounds(db_path)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -39,9 +39,7 @@ def _is_demo(db_path: str, data_version: int) -> bool:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _place_names(db_path: str, data_version: int) -> dict[str, str | None]:
-    names: dict[str, str | None] = dict(store.counties(db_path))
-    names.update((code, name) for code, (name, _county) in store.townships(db_path).items())
-    return names
+    return service.place_names(db_path)
 
 
 def place_names() -> dict[str, str | None]:

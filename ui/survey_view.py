@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import streamlit as st
 
-from survey import auth, fieldwork, gps, photos, store
+from survey import auth, fieldwork, gps, photos
 from survey.auth import User
 from core.errors import DataError, NotFound
 from core.model import Village
@@ -52,6 +52,16 @@ def _text(item: Item) -> str:
     return item.text_en if lang() == "en" and item.text_en else item.text
 
 
+def bind(user: User) -> None:
+    """Remember the signed-in user of this run for the widgets' callbacks (the page calls it
+    first, every run: the account is read afresh each time)."""
+    st.session_state[keys.SV_USER] = user
+
+
+def _user() -> User:
+    return st.session_state[keys.SV_USER]
+
+
 def _draft() -> fieldwork.Draft:
     return st.session_state[keys.SV_DRAFT]
 
@@ -70,18 +80,18 @@ def _seed(key: str, value) -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _villages(db_path: str, data_version: int) -> list[Village]:
-    return store.villages(db_path)
+def _villages(db_path: str, data_version: int, user: User) -> list[Village]:
+    return fieldwork.villages(db_path, user)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _thumbnail(db_path: str, photo_id: str) -> bytes:
+def _thumbnail(db_path: str, user: User, draft: fieldwork.Draft, photo_id: str) -> bytes:
     """A small copy of a stored photo for the page (a weak signal need not carry 1600 px)."""
-    return photos.thumbnail(store.photo_jpeg(db_path, photo_id))
+    return fieldwork.thumbnail(db_path, user, draft, photo_id)
 
 
-def villages() -> list[Village]:
-    return _villages(str(shell.db()), shell.version())
+def villages(user: User) -> list[Village]:
+    return _villages(str(shell.db()), shell.version(), user)
 
 
 # --- the village picker --------------------------------------------------------------------------
@@ -120,9 +130,9 @@ def pick_village(user: User, round_id: str, surveyor: str) -> tuple[Village | No
     """Township and village selects (codes kept in the URL) within the user's scope, with each
     village's status this round (``submitted``, ``draft`` or ``todo``). Returns the chosen
     village and its status."""
-    everyone = [v for v in villages() if user.scope.allows(v.code)]
+    everyone = villages(user)
     names = {v.township_code: v.township for v in everyone}
-    status = store.round_progress(shell.db(), round_id, surveyor)
+    status = fieldwork.round_status(shell.db(), user, round_id, surveyor)
     _from_url(keys.SV_TOWN, names)
     _from_url(keys.SV_VILLAGE, {v.code for v in everyone})
     left, right = st.columns([1, 2])
@@ -151,7 +161,7 @@ def open_draft(rubric: Rubric, round_id: str, village: Village, surveyor: str) -
     if draft is not None and (draft.round_id, draft.village, draft.surveyor) == (
             round_id, village.code, surveyor.strip()):
         return draft
-    draft = fieldwork.open_draft(shell.db(), round_id, village.code, surveyor)
+    draft = fieldwork.open_draft(shell.db(), _user(), round_id, village.code, surveyor)
     state = st.session_state
     for item in rubric.items:
         state[f"{keys.SV_ANSWER}_{item.code}"] = draft.answers.get(item.code)
@@ -164,7 +174,7 @@ def open_draft(rubric: Rubric, round_id: str, village: Village, surveyor: str) -
     _keep(draft)
     if draft.answers:
         st.toast(t("sv_restored", answered=len(draft.answers), count=len(rubric.items),
-                   photos=len(fieldwork.draft_photos(shell.db(), draft))), icon=":material/restore:")
+                   photos=len(fieldwork.draft_photos(shell.db(), _user(), draft))), icon=":material/restore:")
     return draft
 
 
@@ -173,11 +183,11 @@ def open_draft(rubric: Rubric, round_id: str, village: Village, surveyor: str) -
 
 def _on_answer(code: str) -> None:
     value = st.session_state[f"{keys.SV_ANSWER}_{code}"]
-    _keep(fieldwork.answer(shell.db(), _draft(), code, value))
+    _keep(fieldwork.answer(shell.db(), _user(), _draft(), code, value))
 
 
 def _on_note(code: str) -> None:
-    _keep(fieldwork.note(shell.db(), _draft(), code, st.session_state[f"{keys.SV_NOTE}_{code}"]))
+    _keep(fieldwork.note(shell.db(), _user(), _draft(), code, st.session_state[f"{keys.SV_NOTE}_{code}"]))
 
 
 def _on_upload(code: str, key: str, village: Village) -> None:
@@ -185,7 +195,7 @@ def _on_upload(code: str, key: str, village: Village) -> None:
     errors.pop(code, None)
     for upload in st.session_state.get(key) or []:
         try:
-            fieldwork.add_photo(shell.db(), _draft(), code, upload.getvalue(), upload.name, village)
+            fieldwork.add_photo(shell.db(), _user(), _draft(), code, upload.getvalue(), upload.name)
         except DataError as exc:
             errors[code] = "；".join(p.message for p in exc.problems)
     counters = st.session_state.setdefault(keys.SV_UPLOAD_N, {})
@@ -194,7 +204,7 @@ def _on_upload(code: str, key: str, village: Village) -> None:
 
 def _on_delete(photo_id: str) -> None:
     try:
-        store.delete_photo(shell.db(), photo_id)
+        fieldwork.delete_photo(shell.db(), _user(), _draft(), photo_id)
     except NotFound:
         pass  # a double tap: gone already
 
@@ -204,7 +214,7 @@ def _on_veto() -> None:
     happened, chosen = state.get(keys.SV_VETO_ANY), list(state.get(keys.SV_VETO) or [])
     # "some happened" with none chosen yet is still an open question
     codes = [] if happened is False else (chosen or None) if happened else None
-    _keep(fieldwork.set_veto(shell.db(), _draft(), codes))
+    _keep(fieldwork.set_veto(shell.db(), _user(), _draft(), codes))
 
 
 def _on_gps_ask() -> None:
@@ -213,7 +223,7 @@ def _on_gps_ask() -> None:
 
 def _on_manual_fix() -> None:
     fix = gps.manual(st.session_state.get(keys.SV_LON), st.session_state.get(keys.SV_LAT))
-    _keep(fieldwork.set_fix(shell.db(), _draft(), fix))
+    _keep(fieldwork.set_fix(shell.db(), _user(), _draft(), fix))
 
 
 # --- one rubric section --------------------------------------------------------------------------
@@ -241,15 +251,15 @@ def section(rubric: Rubric, sec: Section, village: Village, slot) -> None:
     name = sec.name_en if lang() == "en" else sec.name
     st.subheader(t("sv_section_score", name=name, earned=num(running.sections[sec.code]),
                    points=num(sec.points), answered=answered, count=len(sec.items)), anchor=False)
-    pictures: dict[str, list[store.PhotoInfo]] = {}
-    for p in fieldwork.draft_photos(shell.db(), draft):
+    pictures: dict[str, list[fieldwork.PhotoInfo]] = {}
+    for p in fieldwork.draft_photos(shell.db(), _user(), draft):
         pictures.setdefault(p.item_code, []).append(p)
     for item in sec.items:
         _item(item, draft, pictures.get(item.code, []), village)
     total_bar(slot, rubric, sec.code)
 
 
-def _item(item: Item, draft: fieldwork.Draft, pics: list[store.PhotoInfo], village: Village) -> None:
+def _item(item: Item, draft: fieldwork.Draft, pics: list[fieldwork.PhotoInfo], village: Village) -> None:
     key = f"{keys.SV_ANSWER}_{item.code}"
     _seed(key, draft.answers.get(item.code))
     with st.container(border=True, key=f"{keys.SV_ITEM}_{item.code}"):
@@ -271,7 +281,7 @@ def _item(item: Item, draft: fieldwork.Draft, pics: list[store.PhotoInfo], villa
             _evidence(item, draft, pics, village)
 
 
-def _evidence(item: Item, draft: fieldwork.Draft, pics: list[store.PhotoInfo],
+def _evidence(item: Item, draft: fieldwork.Draft, pics: list[fieldwork.PhotoInfo],
               village: Village) -> None:
     """The note and the photos a finding needs."""
     st.markdown(f":orange[{t('sv_evidence')}]")
@@ -281,7 +291,7 @@ def _evidence(item: Item, draft: fieldwork.Draft, pics: list[store.PhotoInfo],
                  placeholder=t("sv_note_placeholder"), height=80)
     for p in pics:
         left, right = st.columns([3, 1], vertical_alignment="center")
-        left.image(_thumbnail(str(shell.db()), p.id), width=240)
+        left.image(_thumbnail(str(shell.db()), _user(), draft, p.id), width=240)
         right.button(t("sv_photo_delete"), key=f"{keys.SV_PHOTO_DELETE}_{p.id}",
                      on_click=_on_delete, args=(p.id,), icon=":material/delete:")
     n = st.session_state.get(keys.SV_UPLOAD_N, {}).get(item.code, 0)
@@ -322,7 +332,7 @@ def position(village: Village) -> None:
         request = f"{keys.SV_GPS_JS}_{state[keys.SV_GPS_ASK]}"
         answer = gps.from_browser(browser.geolocation(request))
         if isinstance(answer, gps.Fix):
-            _keep(fieldwork.set_fix(shell.db(), _draft(), answer))
+            _keep(fieldwork.set_fix(shell.db(), _user(), _draft(), answer))
         if answer is not None:
             state[keys.SV_GPS_ASK] = None
             state[keys.SV_GPS_REFUSED] = answer.message if isinstance(answer, gps.Refused) else None

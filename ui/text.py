@@ -219,7 +219,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "dash_set_by": ("设置人", "Set by"),
     "dash_set_save": ("保存目标", "Save target"),
     "dash_set_saved": ("已保存：{scope} 目标 {percent}%", "Saved: target {percent}% for {scope}"),
-    "dash_set_by_required": ("请填写设置人", "Enter who sets the target"),
     "dash_settings": ("已设置的目标（未设置时为默认 {default}%）", "Targets set (default {default}% where none is set)"),
     "dash_col_code": ("编码", "Code"),
     "dash_col_name": ("名称", "Name"),

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 
+from sqlite_utils import Database
+
 from core.errors import NotFound
 from survey.store.db import _audit, _changes, _json, _now, connect
 
@@ -42,22 +44,30 @@ def delete_draft(db_path: str | Path, round_id: str, village_code: str, surveyor
                    f"{round_id}/{village_code}/{surveyor}", village_code)
 
 
+def _close(db: Database, round_id: str, village_code: str, surveyor: str, submission_id: str,
+           actor: str | None) -> int:
+    """Inside the caller's transaction: link the draft's photos to ``submission_id`` and delete
+    the draft. Returns the number of photos linked."""
+    linked = db.execute(
+        "UPDATE photos SET submission_id = ? WHERE round_id = ? AND village_code = ? "
+        "AND surveyor = ? AND submission_id IS NULL",
+        [submission_id, round_id, village_code, surveyor]).rowcount
+    if db.execute("DELETE FROM drafts WHERE round_id = ? AND village_code = ? AND surveyor = ?",
+                  [round_id, village_code, surveyor]).rowcount or linked:
+        _audit(db, actor or surveyor, "draft.close", "submission", submission_id, village_code,
+               after={"photos": linked})
+    return linked
+
+
 def close_draft(db_path: str | Path, round_id: str, village_code: str, surveyor: str,
                 submission_id: str, actor: str | None = None) -> int:
-    """After its submission is stored: link the draft's photos to ``submission_id`` and delete
-    the draft, in one transaction. Returns the number of photos linked; a repeat is a no-op."""
+    """Close the draft of a submission stored before (a submission saved with its draft closes
+    it in the same transaction: this is for drafts left from before that rule). Returns the
+    number of photos linked; a repeat is a no-op."""
     with connect(db_path) as db, db.atomic():
         if not list(db.query("SELECT 1 FROM submissions WHERE id = ?", [submission_id])):
             raise NotFound("submission_unknown", value=submission_id)
-        linked = db.execute(
-            "UPDATE photos SET submission_id = ? WHERE round_id = ? AND village_code = ? "
-            "AND surveyor = ? AND submission_id IS NULL",
-            [submission_id, round_id, village_code, surveyor]).rowcount
-        if db.execute("DELETE FROM drafts WHERE round_id = ? AND village_code = ? AND surveyor = ?",
-                      [round_id, village_code, surveyor]).rowcount or linked:
-            _audit(db, actor or surveyor, "draft.close", "submission", submission_id, village_code,
-                   after={"photos": linked})
-    return linked
+        return _close(db, round_id, village_code, surveyor, submission_id, actor)
 
 
 def reopen_draft(db_path: str | Path, submission_id: str, surveyor: str,

@@ -6,7 +6,7 @@ and aggregate queries."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +15,7 @@ from sqlite_utils import Database
 
 from core.errors import DataError, NotFound, problem
 from core.model import FrozenMap, Village, VillageResult
+from survey.store.drafts import _close
 from survey.store.db import _audit_row, _bump, _dec, _insert_rows, _json, _now, _value_json, connect
 from survey.store.rounds import get_round
 from survey.store.registry import _scope
@@ -29,6 +30,7 @@ def save_submissions(
     scored: Iterable[tuple[Submission, Score]],
     source: dict[str, tuple[str, int]] | None = None,
     actor: str | None = None,
+    drafts: Mapping[str, tuple[str, str, str]] | None = None,
 ) -> tuple[int, int]:
     """Store scored submissions exactly once, all or nothing; return (added, skipped).
 
@@ -38,7 +40,9 @@ def save_submissions(
     id -> (file, line), when given). Missing rounds are created (named by their id). A new
     submission of a village whose latest version in the round was returned supersedes it (the
     returned version is kept). Each stored submission appends an audit row (``actor``, else its
-    surveyor).
+    surveyor). ``drafts`` (submission id -> (round, village, surveyor) of the tablet draft it
+    came from): each such draft is closed (photos linked, draft deleted) in the same transaction,
+    so a crash can never leave a submission without its photos.
     """
     from survey.submissions import canonical
 
@@ -96,6 +100,9 @@ def save_submissions(
                     "round_id", "date", "surveyor", "total", "passed", "supersedes")}, at=now)
                 for r in rows])
             _bump(db)
+        for sid, (round_id, village, surveyor) in (drafts or {}).items():
+            if sid in seen or sid in stored:
+                _close(db, round_id, village, surveyor, sid, actor)
     return len(rows), len(scored) - len(rows)
 
 

@@ -94,10 +94,10 @@ def steps() -> type[Steps]:
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory) -> Path:
     """The demo county (registry, roads, round 2026-B3, submissions, trial accounts) in tmp."""
-    from survey import service
+    from survey import auth, service
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
-    service.load_demo(path)
+    service.load_demo(path, auth.operator())
     return path
 
 

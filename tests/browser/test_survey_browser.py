@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from survey import service, store
+from survey import auth, service, store
 from core.model import Round
 from survey.rubric import load_rubric
 from survey.scoring import score
@@ -24,7 +24,7 @@ SURVEYOR = ("surveyor", "demo-survey", "王芳")  # a demo account (城关镇 is
 def survey_db(tmp_path_factory):
     """The demo county with a new round (the newest, so the sidebar picks it): all to do."""
     path = tmp_path_factory.mktemp("tablet") / "demo.db"
-    service.load_demo(path)
+    service.load_demo(path, auth.operator())
     store.create_round(path, ROUND)
     return path
 
