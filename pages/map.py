@@ -11,7 +11,6 @@ from geo.offline import install_static
 from core import config
 from survey import mapdata
 from survey.csvio import fmt1
-from core.constants import township_of
 from core.errors import UsageError
 from ui import keys, nav, shell
 from ui.text import lang, t
@@ -43,7 +42,7 @@ user = nav.require("map")
 _serve_leaflet()
 st.title(t("map_title"))
 round_id = shell.current_round() or mapdata.latest_round(DB)
-everything = mapdata.restricted(_data(DB, round_id, shell.version()), user.scope.allows)
+everything = mapdata.for_user(_data(DB, round_id, shell.version()), user)
 if not everything.results:
     st.info(t("map_empty"), icon=":material/info:")
     st.stop()
@@ -55,7 +54,7 @@ scope = c1.selectbox(t("map_scope"), ["", *towns], key=keys.MAP_SCOPE,
                      format_func=lambda c: towns[c] if c else t("map_scope_all", n=len(everything.results)))
 base = c2.selectbox(t("map_base"), BASES, key=keys.MAP_BASE, format_func=lambda b: t("map_base_" + b))
 url = c3.text_input(t("map_custom_url"), key=keys.MAP_CUSTOM_URL) if base == "custom" else None
-data = mapdata.restricted(everything, lambda code: township_of(code) == scope) if scope else everything
+data = mapdata.for_user(everything, user, scope) if scope else everything
 if len(data.results) > POINT_LIMIT:
     st.caption(t("map_overview", n=len(data.results)))
 

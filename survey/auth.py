@@ -119,35 +119,6 @@ class User:
         return self.role == ADMIN
 
 
-#: Which roles may open which page of the web app (the pages check it on every run).
-PAGE_ROLES: dict[str, tuple[str, ...]] = {
-    "tablet": (SURVEYOR, ADMIN),
-    "review": ROLES,  # a surveyor sees their own submissions and the comments on returned ones
-    "dashboard": (REVIEWER, ADMIN),
-    "map": (REVIEWER, ADMIN),
-    "export": (REVIEWER, ADMIN),
-    "setup": (ADMIN,),
-    "users": (ADMIN,),
-}
-
-
-def operator() -> User:
-    """The person at the server's command line (``python -m survey``): an administrator of
-    everything, audited as ``os:<login name>``."""
-    import getpass
-
-    try:
-        login = getpass.getuser()
-    except (KeyError, OSError):  # pragma: no cover - no passwd entry
-        login = "?"
-    return User(name=f"os:{login}", display_name=f"命令行（{login}）", role=ADMIN, county="")
-
-
-def may_open(user: User | None, page: str) -> bool:
-    """True when ``user`` (None: nobody signed in) may open ``page``."""
-    return user is not None and user.role in PAGE_ROLES.get(page, ())
-
-
 def counties_in(db_path: str | Path, scope: Scope) -> dict[str, str | None]:
     """County code -> name of the registry, within ``scope``."""
     return {c: n for c, n in store.counties(db_path).items() if scope.allows_county(c)}

@@ -13,7 +13,10 @@ from geo.belts import (BeltStats, Membership, Radiation, belt_membership, belt_s
                        roads_near)
 from geo.io import Road
 from core import config
+from core.constants import township_of
+from core.errors import UsageError
 from survey import store
+from survey.auth import User
 from survey.roads import load_roads
 from core.model import VillageResult
 
@@ -47,6 +50,17 @@ def county_map_data(db_path: str | Path, round_id: str | None) -> MapData:
     membership = belt_membership(villages, roads, store.belt_overrides(db_path))
     return MapData(round_id, results, roads, membership, radiation(villages, config.DEFAULT_RADIUS_M),
                    belt_stats(membership, results))
+
+
+def for_user(data: MapData, user: User, township: str | None = None) -> MapData:
+    """``data`` cut to what ``user`` may see (reviewers and administrators: their scope),
+    optionally one township of it. NotFound for a township outside the scope."""
+    if not user.reviews:
+        raise UsageError("forbidden")
+    if township:
+        user.scope.check(township)
+        return restricted(data, lambda code: user.scope.allows(code) and township_of(code) == township)
+    return restricted(data, user.scope.allows)
 
 
 def tianditu_key() -> str | None:

@@ -112,17 +112,6 @@ def test_idle_sessions_expire_after_the_idle_time():
     assert auth.idle_expired(1_000.0, 1_000.0 + auth.IDLE_MINUTES * 60 + 1)
 
 
-@pytest.mark.parametrize("role, pages", [
-    ("surveyor", {"tablet", "review"}),
-    ("reviewer", {"review", "dashboard", "map", "export"}),
-    ("admin", {"tablet", "review", "dashboard", "map", "export", "setup", "users"}),
-])
-def test_each_role_opens_its_pages_only(role, pages):
-    user = auth.User("u", "U", role, A)
-    assert {p for p in auth.PAGE_ROLES if auth.may_open(user, p)} == pages
-    assert not auth.may_open(None, "tablet")
-
-
 def run_cli(args: list[str], db, monkeypatch, capsys, stdin: str = "") -> tuple[int, str, str]:
     monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
     code = cli.main(["--db", str(db), *args])

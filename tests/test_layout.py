@@ -1,4 +1,5 @@
-"""House rules that can be checked mechanically."""
+"""House rules that can be checked mechanically: the layers' arrows, SQL only in the store,
+thin pages, constant widget keys, no CDN."""
 
 import ast
 import re
@@ -9,22 +10,75 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DOMAIN = sorted((ROOT / "survey").rglob("*.py")) + sorted((ROOT / "geo").rglob("*.py"))
 PAGES = sorted((ROOT / "pages").glob("*.py"))
+#: The layers, bottom first: each package may import only itself and the layers below it.
+LAYERS = ("core", "geo", "survey", "ui", "pages")
+OURS = set(LAYERS) | {"app", "bench", "tests"}
 
 
-def imported_modules(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+def imported_names(source: str) -> set[str]:
+    """Every module a source imports (dotted, as written, with the names taken from it), at
+    any depth of the file (imports inside functions too)."""
     names = set()
-    for node in ast.walk(tree):
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
-            names.update(a.name.split(".")[0] for a in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module.split(".")[0])
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+            names.update(f"{node.module}.{a.name}" for a in node.names)
     return names
 
 
-@pytest.mark.parametrize("path", DOMAIN, ids=lambda p: str(p.relative_to(ROOT)))
-def test_domain_never_imports_streamlit(path):
-    assert not imported_modules(path) & {"streamlit", "streamlit_folium", "ui"}
+def imported_modules(path: Path) -> set[str]:
+    return {name.split(".")[0] for name in imported_names(path.read_text(encoding="utf-8"))}
+
+
+def wrong_arrows(layer: str, source: str) -> list[str]:
+    """The imports of ``source`` (a module of ``layer``) that point up or sideways: a package of
+    a higher layer, streamlit below ``ui``, the store from ``ui`` or the pages."""
+    allowed = set(LAYERS[:LAYERS.index(layer) + 1])
+    wrong = []
+    for name in sorted(imported_names(source)):
+        top = name.split(".")[0]
+        if top in OURS and top not in allowed:
+            wrong.append(name)
+        elif top in ("streamlit", "streamlit_folium") and layer in ("core", "geo", "survey"):
+            wrong.append(name)
+        elif layer in ("ui", "pages") and (name == "survey.store" or name.startswith("survey.store.")):
+            wrong.append(name)
+    return wrong
+
+
+def _layer_files() -> list:
+    files = [pytest.param(layer, p, id=str(p.relative_to(ROOT)))
+             for layer in LAYERS for p in sorted((ROOT / layer).rglob("*.py"))]
+    return files + [pytest.param("pages", ROOT / "app.py", id="app.py")]
+
+
+@pytest.mark.parametrize("layer, path", _layer_files())
+def test_every_import_points_down_the_layers(layer, path):
+    assert wrong_arrows(layer, path.read_text(encoding="utf-8")) == []
+
+
+@pytest.mark.parametrize("layer, source, wrong", [
+    ("core", "from survey.auth import User", ["survey.auth", "survey.auth.User"]),
+    ("core", "import geo.crs", ["geo.crs"]),
+    ("geo", "from survey.model import Village", ["survey.model", "survey.model.Village"]),
+    ("geo", "def f():\n    import ui.text", ["ui.text"]),
+    ("survey", "import streamlit as st", ["streamlit"]),
+    ("survey", "from ui import keys", ["ui", "ui.keys"]),
+    ("ui", "from survey import store", ["survey.store"]),
+    ("ui", "from survey.store.drafts import save_draft", ["survey.store.drafts", "survey.store.drafts.save_draft"]),
+    ("pages", "from survey import auth, store", ["survey.store"]),
+    ("ui", "import pages.map", ["pages.map"]),
+])
+def test_the_layout_check_catches_an_arrow_drawn_the_wrong_way(layer, source, wrong):
+    assert wrong_arrows(layer, source) == wrong
+
+
+def test_the_layout_check_lets_the_right_arrows_pass():
+    assert wrong_arrows("survey", "from core.errors import DataError\nfrom geo.io import Road") == []
+    assert wrong_arrows("pages", "from survey import auth, review\nfrom ui import keys") == []
+    assert wrong_arrows("geo", "from core.constants import WGS84\nimport shapely") == []
 
 
 @pytest.mark.parametrize("path", PAGES + [ROOT / "app.py"], ids=lambda p: str(p.relative_to(ROOT)))

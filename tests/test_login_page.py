@@ -111,9 +111,20 @@ def test_every_page_refuses_a_visitor_who_is_not_signed_in(db, monkeypatch, name
     assert not at.title and not at.dataframe
 
 
-@pytest.mark.parametrize("name", [p for p in PAGES if set(auth.PAGE_ROLES[p]) != set(auth.ROLES)])
+@pytest.mark.parametrize("role, pages", [
+    ("surveyor", {"tablet", "review"}),
+    ("reviewer", {"review", "dashboard", "map", "export"}),
+    ("admin", {"tablet", "review", "dashboard", "map", "export", "setup", "users"}),
+])
+def test_each_role_opens_its_pages_only(role, pages):
+    user = auth.User("u", "U", role, "429901")
+    assert {p for p in nav.PAGES if nav.may_open(user, p)} == pages
+    assert not nav.may_open(None, "tablet")
+
+
+@pytest.mark.parametrize("name", [p for p in PAGES if set(nav.PAGES[p].roles) != set(auth.ROLES)])
 def test_every_page_refuses_a_role_it_does_not_serve(db, monkeypatch, name):
-    role = next(r for r in auth.ROLES if r not in auth.PAGE_ROLES[name])
+    role = next(r for r in auth.ROLES if r not in nav.PAGES[name].roles)
     at = page(str(ROOT / nav.PAGES[name][0]), db, monkeypatch)
     sign_in(at, db, role)
     at.run()

@@ -4,7 +4,7 @@ The session holds only the login name (``keys.AUTH_USER``), the time of the last
 (``keys.AUTH_SEEN``) and the SHA-256 of its sign-in token (``keys.AUTH_SESSION``); the account
 itself is read from the database on every run, so a disabled account or a changed scope takes
 effect at once. Every page starts with :func:`require`, which stops the page for anybody its
-role does not allow (``survey.auth.PAGE_ROLES``).
+role does not allow (:data:`PAGES`).
 
 A reload of the page starts a new Streamlit session: signing in with the password also starts a
 persistent session (``survey.auth``) whose token the browser keeps in a cookie, written by
@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 import uuid
 from pathlib import Path
+from typing import NamedTuple
 
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
@@ -32,15 +33,26 @@ ROOT = Path(__file__).resolve().parents[1]
 FIRST_ADMIN = ("echo 'PASSWORD' | python -m survey users add NAME --role admin --county CODE "
                "--password-stdin")
 
-#: page id -> (file, title key, icon); listed in this order.
-PAGES = {
-    "tablet": ("pages/tablet.py", "nav_survey", ":material/fact_check:"),
-    "review": ("pages/review.py", "nav_review", ":material/rule:"),
-    "dashboard": ("pages/dashboard.py", "nav_dashboard", ":material/flag:"),
-    "map": ("pages/map.py", "nav_map", ":material/map:"),
-    "export": ("pages/export.py", "nav_export", ":material/upload_file:"),
-    "setup": ("pages/setup.py", "nav_setup", ":material/settings:"),
-    "users": ("pages/users.py", "nav_users", ":material/manage_accounts:"),
+class Page(NamedTuple):
+    """A page of the app: its file, title key, icon, and the roles that may open it."""
+
+    file: str
+    title: str
+    icon: str
+    roles: tuple[str, ...]
+
+
+#: The one table of pages (listed in this order) and the roles that see them; every page checks
+#: it again itself (:func:`require`), and the use cases check the user's scope once more.
+PAGES: dict[str, Page] = {
+    "tablet": Page("pages/tablet.py", "nav_survey", ":material/fact_check:", (auth.SURVEYOR, auth.ADMIN)),
+    # a surveyor sees their own submissions there, and the comments on returned ones
+    "review": Page("pages/review.py", "nav_review", ":material/rule:", auth.ROLES),
+    "dashboard": Page("pages/dashboard.py", "nav_dashboard", ":material/flag:", (auth.REVIEWER, auth.ADMIN)),
+    "map": Page("pages/map.py", "nav_map", ":material/map:", (auth.REVIEWER, auth.ADMIN)),
+    "export": Page("pages/export.py", "nav_export", ":material/upload_file:", (auth.REVIEWER, auth.ADMIN)),
+    "setup": Page("pages/setup.py", "nav_setup", ":material/settings:", (auth.ADMIN,)),
+    "users": Page("pages/users.py", "nav_users", ":material/manage_accounts:", (auth.ADMIN,)),
 }
 GROUPS = {"group_field": ("tablet",), "group_office": ("review", "dashboard", "map", "export"),
           "group_admin": ("setup", "users")}
@@ -59,6 +71,11 @@ def favicon():
     draw.rectangle((20, 34, 44, 52), fill="white")
     draw.rectangle((29, 40, 35, 52), fill="#b71c1c")  # a door
     return image
+
+
+def may_open(user: User | None, page: str) -> bool:
+    """True when ``user`` (None: nobody signed in) may open ``page``."""
+    return user is not None and page in PAGES and user.role in PAGES[page].roles
 
 
 def through_router() -> None:
@@ -179,7 +196,7 @@ def require(page: str) -> User:
     if user is None:
         st.warning(t("login_required"), icon=":material/lock:")
         st.stop()
-    if not auth.may_open(user, page):
+    if not may_open(user, page):
         st.error(t("no_access"), icon=":material/block:")
         st.stop()
     return user
@@ -219,9 +236,9 @@ def _groups(user: User) -> dict[str, list[st.Page]]:
     groups: dict[str, list[st.Page]] = {}
     for group, ids in GROUPS.items():
         for page_id in ids:
-            if not auth.may_open(user, page_id):
+            if not may_open(user, page_id):
                 continue
-            file, title, icon = PAGES[page_id]
+            file, title, icon, _roles = PAGES[page_id]
             if page_id == "review" and not user.reviews:  # a surveyor's own submissions
                 group, title = "group_field", "nav_my_submissions"
             groups.setdefault(t(group), []).append(st.Page(

@@ -52,9 +52,13 @@ def bulk(db: Path, user: User, pending: list[review.Item], filter_text: str) -> 
         sure = st.checkbox(t("rv_bulk_confirm"), key=keys.RV_BULK_CONFIRM)
         if st.button(t("rv_bulk", n=len(pending)), key=keys.RV_BULK, disabled=not sure,
                      icon=":material/done_all:"):
-            n = review.approve(db, user, [i.id for i in pending])
-            st.session_state.pop(keys.RV_BULK_CONFIRM, None)
-            decided("rv_bulk_done", n=str(n))
+            try:
+                n = review.approve(db, user, [i.id for i in pending])
+            except SurveyError as exc:  # decided meanwhile by another reviewer: nothing changed
+                st.error(str(exc), icon=":material/error:")
+            else:
+                st.session_state.pop(keys.RV_BULK_CONFIRM, None)
+                decided("rv_bulk_done", n=str(n))
 
 
 def _answer(item, value) -> str:
@@ -114,8 +118,12 @@ def _short(value) -> str:
 
 def _decide(db: Path, user: User, i: review.Item) -> None:
     if st.button(t("rv_approve"), key=keys.RV_APPROVE, type="primary", icon=":material/check:"):
-        review.approve(db, user, [i.id])
-        decided("rv_approved", village=i.village)
+        try:
+            review.approve(db, user, [i.id])
+        except SurveyError as exc:  # decided meanwhile by another reviewer
+            st.error(str(exc), icon=":material/error:")
+        else:
+            decided("rv_approved", village=i.village)
     with st.form(keys.RV_RETURN_FORM, clear_on_submit=True):
         comment = st.text_area(t("rv_comment"), key=keys.RV_COMMENT, max_chars=500)
         if st.form_submit_button(t("rv_return"), icon=":material/undo:"):
@@ -141,5 +149,9 @@ def mine(db: Path, user: User, round_id: str) -> None:
             st.markdown(md(f"{i.village}（{i.village_code}）· {i.date}"))
             st.warning(md(t("rv_comment_shown", by=i.reviewed_by or "", comment=i.comment or "")))
             if st.button(t("rv_correct"), key=f"{keys.RV_CORRECT}_{i.id}", icon=":material/edit:"):
-                _, village = review.correct(db, user, i.id)  # of the round in the sidebar
-                nav.go("tablet", **{keys.SV_TOWN: township_of(village), keys.SV_VILLAGE: village})
+                try:
+                    _, village = review.correct(db, user, i.id)  # of the round in the sidebar
+                except SurveyError as exc:
+                    st.error(str(exc), icon=":material/error:")
+                else:
+                    nav.go("tablet", **{keys.SV_TOWN: township_of(village), keys.SV_VILLAGE: village})
