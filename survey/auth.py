@@ -119,6 +119,18 @@ class User:
         return self.role == ADMIN
 
 
+def operator() -> User:
+    """The person at the server's command line (``python -m survey``): an administrator of
+    everything, audited as ``os:<login name>``."""
+    import getpass
+
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):  # pragma: no cover - no passwd entry
+        login = "?"
+    return User(name=f"os:{login}", display_name=f"命令行（{login}）", role=ADMIN, county="")
+
+
 def counties_in(db_path: str | Path, scope: Scope) -> dict[str, str | None]:
     """County code -> name of the registry, within ``scope``."""
     return {c: n for c, n in store.counties(db_path).items() if scope.allows_county(c)}
