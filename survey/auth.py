@@ -231,29 +231,36 @@ def set_scope(db_path: str | Path, name: str, role: str, county: str,
 
 def login(db_path: str | Path, name: str, password: str, now: datetime | None = None) -> User:
     """The user when ``password`` is right; :class:`UsageError` otherwise (``login_failed``,
-    ``login_locked`` with the minutes to wait, ``login_disabled``). Every attempt is audited."""
+    ``login_locked`` with the minutes to wait, ``login_disabled``). Every attempt is audited.
+
+    The failure count and the lock are decided in the database, atomically, around the slow
+    password check (:func:`survey.store.login_begin` / :func:`~survey.store.login_end`): of many
+    parallel attempts at most :data:`MAX_FAILURES` are checked, and a right password signs in
+    only when no lock was decided before it."""
     now = now or _now()
     name = (name or "").strip()
-    row = store.user_row(db_path, name, with_hash=True) if name else None
-    if row and row["locked_until"] and now < datetime.fromisoformat(row["locked_until"]):
-        store.login_refused(db_path, name, "locked")
-        raise UsageError("login_locked", n=MAX_FAILURES, minutes=_minutes_left(row["locked_until"], now))
-    try:
+    state, row = store.login_begin(db_path, name, MAX_FAILURES, _iso(now)) if _NAME.fullmatch(name) \
+        else store.login_begin(db_path, "", MAX_FAILURES, _iso(now))
+    if state == "locked":
+        until = row["locked_until"] if row and row["locked_until"] else None
+        raise UsageError("login_locked", n=MAX_FAILURES,
+                         minutes=_minutes_left(until, now) if until else LOCK_MINUTES)
+    try:  # an unknown name is checked against a dummy hash: the answer takes as long
         ok = _hasher.verify(row["password_hash"] if row else _dummy_hash(), password or "")
     except (VerificationError, InvalidHashError):
         ok = False
-    if not ok or row is None:
-        until = (now + timedelta(minutes=LOCK_MINUTES)).isoformat(timespec="seconds")
-        locked = store.login_failed(db_path, name or "?", MAX_FAILURES, until)
-        if locked:
-            raise UsageError("login_locked", n=MAX_FAILURES, minutes=_minutes_left(locked, now))
+    if row is None:
         raise UsageError("login_failed")
-    if row["disabled"]:
-        store.login_refused(db_path, name, "disabled")
+    rehash = _hasher.hash(password) if ok and _hasher.check_needs_rehash(row["password_hash"]) else None
+    until = _iso(now + timedelta(minutes=LOCK_MINUTES))
+    result, locked = store.login_end(db_path, name, ok, MAX_FAILURES, _iso(now), until, rehash)
+    if result == "ok":
+        return _user(row)
+    if result == "locked":
+        raise UsageError("login_locked", n=MAX_FAILURES, minutes=_minutes_left(locked, now))
+    if result == "disabled":
         raise UsageError("login_disabled")
-    rehash = _hasher.hash(password) if _hasher.check_needs_rehash(row["password_hash"]) else None
-    store.login_succeeded(db_path, name, rehash)
-    return _user(row)
+    raise UsageError("login_failed")
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from survey.store.roads import StoredRoad, belt_overrides, replace_roads, roads,
 from survey.store.targets import get_target, set_target, targets
 from survey.store.meta import get_meta, set_meta, stats
 from survey.store.audit import append_audit, audit_rows
-from survey.store.users import insert_user, login_failed, login_refused, login_succeeded, logout, update_user, user_count, user_row, user_rows
+from survey.store.users import insert_user, login_begin, login_end, logout, update_user, user_count, user_row, user_rows
 from survey.store.review import decide, review_rows
 from survey.store.sessions import delete_session, insert_session, session_row, touch_session
 
@@ -50,9 +50,8 @@ __all__ = [
     "insert_user",
     "item_losses",
     "load_draft",
-    "login_failed",
-    "login_refused",
-    "login_succeeded",
+    "login_begin",
+    "login_end",
     "logout",
     "migrate",
     "photo_jpeg",

@@ -95,36 +95,63 @@ def update_user(db_path: str | Path, name: str, actor: str | None, **changes: An
         _audit(db, actor, "user.update", "user", name, before=old, after=new)
 
 
-def login_failed(db_path: str | Path, name: str, max_failures: int, lock_until: str) -> str | None:
-    """Count a failed login of ``name`` (any name: unknown ones are only recorded). At the
-    ``max_failures``-th failure in a row the account is locked until ``lock_until`` and the count
-    starts again. Returns the time the account is locked until, or None."""
+def login_begin(db_path: str | Path, name: str, max_failures: int, now: str) -> tuple[str, dict[str, Any] | None]:
+    """The first half of a sign-in, in one write transaction: ``("check", row)`` when the
+    password may be checked (the row carries the hash), ``("locked", row)`` when the account is
+    locked or ``max_failures`` attempts are under way already (the password is then never
+    checked), ``("unknown", None)`` for a name that is no account. Every attempt is counted as a
+    failure here and the count is reset by :func:`login_end` when it succeeds: parallel attempts
+    cannot all be checked against the same stale count. Refusals are audited; an unknown name is
+    recorded without the text typed (it may be a password typed into the wrong field)."""
     with connect(db_path) as db, db.atomic():
-        rows = list(db.query("UPDATE users SET failed_logins = failed_logins + 1 WHERE name = ? "
-                             "RETURNING failed_logins", [name]))
-        locked = None
-        if rows and rows[0]["failed_logins"] >= max_failures:
-            db.execute("UPDATE users SET failed_logins = 0, locked_until = ? WHERE name = ?",
-                       [lock_until, name])
+        rows = list(db.query(f"SELECT {_USER_PUBLIC}, password_hash FROM users WHERE name = ?", [name]))
+        if not rows:
+            _audit(db, "?", "login.failed", "user", None, after={"account": "unknown"})
+            return "unknown", None
+        row = _user(rows[0])
+        if row["locked_until"] and now < row["locked_until"]:
+            _audit(db, name, "login.refused", "user", name, after={"reason": "locked"})
+            return "locked", row
+        attempt = db.execute("UPDATE users SET failed_logins = failed_logins + 1 WHERE name = ? "
+                             "RETURNING failed_logins", [name]).fetchone()[0]
+        if attempt > max_failures:
+            _audit(db, name, "login.refused", "user", name, after={"reason": "attempts", "attempt": attempt})
+            return "locked", row
+    return "check", row
+
+
+def login_end(db_path: str | Path, name: str, ok: bool, max_failures: int, now: str, lock_until: str,
+              new_hash: str | None = None) -> tuple[str, str | None]:
+    """The second half of a sign-in whose password was checked (``ok``), in one write
+    transaction: ``("ok", None)`` signed in (failures reset, a re-hashed password stored when
+    given); ``("locked", until)`` when the account got locked meanwhile (a right password loses
+    to a lock decided first) or by this failure, the ``max_failures``-th; ``("disabled", None)``;
+    ``("failed", None)``. Audited."""
+    with connect(db_path) as db, db.atomic():
+        row = next(iter(db.query("SELECT failed_logins, locked_until, disabled FROM users WHERE name = ?",
+                                 [name])), None)
+        if row is None:
+            return "failed", None
+        locked = row["locked_until"] if row["locked_until"] and now < row["locked_until"] else None
+        if ok:
+            if locked:
+                _audit(db, name, "login.refused", "user", name, after={"reason": "locked"})
+                return "locked", locked
+            if row["disabled"]:
+                _audit(db, name, "login.refused", "user", name, after={"reason": "disabled"})
+                return "disabled", None
+            values: dict[str, Any] = {"failed_logins": 0, "locked_until": None}
+            if new_hash:
+                values["password_hash"] = new_hash
+            db["users"].update(name, values)
+            _audit(db, name, "login", "user", name)
+            return "ok", None
+        failures = row["failed_logins"]
+        if not locked and failures >= max_failures:
+            db.execute("UPDATE users SET failed_logins = 0, locked_until = ? WHERE name = ?", [lock_until, name])
             locked = lock_until
-        _audit(db, name, "login.failed", "user", name,
-               after={"failures": rows[0]["failed_logins"] if rows else None, "locked_until": locked})
-    return locked
-
-
-def login_refused(db_path: str | Path, name: str, reason: str) -> None:
-    """Record a refused login (locked or disabled account)."""
-    append_audit(db_path, name, "login.refused", "user", name, after={"reason": reason})
-
-
-def login_succeeded(db_path: str | Path, name: str, new_hash: str | None = None) -> None:
-    """Record a login: reset the failure count (and store a re-hashed password when given)."""
-    with connect(db_path) as db, db.atomic():
-        values: dict[str, Any] = {"failed_logins": 0, "locked_until": None}
-        if new_hash:
-            values["password_hash"] = new_hash
-        db["users"].update(name, values)
-        _audit(db, name, "login", "user", name)
+        _audit(db, name, "login.failed", "user", name, after={"failures": failures, "locked_until": locked})
+        return ("locked", locked) if locked else ("failed", None)
 
 
 def logout(db_path: str | Path, name: str, reason: str) -> None:
