@@ -31,7 +31,7 @@ from shapely.geometry import LineString
 from bench import best, cached_db, peak_rss_mb
 from bench.synth import answers
 from geo.io import Road
-from survey import export, store
+from survey import auth, export, store
 from survey.roads import save_roads
 from core.model import Round
 from survey.registry import VillageRow
@@ -97,7 +97,7 @@ def _road(rng: random.Random) -> LineString:
 
 def child() -> None:
     """Run only the export, then print this process's peak RSS in MB."""
-    export.export_round(DB, ROUND, FILES)
+    export.export_round(DB, auth.operator(), ROUND, FILES)
     print(peak_rss_mb())
 
 
@@ -117,15 +117,15 @@ def main() -> None:
     t_load, _ = best(lambda: store.round_results(DB, ROUND), n)
     t_build, exports = best(lambda: export.build(DB, ROUND), n)
     t_csv, _ = best(lambda: [e.csv_pair() for e in exports], n)
-    t_all, result = best(lambda: export.export_round(DB, ROUND, FILES), n)
-    t_gbk, gbk = best(lambda: export.export_round(DB, ROUND, FILES / "gbk", encoding="gbk"), n)
+    t_all, result = best(lambda: export.export_round(DB, auth.operator(), ROUND, FILES), n)
+    t_gbk, gbk = best(lambda: export.export_round(DB, auth.operator(), ROUND, FILES / "gbk", encoding="gbk"), n)
     t_xlsx, _ = best(lambda: [export.write_xlsx(e, FILES) for e in exports], 1)
     t_geo, _ = best(lambda: [export.write_geojson(e, FILES) for e in exports], 1)
     size = sum(p.stat().st_size for p in result.files)
     rows = sum(len(e.villages) for e in exports)
 
     tracemalloc.start()
-    export.export_round(DB, ROUND, FILES)
+    export.export_round(DB, auth.operator(), ROUND, FILES)
     _, heap = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     rss = float(subprocess.run([sys.executable, "-m", "bench.bench_export", "--child"], check=True,

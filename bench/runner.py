@@ -357,7 +357,7 @@ def child(kind: str, db: str, round_id: str, out: str) -> int:
     import geo.belts  # noqa: F401 - the export imports it; the floor process carries it too
 
     if kind == "export":
-        export.export_round(db, round_id, out)
+        export.export_round(db, auth.operator(), round_id, out)
     else:
         export_floor(Path(db), round_id, Path(out))
     print(peak_rss_mb())
@@ -372,7 +372,7 @@ def _peak_rss(kind: str, db: Path, round_id: str, out: Path) -> float:
 
 def export_figures(db: Path, province: synth.Province, work: Path, repeat: int) -> list[Figure]:
     rid = province.rounds[-1].id
-    t_product, result = best(lambda: export.export_round(db, rid, work / "export"), repeat)
+    t_product, result = best(lambda: export.export_round(db, auth.operator(), rid, work / "export"), repeat)
     t_floor, files = best(lambda: export_floor(db, rid, work / "export_floor"), repeat)
     if sorted(p.name for p in result.files) != sorted(p.name for p in files):
         raise AssertionError("the export and its floor wrote different files")

@@ -103,6 +103,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "invalid round id {value!r}: letters, digits, - and _ only, at most 32 characters (e.g. 2026-B3)",
     ),
     "date": ("日期应为 YYYY-MM-DD，实为“{value}”", "the date must be YYYY-MM-DD, got {value!r}"),
+    "date_future": (
+        "测评日期 {value} 晚于今天（{today}），请检查设备日期", "the date {value} is after today ({today}); check the device's date"),
+    "date_outside_round": (
+        "测评日期 {value} 超出轮次 {round}（{start} 至 {end}）{margin} 天以上",
+        "the date {value} is more than {margin} days outside round {round} ({start} to {end})",
+    ),
     "item_unknown": ("未知的测评项目 {value}（见 checklists --json）", "unknown item code {value} (see checklists --json)"),
     "item_unanswered": ("测评项目 {value} 未作答", "item {value} is not answered"),
     "answer_check": ("项目 {item} 应为 true/false，实为 {value}", "item {item} takes true/false, got {value}"),
@@ -161,6 +167,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "demo_refused": (
         "数据库 {db} 已有数据且不是演示库：演示县只能装入空数据库（请用 --db 指定一个新文件）",
         "the database {db} holds data and is not the demo: the demo county loads only into an empty database (use --db with a new file)",
+    ),
+    "export_county_only": (
+        "省级上报文件须代表全县：只有负责全县的账号可以导出（本账号只负责部分乡镇）",
+        "the provincial files speak for a whole county: only an account with the whole county in scope exports them",
     ),
     "encoding_option": ("编码只能是 utf-8-sig 或 gbk，实为“{value}”", "encoding must be utf-8-sig or gbk, got {value!r}"),
     "schema_newer": (
@@ -229,6 +239,10 @@ WARNINGS: dict[str, tuple[str, str]] = {
     "gbk_unrepresentable": (
         "第 {line} 行含 GBK 无法表示的字符“{value}”，已按 GB18030 写出，只支持 GBK 的软件可能显示为乱码",
         "line {line} holds characters GBK cannot encode ({value!r}); written as GB18030",
+    ),
+    "date_near_round": (
+        "测评日期 {value} 不在轮次 {round} 的日期内（{start} 至 {end}），请核实",
+        "the date {value} lies outside round {round} ({start} to {end}); please check",
     ),
     "gps_accuracy": ("定位精度 {value} 米，差于 100 米", "GPS accuracy {value} m is worse than 100 m"),
     "gps_distance": ("测评位置距村庄登记位置 {value} 公里，超过 3 公里", "the surveyed point is {value} km from the village, more than 3 km"),

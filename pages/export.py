@@ -15,9 +15,9 @@ DB = str(shell.db())
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _files(db: str, round_id: str, county: str, encoding: str, version: int, scope: auth.Scope):
+def _files(db: str, round_id: str, county: str, encoding: str, version: int, user: auth.User):
     """Both tables and the three downloads; ``version`` (store.data_version) invalidates them."""
-    [e] = export.build(db, round_id, county, scope)
+    [e] = export.build(db, user, round_id, county)
     zipped, warnings = export.csv_zip([e], encoding)
     return e, zipped, [str(w) for w in warnings], export.xlsx_bytes(e), export.geojson_bytes(e)
 
@@ -34,7 +34,7 @@ st.caption(t("exp_round", id=round_id, name=rnd.name))
 encoding = c2.radio(t("exp_encoding"), ENCODINGS, key=keys.EXP_ENCODING, horizontal=True,
                     format_func=lambda e: t(f"exp_enc_{e}"))
 try:
-    e, zipped, warnings, xlsx, geojson = _files(DB, round_id, county, encoding, shell.version(), user.scope)
+    e, zipped, warnings, xlsx, geojson = _files(DB, round_id, county, encoding, shell.version(), user)
 except SurveyError as exc:
     st.error(str(exc), icon=":material/error:")
     st.stop()

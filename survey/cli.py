@@ -59,6 +59,8 @@ def _cmd_import_roads(args: argparse.Namespace) -> int:
 
 def _cmd_import_submissions(args: argparse.Namespace) -> int:
     r = service.import_submissions_file(args.db, auth.operator(), args.file)
+    for w in r.warnings:
+        _err(f"warning: {w}")
     _err(f"{args.file}: {r.added} added, {r.skipped} already stored")
     return 0
 
@@ -93,7 +95,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     """Prints each file written (stdout) and each warning (stderr)."""
     from survey.export import export_round
 
-    result = export_round(args.db, args.round, args.out, args.encoding, args.county)
+    result = export_round(args.db, auth.operator(), args.round, args.out, args.encoding, args.county)
     for path in result.files:
         print(path)
     for w in result.warnings:

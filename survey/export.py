@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from survey import store
+from survey.auth import User
 from survey.csvio import Column, atomic_write, check_encoding, csv_bytes, fmt1, format_rows, guard
-from core.errors import NotFound, Problem
+from core.errors import NotFound, Problem, UsageError
 from core.model import STATUS_LABELS, TownshipRow, VillageResult, county_of
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from survey.auth import Scope
     from survey.rubric import Rubric
 
 #: Section codes of the rubric behind columns 8–10.
@@ -182,26 +182,27 @@ def _belts(db_path: str | Path, results: Sequence[VillageResult]) -> dict[str, l
     return village_belts(belt_membership([r.village for r in results], roads, store.belt_overrides(db_path)))
 
 
-def build(db_path: str | Path, round_id: str, county: str | None = None,
-          scope: Scope | None = None) -> list[CountyExport]:
-    """Both tables of ``round_id`` for ``county`` (every county when None), sorted by county.
-    :class:`NotFound` for an unknown round or county, or a county outside ``scope`` (the
-    signed-in user's; a scope of some townships gets those townships only)."""
+def build(db_path: str | Path, user: User, round_id: str, county: str | None = None) -> list[CountyExport]:
+    """Both tables of ``round_id`` for ``county`` (every county of the user's scope when None),
+    sorted by county. The provincial files speak for a whole county, so only a county-wide
+    scope exports (reviewers and administrators; ``export_county_only`` for a scope of some
+    townships). :class:`NotFound` for an unknown round or county, or one outside the scope."""
     from survey.rubric import load_rubric
     from survey.targets import targets_from_store, township_table
 
-    counties = store.counties(db_path)
-    mine: tuple[str, ...] = ()
-    if scope is not None:  # out of scope looks like unknown
-        counties = {c: n for c, n in counties.items() if scope.allows_county(c)}
-        mine = scope.townships
-        county = county or scope.county
+    scope = user.scope
+    if not user.reviews:
+        raise UsageError("forbidden")
+    if scope.townships:
+        raise UsageError("export_county_only")
+    counties = {c: n for c, n in store.counties(db_path).items() if scope.allows_county(c)}  # else unknown
+    county = county or scope.county
     if county is not None and county not in counties:
         raise NotFound("county_unknown", value=county, known="、".join(counties) or "（无 none）")
     store.get_round(db_path, round_id)
     wanted = {county: counties[county]} if county is not None else counties
-    results = store.round_results(db_path, round_id, county, townships=mine)
-    towns = {c: v for c, v in store.townships(db_path, county).items() if not mine or c in mine}
+    results = store.round_results(db_path, round_id, county)
+    towns = store.townships(db_path, county)
     table = township_table(results, targets_from_store(db_path), towns)
     villages: dict[str, list[list]] = defaultdict(list)
     for row in village_rows(results, load_rubric(), _belts(db_path, results)):
@@ -224,6 +225,7 @@ class ExportResult:
 
 def export_round(
     db_path: str | Path,
+    user: User,
     round_id: str,
     out_dir: str | Path,
     encoding: str = "utf-8-sig",
@@ -233,7 +235,7 @@ def export_round(
     county into ``out_dir``. Everything is checked and built before the first file is written;
     each file is written atomically."""
     check_encoding(encoding)
-    exports = build(db_path, round_id, county)
+    exports = build(db_path, user, round_id, county)
     contents: dict[str, bytes] = {}
     warnings: list[Problem] = []
     for e in exports:

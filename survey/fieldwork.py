@@ -20,6 +20,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from core import config
 from core.errors import DataError, NotFound, UsageError
 from core.model import Village
 from survey import gps, photos, store
@@ -27,7 +28,7 @@ from survey.auth import ADMIN, SURVEYOR, User
 from survey.store import PhotoInfo
 from survey.rubric import Item, Rubric
 from survey.scoring import Partial, Score, is_finding, partial, score, valid_answer
-from survey.submissions import parse_submission
+from survey.submissions import check_dates, parse_submission
 
 
 @dataclass(frozen=True)
@@ -266,11 +267,16 @@ def submit(db_path: str | Path, user: User, rubric: Rubric, draft: Draft,
     missing = validate(rubric, draft, photographed)
     if missing:
         return Outcome(missing=tuple(missing))
+    today = today or config.today()
     if draft.date is None:
-        draft = save(db_path, user, replace(draft, date=(today or date.today()).isoformat()))
+        draft = save(db_path, user, replace(draft, date=today.isoformat()))
     sub, problems = parse_submission(submission_dict(draft, draft.date or ""), rubric, None,
                                      "draft", None)
     if sub is None:
+        raise DataError(problems)
+    problems, _warnings = check_dates([sub], {draft.round_id: store.get_round(db_path, draft.round_id)},
+                                      today, "draft")
+    if problems:
         raise DataError(problems)
     result = score(rubric, sub.answers, sub.veto)
     added, _ = store.save_submissions(db_path, [(sub, result)], actor=user.name,

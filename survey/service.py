@@ -6,13 +6,13 @@ collected) before anything is written, and the write is one transaction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 from core import config
 from core.constants import ROUND_ID
-from core.errors import UsageError
+from core.errors import DataError, Problem, UsageError
 from survey import store
 from survey.auth import User
 from core.model import Round
@@ -22,6 +22,7 @@ from core.model import Round
 class SubmissionImport:
     added: int
     skipped: int
+    warnings: list[Problem] = field(default_factory=list)  # dates near, not in, their rounds
 
 
 def _admin(user: User) -> str:
@@ -65,17 +66,20 @@ def import_submissions_file(db_path: str | Path, user: User, path: str | Path) -
     from survey.audit import note_rubric
     from survey.rubric import load_rubric
     from survey.scoring import score
-    from survey.submissions import read_submissions
+    from survey.submissions import check_dates, read_submissions
 
     actor = _admin(user)
     rubric = load_rubric()
     note_rubric(db_path, rubric, actor)
     known = {v.code for v in store.villages(db_path)}
     subs = read_submissions(Path(path), rubric, known)
+    problems, warnings = check_dates(subs, {r.id: r for r in store.rounds(db_path)}, config.today(), str(path))
+    if problems:
+        raise DataError(problems)
     source = {s.id: (str(path), line) for s, line in zip(subs, _lines(subs))}
     scored = [(s, score(rubric, s.answers, s.veto)) for s in subs]
     added, skipped = store.save_submissions(db_path, scored, source=source, actor=actor)
-    return SubmissionImport(added, skipped)
+    return SubmissionImport(added, skipped, warnings)
 
 
 def _lines(subs) -> list[int | None]:

@@ -11,13 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from core.constants import LAT_RANGE, LON_RANGE, ROUND_ID
+from core.config import ROUND_DATE_MARGIN_DAYS
 from core.errors import DataError, Problem, problem
+from core.model import Round
 from survey.rubric import Rubric
 from survey.scoring import validate_answers
 
@@ -139,6 +141,33 @@ def _real_date(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def check_dates(subs: Sequence[Submission], rounds: Mapping[str, Round], today: dt.date,
+                file: str) -> tuple[list[Problem], list[Problem]]:
+    """(problems, warnings) about the submissions' dates: a date after ``today`` (the county's
+    today) is refused, as is one more than :data:`core.config.ROUND_DATE_MARGIN_DAYS` days
+    outside its round's start and end dates (``rounds``: id -> round; a round without dates, or
+    not known yet, is not checked); a date outside the round within the margin is a warning."""
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    margin = dt.timedelta(days=ROUND_DATE_MARGIN_DAYS)
+    for sub in subs:
+        day = dt.date.fromisoformat(sub.date)
+        if day > today:
+            problems.append(problem("date_future", file, sub.line, "date", value=sub.date, today=today.isoformat()))
+            continue
+        rnd = rounds.get(sub.round)
+        if rnd is None:
+            continue
+        start = dt.date.fromisoformat(rnd.start_date) if rnd.start_date else None
+        end = dt.date.fromisoformat(rnd.end_date) if rnd.end_date else None
+        fields = {"value": sub.date, "round": rnd.id, "start": rnd.start_date or "…", "end": rnd.end_date or "…"}
+        if (start and day < start - margin) or (end and day > end + margin):
+            problems.append(problem("date_outside_round", file, sub.line, "date", margin=margin.days, **fields))
+        elif (start and day < start) or (end and day > end):
+            warnings.append(problem("date_near_round", file, sub.line, "date", **fields))
+    return problems, warnings
 
 
 def read_submissions(path: str | Path, rubric: Rubric, villages: Collection[str] | None) -> list[Submission]:

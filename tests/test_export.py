@@ -23,7 +23,7 @@ from survey.roads import save_roads
 from survey.cli import main
 from survey.csvio import fmt1
 from core.errors import NotFound, UsageError
-from survey.auth import Scope
+from builders import admin, reviewer, surveyor
 from core.model import STATUS_APPROVED, STATUS_RETURNED, Round, Village, VillageResult
 from survey.registry import VillageRow
 from survey.rubric import load_rubric
@@ -43,6 +43,7 @@ SPEC_TOWNSHIP_HEADERS = [
 ]
 
 ROUND = "2026-B3"
+ADMIN = admin()
 EVIL = '=HYPERLINK("http://evil.example","点我")'
 RARE = "㭎树村"  # GBK cannot encode 㭎; GB18030 can
 PRIVATE = ("户主张三", "13812345678", "420102198001011234")
@@ -131,7 +132,7 @@ def test_headers_are_exactly_the_spec():
 
 def test_export_round_writes_one_pair_per_county(db, tmp_path):
     out = tmp_path / "out"
-    result = export.export_round(db, ROUND, out)
+    result = export.export_round(db, ADMIN, ROUND, out)
     assert result.warnings == []
     assert sorted(p.name for p in result.files) == [
         "townships_421302_2026-B3.csv", "townships_421303_2026-B3.csv",
@@ -147,7 +148,7 @@ def test_export_round_writes_one_pair_per_county(db, tmp_path):
 
 
 def test_village_rows_hold_the_counting_submission(db, tmp_path, rubric):
-    export.export_round(db, ROUND, tmp_path, county="421302")
+    export.export_round(db, ADMIN, ROUND, tmp_path, county="421302")
     rows = read_csv(tmp_path / "villages_421302_2026-B3.csv")
     # only assessed villages, sorted by code; 未测村 and 空乡村 have no submission
     assert [r[0] for r in rows[1:]] == ["421302100001", "421302100002", "421302100003", "421302101001"]
@@ -186,7 +187,7 @@ def test_village_rows_hold_the_counting_submission(db, tmp_path, rubric):
 def test_a_returned_submission_never_counts_and_approved_ones_say_so(db, tmp_path, rubric):
     store.decide(db, ["s1-new"], STATUS_RETURNED, by="审核员", comment="照片不清")
     store.decide(db, ["s2"], STATUS_APPROVED, by="审核员", comment=None)
-    export.export_round(db, ROUND, tmp_path, county="421302")
+    export.export_round(db, ADMIN, ROUND, tmp_path, county="421302")
     got = by_code(read_csv(tmp_path / "villages_421302_2026-B3.csv"))
     older = score(rubric, answers(rubric, misses=10))
     assert got["421302100001"]["提交编号"] == "s1-old" and got["421302100001"]["总分"] == fmt1(older.total)
@@ -195,7 +196,7 @@ def test_a_returned_submission_never_counts_and_approved_ones_say_so(db, tmp_pat
 
 
 def test_township_rows_follow_the_share_rules(db, tmp_path):
-    export.export_round(db, ROUND, tmp_path, county="421302")
+    export.export_round(db, ADMIN, ROUND, tmp_path, county="421302")
     rows = read_csv(tmp_path / "townships_421302_2026-B3.csv")
     assert [r[0] for r in rows[1:]] == ["421302100", "421302101", "421302102"]  # every township, sorted
     got = by_code(rows)
@@ -233,7 +234,7 @@ def test_status_labels_and_numeric_columns_are_not_guarded(rubric):
 
 
 def test_csv_reads_back_with_pandas_keeping_codes_as_text(db, tmp_path):
-    export.export_round(db, ROUND, tmp_path, county="421302")
+    export.export_round(db, ADMIN, ROUND, tmp_path, county="421302")
     df = pd.read_csv(tmp_path / "villages_421302_2026-B3.csv", dtype=str, encoding="utf-8-sig", keep_default_na=False)
     assert list(df.columns) == SPEC_VILLAGE_HEADERS
     assert df["区划代码"].str.fullmatch(r"\d{12}").all()
@@ -244,7 +245,7 @@ def test_csv_reads_back_with_pandas_keeping_codes_as_text(db, tmp_path):
 
 
 def test_gbk_option_warns_about_rows_gbk_cannot_hold(db, tmp_path):
-    result = export.export_round(db, ROUND, tmp_path, encoding="gbk", county="421302")
+    result = export.export_round(db, ADMIN, ROUND, tmp_path, encoding="gbk", county="421302")
     raw = (tmp_path / "villages_421302_2026-B3.csv").read_bytes()
     assert not raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("gb18030"), newline="")))
@@ -262,24 +263,27 @@ def test_bad_requests_write_no_file(db, tmp_path, kwargs, error):
     out = tmp_path / "out"
     args = {"round_id": ROUND, **kwargs}
     with pytest.raises(error):
-        export.export_round(db, out_dir=out, **args)
+        export.export_round(db, ADMIN, out_dir=out, **args)
     assert not out.exists()
 
 
-def test_a_scope_narrows_the_tables(db):
+def test_a_scope_narrows_the_tables_and_only_a_whole_county_exports(db):
     # a reviewer of one county sees that county only; another county looks unknown
-    [county] = export.build(db, ROUND, scope=Scope("421302"))
+    [county] = export.build(db, reviewer("421302"), ROUND)
     assert county.county_code == "421302"
     with pytest.raises(NotFound):
-        export.build(db, ROUND, "421303", scope=Scope("421302"))
-    # a reviewer of some townships gets those townships only
-    [county] = export.build(db, ROUND, "421302", scope=Scope("421302", ("421302101",)))
-    assert [r[0] for r in county.villages] == ["421302101001"]
-    assert [r[0] for r in county.townships] == ["421302101"]
+        export.build(db, reviewer("421302"), ROUND, "421303")
+    # a reviewer of some townships cannot speak for the county: no provincial files at all
+    with pytest.raises(UsageError) as err:
+        export.build(db, reviewer("421302", ("421302101",)), ROUND, "421302")
+    assert err.value.key == "export_county_only"
+    with pytest.raises(UsageError) as err:
+        export.build(db, surveyor("王芳", "421302"), ROUND, "421302")
+    assert err.value.key == "forbidden"
 
 
 def test_nothing_personal_leaves(db, tmp_path):
-    [county] = export.build(db, ROUND, "421302")
+    [county] = export.build(db, ADMIN, ROUND, "421302")
     pair, _ = county.csv_pair()
     zipped, _ = export.csv_zip([county])
     blobs = [*pair.values(), export.geojson_bytes(county)]
@@ -298,7 +302,7 @@ def test_nothing_personal_leaves(db, tmp_path):
 
 
 def test_zip_holds_the_csv_pair(db):
-    [county] = export.build(db, ROUND, "421302")
+    [county] = export.build(db, ADMIN, ROUND, "421302")
     data, warnings = export.csv_zip([county], encoding="gbk")
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         assert sorted(zf.namelist()) == ["townships_421302_2026-B3.csv", "villages_421302_2026-B3.csv"]
@@ -307,7 +311,7 @@ def test_zip_holds_the_csv_pair(db):
 
 
 def test_xlsx_has_two_sheets_with_text_code_cells(db, tmp_path):
-    [county] = export.build(db, ROUND, "421302")
+    [county] = export.build(db, ADMIN, ROUND, "421302")
     path = export.write_xlsx(county, tmp_path)
     assert path.name == "provincial_421302_2026-B3.xlsx"
     wb = openpyxl.load_workbook(path)
@@ -327,7 +331,7 @@ def test_xlsx_has_two_sheets_with_text_code_cells(db, tmp_path):
 
 
 def test_geojson_points_in_wgs84(db, tmp_path):
-    [county] = export.build(db, ROUND, "421302")
+    [county] = export.build(db, ADMIN, ROUND, "421302")
     path = export.write_geojson(county, tmp_path)
     assert path.name == "villages_421302_2026-B3.geojson"
     doc = json.loads(path.read_text(encoding="utf-8"))
@@ -376,7 +380,7 @@ SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 
 @pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (Debian libreoffice-calc) is not installed")
 def test_libreoffice_converts_the_csv_with_chinese_and_codes_intact(db, tmp_path):
-    export.export_round(db, ROUND, tmp_path / "csv", county="421302")
+    export.export_round(db, ADMIN, ROUND, tmp_path / "csv", county="421302")
     conv = tmp_path / "xlsx"
     sources = sorted(str(p) for p in (tmp_path / "csv").iterdir())
     # what a user picks in Calc's import dialog: comma, double quote, UTF-8 (76), column 1 as text (2)

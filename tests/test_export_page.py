@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
+from core.errors import render
 from scoped_db import sign_in
 from streamlit.testing.v1 import AppTest
 
@@ -113,8 +115,9 @@ def test_a_reviewer_sees_their_county_and_townships_only(tmp_path, monkeypatch):
     assert at.selectbox[0].options == ["邻县（421303）"]
     assert at.dataframe[0].value["区划代码"].tolist() == ["421303100001"]
     at = run(db, monkeypatch, "reviewer", county="421302", townships=("421302101",), name="rev-town")
-    assert at.dataframe[0].value["乡镇代码"].tolist() == ["421302101"]  # the only table: no village assessed
-    assert at.info[0].value == "本轮还没有村庄提交测评"
+    # a reviewer of some townships cannot send the county's files: told why, nothing offered
+    assert [e.value for e in at.error] == [render("export_county_only")]
+    assert not at.dataframe and not at.get("download_button")
 
 
 @pytest.mark.parametrize(("role", "message"), [(None, "请先登录"), ("surveyor", "当前账号无权查看此页面")])

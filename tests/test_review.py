@@ -9,6 +9,7 @@ import pytest
 from scoped_db import A, A1, A2, B1, ROUND, sid, user
 from streamlit.testing.v1 import AppTest
 
+from builders import admin
 from survey import export, fieldwork, review, store
 from core.errors import NotFound, UsageError
 from survey.rubric import load_rubric
@@ -45,7 +46,7 @@ def test_opening_a_submission_shows_answers_position_score_and_photos(scoped):
 def test_approving_makes_the_export_say_approved(scoped):
     assert review.approve(scoped, user(scoped, "rev-a"), [sid(V1)]) == 1
     assert statuses(scoped, A)[V1] == "approved"
-    rows = {r[0]: r[19] for r in export.build(scoped, ROUND, A)[0].villages}
+    rows = {r[0]: r[19] for r in export.build(scoped, admin(), ROUND, A)[0].villages}
     assert rows == {V1: "已通过", V2: "待审核", V3: "待审核"}
     assert [i.village_code for i in review.queue(scoped, user(scoped, "rev-a"), ROUND)] == [V2, V3]
 
@@ -53,7 +54,7 @@ def test_approving_makes_the_export_say_approved(scoped):
 def test_a_returned_submission_never_counts_and_its_comment_reaches_the_surveyor(scoped):
     review.return_(scoped, user(scoped, "rev-a"), sid(V2), "  垃圾点照片缺失  ")
     assert statuses(scoped, A)[V2] is None  # not assessed any more
-    assert V2 not in {r[0] for r in export.build(scoped, ROUND, A)[0].villages}
+    assert V2 not in {r[0] for r in export.build(scoped, admin(), ROUND, A)[0].villages}
     mine = {i.village_code: i for i in review.submissions(scoped, user(scoped, "wang"), ROUND)}
     assert (mine[V2].status, mine[V2].comment, mine[V2].reviewed_by) == ("returned", "垃圾点照片缺失", "rev-a")
 

@@ -125,14 +125,14 @@ LEFT JOIN counties c ON c.code = v.county_code
 LEFT JOIN submissions r ON r.rowid = (
     SELECT s.rowid FROM submissions s
     WHERE s.round_id = ? AND s.village_code = v.code AND s.status != 'returned'
-    ORDER BY s.date DESC, s.rowid DESC LIMIT 1)
+    ORDER BY s.rowid DESC LIMIT 1)
 """
 
 
 def round_results(db_path: str | Path, round_id: str, county: str | None = None,
                   township: str | None = None, townships: Iterable[str] = ()) -> list[VillageResult]:
     """Every village of the registry (optionally of one county / township) with its counting
-    submission of ``round_id``: the latest one (by date, then arrival) not returned by a
+    submission of ``round_id``: the latest to arrive (never by the date a client declares) not returned by a
     reviewer. Sorted by code; ``townships`` (any of) narrows to a user's scope.
     :class:`NotFound` for an unknown round."""
     get_round(db_path, round_id)
@@ -226,7 +226,7 @@ def _link_versions(db: Database, rows: list[dict[str, Any]]) -> None:
         for x in db.query(
             "SELECT s.id, s.village_code FROM submissions s WHERE s.round_id = ? AND "
             "s.status = 'returned' AND NOT EXISTS (SELECT 1 FROM submissions n WHERE "
-            "n.supersedes = s.id) ORDER BY s.date DESC, s.rowid DESC", [round_id]):
+            "n.supersedes = s.id) ORDER BY s.rowid DESC", [round_id]):
             waiting.setdefault((round_id, x["village_code"]), []).append(x["id"])
     for r in rows:
         versions = waiting.get((r["round_id"], r["village_code"]))
