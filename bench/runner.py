@@ -183,7 +183,7 @@ def submissions_import(province: synth.Province, db: Path, work: Path, log: Log)
     for rnd in province.rounds:
         ids = "SELECT id FROM submissions WHERE round_id = ?"
         rows = {
-            "submissions": _rows(db, "SELECT * FROM submissions WHERE round_id = ?", [rnd.id]),
+            "submission_rows": _rows(db, "SELECT * FROM submission_rows WHERE round_id = ?", [rnd.id]),
             "submission_items": _rows(db, f"SELECT * FROM submission_items WHERE submission_id IN ({ids})",
                                       [rnd.id]),
             "audit": _rows(db, f"SELECT * FROM audit WHERE entity = 'submission' AND entity_id IN ({ids})",
@@ -401,7 +401,7 @@ def _saves(db: Path, round_id: str, count: int, seed: int) -> list[tuple[Submiss
     for v in store.villages(db)[:count]:
         given = synth.answers(rubric, rng)
         sub = Submission(id=str(uuid.UUID(int=rng.getrandbits(128), version=4)), village=v.code,
-                         round=round_id, date="2026-12-20", surveyor="并发测评员", lon=v.lon, lat=v.lat,
+                         round=round_id, date="2025-12-20", surveyor="并发测评员", lon=v.lon, lat=v.lat,
                          gps_accuracy_m=8.0, answers=given)
         out.append((sub, score(rubric, given, ())))
     return out

@@ -99,7 +99,7 @@ class _Village:
     quality: float  # chance that an item is found wanting
 
 
-def rounds(n: int, year: int = 2026) -> tuple[Round, ...]:
+def rounds(n: int, year: int = 2025) -> tuple[Round, ...]:
     """``n`` bimonthly rounds ``<year>-B1``… with their start and end dates."""
     out = []
     for r in range(n):

@@ -172,6 +172,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "省级上报文件须代表全县：只有负责全县的账号可以导出（本账号只负责部分乡镇）",
         "the provincial files speak for a whole county: only an account with the whole county in scope exports them",
     ),
+    "import_interrupted": (
+        "导入被中断（超过 {minutes} 分钟无进展，已被清理），未写入任何数据，请重新导入",
+        "the import was interrupted (no progress for a long time, cleaned up); nothing was written, import again",
+    ),
+    "db_busy": (
+        "数据库正忙（其他人正在保存），请稍后重试，已填写的内容不会丢失",
+        "the database is busy (somebody else is saving); try again in a moment, nothing you entered is lost",
+    ),
+    "file_missing_db": ("找不到数据库文件“{value}”", "database file {value!r} not found"),
+    "backup_bad": (
+        "“{value}”不是完好的数据库备份（{detail}），未作任何更改",
+        "{value!r} is not a sound database backup ({detail}); nothing was changed",
+    ),
     "encoding_option": ("编码只能是 utf-8-sig 或 gbk，实为“{value}”", "encoding must be utf-8-sig or gbk, got {value!r}"),
     "schema_newer": (
         "数据库版本 {value} 比本程序（{known}）新，请升级程序",

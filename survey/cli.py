@@ -126,6 +126,19 @@ def _cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_backup(args: argparse.Namespace) -> int:
+    info = service.backup(args.db, auth.operator(), args.out)
+    _err(f"{args.out}: backup of {args.db} checked (integrity ok, schema {info['schema_version']}, "
+         f"{info['pages']} pages)")
+    return 0
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    info = service.restore(args.db, auth.operator(), args.file)
+    _err(f"{args.db}: restored from {args.file} (schema {info['schema_version']}, {info['pages']} pages)")
+    return 0
+
+
 # --- accounts ------------------------------------------------------------------------------------
 
 
@@ -226,6 +239,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--round", metavar="R")
     p.add_argument("--out", required=True, metavar="FILE.html")
     add("stats", _cmd_stats, "print counts").add_argument("--json", action="store_true")
+    add("backup", _cmd_backup, "a consistent copy of the database taken while it is in use, checked"
+        ).add_argument("--out", required=True, metavar="FILE")
+    add("restore", _cmd_restore, "replace the database with a checked backup (stop the app first)"
+        ).add_argument("file")
 
     p = add("users", _cmd_users, "manage accounts: add, list, disable, enable, password")
     users = p.add_subparsers(dest="users_command", required=True, metavar="ACTION")

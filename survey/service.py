@@ -151,3 +151,18 @@ def stats(db_path: str | Path, user: User) -> dict[str, int]:
     if not user.admin:
         raise UsageError("forbidden")
     return store.stats(db_path)
+
+
+# --- backup and restore ----------------------------------------------------------------------
+
+
+def backup(db_path: str | Path, user: User, out: str | Path) -> dict[str, int]:
+    """A consistent, checked copy of the database taken while it is in use (administrators)."""
+    _admin(user)
+    return store.backup(db_path, out)
+
+
+def restore(db_path: str | Path, user: User, backup_file: str | Path) -> dict[str, int]:
+    """Replace the database with a checked backup (administrators; stop the app first)."""
+    _admin(user)
+    return store.restore(db_path, backup_file)

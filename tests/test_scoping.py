@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from survey import audit, auth, mapdata, review, store
 from survey.auth import Scope
-from core.errors import NotFound
+from core.errors import NotFound, UsageError
 from ui import keys
 
 V1, V2, V3, VB = A1 + "201", A1 + "202", A2 + "201", B1 + "201"
@@ -98,7 +98,7 @@ def test_village_history_is_readable_in_scope_only(scoped, name):
 
 @pytest.mark.parametrize("name", ["rev-a", "rev-a2", "rev-b", "admin"])
 def test_map_data_is_cut_to_the_scope(scoped, name):
-    data = mapdata.restricted(mapdata.county_map_data(scoped, ROUND), user(scoped, name).scope.allows)
+    data = mapdata.for_user(mapdata.county_map_data(scoped, ROUND), user(scoped, name))
     assert {r.village.code for r in data.results} == IN_SCOPE[name]
 
 
@@ -108,14 +108,15 @@ def test_dashboard_and_export_refuse_a_county_out_of_scope_and_cut_to_townships(
     with pytest.raises(NotFound):
         targets.dashboard_data(scoped, ROUND, A, scope=user(scoped, "rev-b").scope)
     with pytest.raises(NotFound):
-        export.build(scoped, ROUND, A, scope=user(scoped, "rev-b").scope)
-    [only_b] = export.build(scoped, ROUND, scope=user(scoped, "rev-b").scope)
+        export.build(scoped, user(scoped, "rev-b"), ROUND, A)
+    [only_b] = export.build(scoped, user(scoped, "rev-b"), ROUND)
     assert only_b.county_code == B and [r[0] for r in only_b.villages] == [VB]
-    [part] = export.build(scoped, ROUND, A, scope=user(scoped, "rev-a2").scope)
-    assert [r[0] for r in part.villages] == [V3] and [r[0] for r in part.townships] == [A2]
+    with pytest.raises(UsageError) as err:  # some townships never speak for the county
+        export.build(scoped, user(scoped, "rev-a2"), ROUND, A)
+    assert err.value.key == "export_county_only"
     d = targets.dashboard_data(scoped, ROUND, A, scope=user(scoped, "rev-a2").scope)
     assert [r.code for r in d.townships] == [A2] and [r.village.code for r in d.results] == [V3]
-    assert len(export.build(scoped, ROUND, scope=user(scoped, "admin").scope)) == 2
+    assert len(export.build(scoped, user(scoped, "admin"), ROUND)) == 2
 
 
 PAGES = Path(__file__).resolve().parents[1] / "pages"

@@ -33,7 +33,9 @@ def test_migrate_creates_schema_in_wal_mode(db):
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA user_version").fetchone()[0] == store.SCHEMA_VERSION
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"villages", "townships", "counties", "rounds", "submissions", "drafts", "roads"} <= tables
+    assert {"villages", "townships", "counties", "rounds", "submission_rows", "drafts", "roads"} <= tables
+    views = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='view'")}
+    assert views == {"submissions"}  # the published rows
 
 
 def test_newer_schema_is_refused(db):

@@ -13,6 +13,7 @@ of the store appends its audit row(s) with :func:`_audit` in the same transactio
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -25,7 +26,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from core.errors import UsageError
+from core.errors import NotFound, UsageError
 from survey.store.schema import MIGRATIONS
 
 
@@ -106,9 +107,14 @@ class _Database(Database):
                 yield self
             return
         if not self._write_lock.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
-            raise sqlite3.OperationalError("database is locked")  # as SQLite says after its timeout
+            raise UsageError("db_busy")  # what a user can act on, not SQLite's "database is locked"
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:  # another process held the lock past the timeout
+                if "locked" in str(exc) or "busy" in str(exc):
+                    raise UsageError("db_busy") from None
+                raise
             try:
                 yield self
             except BaseException:
@@ -226,3 +232,77 @@ def _changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> tup
     b, a = flat(before), flat(after)
     keys = sorted(k for k in b.keys() | a.keys() if b.get(k) != a.get(k))
     return {k: b[k] for k in keys if k in b}, {k: a[k] for k in keys if k in a}
+
+
+def backup(db_path: str | Path, out: str | Path) -> dict[str, int]:
+    """Copy the database to ``out`` while it is in use: SQLite's online backup in one step
+    (one read snapshot: every transaction committed before it began, none half), written to a
+    temporary file beside ``out``, checked with ``PRAGMA integrity_check``, then renamed into
+    place. Returns the copy's schema version and page count."""
+    path, out = Path(db_path), Path(out)
+    if not path.exists():
+        raise NotFound("file_missing_db", value=str(path))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    src = _raw_connect(path)
+    try:
+        dst = sqlite3.connect(str(tmp))
+        try:
+            src.backup(dst)  # pages=-1: the whole database under one read transaction
+            info = _check(dst, tmp)
+            dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+        finally:
+            dst.close()
+        os.replace(tmp, out)
+    finally:
+        src.close()
+        tmp.unlink(missing_ok=True)
+    return info
+
+
+def _check(conn: sqlite3.Connection, name: str | Path) -> dict[str, int]:
+    """``integrity_check`` and the schema version of a database copy; UsageError when bad."""
+    try:
+        result = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise UsageError("backup_bad", value=str(name), detail=str(exc)) from None
+    if result != ["ok"]:
+        raise UsageError("backup_bad", value=str(name), detail="; ".join(result[:5]))
+    if not 1 <= version <= SCHEMA_VERSION:
+        raise UsageError("backup_bad", value=str(name), detail=f"schema version {version}")
+    return {"schema_version": version, "pages": pages}
+
+
+def restore(db_path: str | Path, backup_file: str | Path) -> dict[str, int]:
+    """Replace the database's content with a checked backup, in place: SQLite's online backup
+    into the live file under its write lock (a running app sees the restored data on its next
+    read), then migrate it to this program's schema and raise the data version above both so
+    no cache keeps the old content. UsageError when the backup is not a sound database."""
+    src_path, path = Path(backup_file), Path(db_path)
+    if not src_path.is_file():
+        raise NotFound("file_missing_db", value=str(src_path))
+    src = sqlite3.connect(f"file:{src_path}?mode=ro", uri=True)
+    try:
+        info = _check(src, src_path)
+        before = 0
+        if path.exists():
+            with connect(path) as db:
+                before = int(db.execute("SELECT value FROM meta WHERE key='data_version'").fetchone()[0])
+        dst = _raw_connect(path)
+        try:
+            lock = _write_locks.setdefault(str(path.resolve()), threading.RLock())
+            with lock:
+                src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    _migrated.discard(str(path.resolve()))
+    migrate(path)
+    with connect(path) as db, db.atomic():
+        db.execute("UPDATE meta SET value = CAST(MAX(CAST(value AS INTEGER), ?) + 1 AS TEXT) "
+                   "WHERE key = 'data_version'", [before])
+        _audit(db, None, "database.restore", "database", str(src_path), after=info)
+    return info

@@ -73,7 +73,7 @@ def decide(db_path: str | Path, ids: Iterable[str], status: str, by: str,
             if rows[sid]["status"] != "pending":
                 raise UsageError("review_decided", value=sid, status=rows[sid]["status"])
         db.conn.executemany(
-            "UPDATE submissions SET status = ?, reviewed_by = ?, reviewed_at = ?, review_comment = ? "
+            "UPDATE submission_rows SET status = ?, reviewed_by = ?, reviewed_at = ?, review_comment = ? "
             "WHERE id = ?", [(status, by, now, comment, sid) for sid in ids])
         db["audit"].insert_all([_audit_row(
             by, f"review.{status}", "submission", sid, rows[sid]["village_code"],

@@ -96,4 +96,17 @@ MIGRATIONS: list[str] = [
         created_at TEXT NOT NULL, last_seen TEXT NOT NULL, expires_at TEXT NOT NULL) WITHOUT ROWID;
     CREATE INDEX sessions_user ON sessions(user_name);
     """,
+    # 5: large imports are written in short transactions as an unpublished batch, then shown at
+    # once: the rows live in submission_rows; readers see the published ones through the view
+    # "submissions" (batch IS NULL). A batch left by a crash is deleted by the next import.
+    """
+    ALTER TABLE submissions RENAME TO submission_rows;
+    ALTER TABLE submission_rows ADD COLUMN batch TEXT;
+    CREATE INDEX submission_rows_batch ON submission_rows(batch) WHERE batch IS NOT NULL;
+    CREATE VIEW submissions AS SELECT * FROM submission_rows WHERE batch IS NULL;
+    CREATE TABLE import_batches (
+        id TEXT PRIMARY KEY, started_at TEXT NOT NULL, heartbeat TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('running', 'published', 'failed')), rows INTEGER NOT NULL,
+        rounds TEXT NOT NULL DEFAULT '[]');
+    """,
 ]

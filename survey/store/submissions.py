@@ -6,14 +6,16 @@ and aggregate queries."""
 from __future__ import annotations
 
 import json
+import uuid
+from datetime import datetime, timedelta, timezone
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlite_utils import Database
 
-from core.errors import DataError, NotFound, problem
+from core.errors import DataError, NotFound, UsageError, problem
 from core.model import FrozenMap, Village, VillageResult
 from survey.store.drafts import _close
 from survey.store.db import _audit_row, _bump, _dec, _insert_rows, _json, _now, _value_json, connect
@@ -25,12 +27,18 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from survey.submissions import Submission
 
 
+#: Submissions written per transaction when a large import is staged (a tablet's save waits for
+#: one chunk at most, never for the whole import).
+CHUNK = 1000
+
+
 def save_submissions(
     db_path: str | Path,
     scored: Iterable[tuple[Submission, Score]],
     source: dict[str, tuple[str, int]] | None = None,
     actor: str | None = None,
     drafts: Mapping[str, tuple[str, str, str]] | None = None,
+    chunk: int = CHUNK,
 ) -> tuple[int, int]:
     """Store scored submissions exactly once, all or nothing; return (added, skipped).
 
@@ -43,67 +51,176 @@ def save_submissions(
     surveyor). ``drafts`` (submission id -> (round, village, surveyor) of the tablet draft it
     came from): each such draft is closed (photos linked, draft deleted) in the same transaction,
     so a crash can never leave a submission without its photos.
-    """
-    from survey.submissions import canonical
 
-    scored = list(scored)
+    Everything but the writing is prepared before the write transaction begins. Up to ``chunk``
+    new submissions are written in one transaction; more are staged: written ``chunk`` at a time
+    as an unpublished batch (no reader sees them), then published in one short transaction, so
+    an import of 50,000 never holds the write lock for long. A failed or interrupted batch is
+    removed (:func:`clean_batches`) and nothing of it was ever visible.
+    """
     source = source or {}
     now = _now()
-    # One write transaction from the first read: two writers saving the same id at once cannot
-    # both see it as new.
-    with connect(db_path) as db, db.atomic():
-        ids = [s.id for s, _ in scored]
-        stored: dict[str, str] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            stored.update((r["id"], r["content"]) for r in db.query(
-                f"SELECT id, content FROM submissions WHERE id IN ({marks})", chunk))
-        problems, rows, items, seen = [], [], [], set()
-        for sub, score in scored:
-            content = canonical(sub)
-            if sub.id in stored or sub.id in seen:
-                if stored.get(sub.id, content) != content:
-                    file, line = source.get(sub.id, ("submission", None))
-                    problems.append(problem("submission_conflict", file, line, "id", value=sub.id))
-                continue
-            seen.add(sub.id)
-            rows.append({
-                "id": sub.id, "village_code": sub.village, "round_id": sub.round, "date": sub.date,
-                "surveyor": sub.surveyor, "lon": sub.lon, "lat": sub.lat,
-                "gps_accuracy_m": sub.gps_accuracy_m, "answers": _json(sub.answers),
-                "veto": _json(list(sub.veto)), "notes": _json(sub.notes), "content": content,
-                "sections": _json({k: _dec(v) for k, v in score.sections.items()}),
-                "total": _dec(score.total), "total_num": float(score.total),
-                "passed": int(score.passed), "findings": score.findings,
-                "status": "pending", "received_at": now,
-            })
-            items.extend((sub.id, it.code, _value_json(it.value), _dec(it.points), _dec(it.lost),
-                          float(it.lost), int(it.finding)) for it in score.items)
-        if problems:
-            raise DataError(problems)
-        if rows:
-            known = {r["id"] for r in db.query("SELECT id FROM rounds")}
-            new_rounds = sorted({r["round_id"] for r in rows} - known)
-            if new_rounds:
-                db["rounds"].insert_all(
-                    [{"id": r, "name": r, "start_date": None, "end_date": None, "created_at": now}
-                     for r in new_rounds])
-            _link_versions(db, rows)
-            _insert_rows(db, "submissions", rows)
-            db.conn.executemany(
-                "INSERT INTO submission_items (submission_id, item_code, value, points, lost, lost_num, "
-                "finding) VALUES (?, ?, ?, ?, ?, ?, ?)", items)
-            _insert_rows(db, "audit", [_audit_row(
-                actor or r["surveyor"], "submission.add", "submission", r["id"],
-                r["village_code"], after={k: r[k] for k in (
-                    "round_id", "date", "surveyor", "total", "passed", "supersedes")}, at=now)
-                for r in rows])
-            _bump(db)
-        for sid, (round_id, village, surveyor) in (drafts or {}).items():
-            if sid in seen or sid in stored:
-                _close(db, round_id, village, surveyor, sid, actor)
-    return len(rows), len(scored) - len(rows)
+    prepared = [_prepare(sub, score, now, actor) for sub, score in scored]
+    if len(prepared) > chunk:
+        clean_batches(db_path)
+    with connect(db_path) as db:
+        with db.atomic():  # one write transaction from the first read: no two writers add one id
+            stored = _stored(db, [p.row["id"] for p in prepared])
+            new, problems, seen = [], [], set()
+            for p in prepared:
+                sid = p.row["id"]
+                if sid in stored or sid in seen:
+                    if stored.get(sid, p.row["content"]) != p.row["content"]:
+                        file, line = source.get(sid, ("submission", None))
+                        problems.append(problem("submission_conflict", file, line, "id", value=sid))
+                    continue
+                seen.add(sid)
+                new.append(p)
+            if problems:
+                raise DataError(problems)
+            if len(new) <= chunk:
+                _publish(db, new, None, actor, now)
+                for sid, (round_id, village, surveyor) in (drafts or {}).items():
+                    if sid in seen or sid in stored:
+                        _close(db, round_id, village, surveyor, sid, actor)
+                return len(new), len(prepared) - len(new)
+            batch = uuid.uuid4().hex
+            created = _create_rounds(db, [p.row for p in new], now)  # the rows refer to them
+            db["import_batches"].insert({"id": batch, "started_at": now, "heartbeat": now,
+                                         "state": "running", "rows": len(new), "rounds": _json(created)})
+        try:
+            for start in range(0, len(new), chunk):
+                with db.atomic():
+                    _write(db, new[start:start + chunk], batch)
+                    db.execute("UPDATE import_batches SET heartbeat = ? WHERE id = ?", [_now(), batch])
+            with db.atomic():
+                _publish(db, new, batch, actor, now)
+        except BaseException:
+            _drop_batch(db, batch)
+            raise
+    return len(new), len(prepared) - len(new)
+
+
+class _Prepared(NamedTuple):
+    row: dict[str, Any]
+    items: list[tuple]
+    audit: dict[str, Any]
+
+
+def _prepare(sub: Submission, score: Score, now: str, actor: str | None) -> _Prepared:
+    """The rows of one submission, built before any lock is taken."""
+    from survey.submissions import canonical
+
+    row = {
+        "id": sub.id, "village_code": sub.village, "round_id": sub.round, "date": sub.date,
+        "surveyor": sub.surveyor, "lon": sub.lon, "lat": sub.lat,
+        "gps_accuracy_m": sub.gps_accuracy_m, "answers": _json(sub.answers),
+        "veto": _json(list(sub.veto)), "notes": _json(sub.notes), "content": canonical(sub),
+        "sections": _json({k: _dec(v) for k, v in score.sections.items()}),
+        "total": _dec(score.total), "total_num": float(score.total),
+        "passed": int(score.passed), "findings": score.findings,
+        "status": "pending", "received_at": now,
+    }
+    items = [(sub.id, it.code, _value_json(it.value), _dec(it.points), _dec(it.lost), float(it.lost),
+              int(it.finding)) for it in score.items]
+    return _Prepared(row, items, _added(row, actor, now))
+
+
+def _stored(db: Database, ids: list[str]) -> dict[str, str]:
+    """id -> content of the ids stored already, published or staged by a running import."""
+    stored: dict[str, str] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        stored.update((r["id"], r["content"]) for r in db.query(
+            f"SELECT id, content FROM submission_rows WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+    return stored
+
+
+def _write(db: Database, new: list[_Prepared], batch: str | None) -> None:
+    """INSERT the rows and scored items of ``new`` (unpublished while ``batch`` is set)."""
+    _insert_rows(db, "submission_rows", [dict(p.row, batch=batch, supersedes=None) for p in new])
+    db.conn.executemany(
+        "INSERT INTO submission_items (submission_id, item_code, value, points, lost, lost_num, "
+        "finding) VALUES (?, ?, ?, ?, ?, ?, ?)", [i for p in new for i in p.items])
+
+
+def _publish(db: Database, new: list[_Prepared], batch: str | None, actor: str | None, now: str) -> None:
+    """Inside a write transaction: create the missing rounds, write ``new`` (or show the staged
+    ``batch``), link versions, audit, and raise the data version. What does not depend on the
+    database's state (the audit rows) is built before, so the lock is held for writing only."""
+    if not new:
+        return
+    rows = [p.row for p in new]
+    _create_rounds(db, rows, now)
+    if batch is None:
+        _write(db, new, None)
+    else:
+        state = next(iter(db.query("SELECT state FROM import_batches WHERE id = ?", [batch])), None)
+        if state is None or state["state"] != "running":  # removed meanwhile as stale
+            raise UsageError("import_interrupted", minutes=STALE_MINUTES)
+        db.execute("UPDATE submission_rows SET batch = NULL WHERE batch = ?", [batch])
+        db.execute("UPDATE import_batches SET state = 'published', heartbeat = ? WHERE id = ?", [_now(), batch])
+    links = _link_versions(db, rows)  # a returned version now superseded: rare, a few rows
+    if links:
+        db.conn.executemany("UPDATE submission_rows SET supersedes = ? WHERE id = ?",
+                            [(old, sid) for sid, old in links.items()])
+    _insert_rows(db, "audit", [_added(r, actor, now, links[r["id"]]) if r["id"] in links else p.audit
+                               for p, r in zip(new, rows)])
+    _bump(db)
+
+
+def _added(row: dict[str, Any], actor: str | None, now: str, supersedes: str | None = None) -> dict[str, Any]:
+    """The audit row of a stored submission."""
+    return _audit_row(actor or row["surveyor"], "submission.add", "submission", row["id"], row["village_code"],
+                      after={"round_id": row["round_id"], "date": row["date"], "surveyor": row["surveyor"],
+                             "total": row["total"], "passed": row["passed"], "supersedes": supersedes}, at=now)
+
+
+def _create_rounds(db: Database, rows: list[dict[str, Any]], now: str) -> list[str]:
+    """Create the rounds the rows name that do not exist yet (named by their id); their ids."""
+    known = {r["id"] for r in db.query("SELECT id FROM rounds")}
+    new_rounds = sorted({r["round_id"] for r in rows} - known)
+    if new_rounds:
+        db["rounds"].insert_all([{"id": r, "name": r, "start_date": None, "end_date": None,
+                                  "created_at": now} for r in new_rounds])
+    return new_rounds
+
+
+#: A running batch whose heartbeat is older than this was left by a crash (a chunk takes seconds).
+STALE_MINUTES = 30
+
+
+def _drop_batch(db: Database, batch: str) -> None:
+    """Delete a batch's unpublished rows, a chunk per transaction, and mark it failed."""
+    while True:
+        with db.atomic():
+            ids = [r[0] for r in db.execute("SELECT id FROM submission_rows WHERE batch = ? LIMIT ?",
+                                            [batch, CHUNK]).fetchall()]
+            if ids:
+                marks = ",".join("?" * len(ids))
+                db.execute(f"DELETE FROM submission_items WHERE submission_id IN ({marks})", ids)
+                db.execute(f"DELETE FROM submission_rows WHERE id IN ({marks})", ids)
+            else:  # and the rounds it created, unless something else uses them by now
+                row = next(iter(db.query("SELECT rounds FROM import_batches WHERE id = ?", [batch])), None)
+                for round_id in json.loads(row["rounds"]) if row else []:
+                    db.execute("DELETE FROM rounds WHERE id = ? AND NOT EXISTS (SELECT 1 FROM submission_rows "
+                               "WHERE round_id = ?) AND NOT EXISTS (SELECT 1 FROM drafts WHERE round_id = ?)",
+                               [round_id, round_id, round_id])
+                db.execute("UPDATE import_batches SET state = 'failed' WHERE id = ? AND state = 'running'",
+                           [batch])
+                return
+
+
+def clean_batches(db_path: str | Path, now: datetime | None = None) -> int:
+    """Remove the batches left unpublished by a crashed import (heartbeat older than
+    :data:`STALE_MINUTES`); returns how many."""
+    limit = ((now or datetime.now(timezone.utc)) - timedelta(minutes=STALE_MINUTES)).isoformat(timespec="seconds")
+    with connect(db_path) as db:
+        stale = [r[0] for r in db.execute(
+            "SELECT id FROM import_batches WHERE state = 'running' AND heartbeat < ?", [limit]).fetchall()]
+        for batch in stale:
+            _drop_batch(db, batch)
+    return len(stale)
 
 
 def submission_exists(db_path: str | Path, submission_id: str) -> bool:
@@ -122,9 +239,10 @@ LEFT JOIN counties c ON c.code = v.county_code
 -- the counting submission: a correlated lookup on (round_id, village_code) is an index probe
 -- per village; a window over the whole round joined back scanned the round once per village.
 -- Joined by rowid, not by id: no second index probe per village.
-LEFT JOIN submissions r ON r.rowid = (
-    SELECT s.rowid FROM submissions s
-    WHERE s.round_id = ? AND s.village_code = v.code AND s.status != 'returned'
+-- (the table, not the view: a view has no rowid; unpublished rows of a running import skipped)
+LEFT JOIN submission_rows r ON r.rowid = (
+    SELECT s.rowid FROM submission_rows s
+    WHERE s.round_id = ? AND s.village_code = v.code AND s.status != 'returned' AND s.batch IS NULL
     ORDER BY s.rowid DESC LIMIT 1)
 """
 
@@ -218,9 +336,9 @@ def round_progress(db_path: str | Path, round_id: str, surveyor: str | None = No
         return out
 
 
-def _link_versions(db: Database, rows: list[dict[str, Any]]) -> None:
-    """Set ``supersedes`` of new submission rows: the latest returned version of the same round
-    and village that no other version supersedes yet (one query per round of the batch)."""
+def _link_versions(db: Database, rows: list[dict[str, Any]]) -> dict[str, str]:
+    """New submission id -> the version it supersedes: the latest returned version of the same
+    round and village that no other version supersedes yet (one query per round of the batch)."""
     waiting: dict[tuple[str, str], list[str]] = {}
     for round_id in sorted({r["round_id"] for r in rows}):
         for x in db.query(
@@ -228,6 +346,9 @@ def _link_versions(db: Database, rows: list[dict[str, Any]]) -> None:
             "s.status = 'returned' AND NOT EXISTS (SELECT 1 FROM submissions n WHERE "
             "n.supersedes = s.id) ORDER BY s.rowid DESC", [round_id]):
             waiting.setdefault((round_id, x["village_code"]), []).append(x["id"])
+    links = {}
     for r in rows:
         versions = waiting.get((r["round_id"], r["village_code"]))
-        r["supersedes"] = versions.pop(0) if versions else None
+        if versions:
+            links[r["id"]] = versions.pop(0)
+    return links
