@@ -24,7 +24,7 @@ if not auth.has_users(db):
 with st.form(keys.LOGIN_FORM, clear_on_submit=True):
     name = st.text_input(t("login_name"), key=keys.LOGIN_NAME, max_chars=32)
     password = st.text_input(t("login_password"), key=keys.LOGIN_PASSWORD, type="password")
-    if st.form_submit_button(t("login_submit"), type="primary", icon=":material/login:"):
+    if st.form_submit_button(t("login_submit"), type="primary", icon=":material/login:", key=keys.LOGIN_SUBMIT):
         try:
             user = auth.login(db, name, password)
         except UsageError as exc:

@@ -34,3 +34,11 @@ def best(item: Item) -> Any:
 def best_answers(rubric: Rubric) -> dict[str, Any]:
     """Every item answered with full points."""
     return {item.code: best(item) for item in rubric.items}
+
+
+def table(at, *headers: str):
+    """The table (as a DataFrame) a user sees with all of these column headers: tables are
+    found by what they show, not by their position on the page."""
+    found = [d.value for d in at.dataframe if set(headers) <= set(d.value.columns)]
+    assert found, f"no table with the columns {headers}"
+    return found[0]

@@ -10,6 +10,9 @@ from core.errors import render
 from scoped_db import sign_in
 from streamlit.testing.v1 import AppTest
 
+from builders import table
+from ui import keys
+
 from survey import store
 from core.model import Round
 from survey.registry import VillageRow
@@ -76,8 +79,8 @@ def test_preview_shows_both_tables_as_the_files_hold_them(page):
     at = page
     assert at.title[0].value == "上报省级：测评结果报送文件"
     assert "测评轮次 2026-B3（第三次双月测评）" in [c.value for c in at.caption]
-    assert at.selectbox[0].options == ["测试县（421302）", "邻县（421303）"]
-    villages, towns = at.dataframe[0].value, at.dataframe[1].value
+    assert at.selectbox(key=keys.EXP_COUNTY).options == ["测试县（421302）", "邻县（421303）"]
+    villages, towns = table(at, "区划代码", "村"), table(at, "乡镇代码")
     assert list(villages.columns) == VILLAGE_HEADERS
     assert villages["区划代码"].tolist() == ["421302100001", "421302100002"]
     assert villages["村"].tolist() == ["㭎树村", '\'=HYPERLINK("http://evil.example","x")']
@@ -104,16 +107,16 @@ def test_gbk_shows_which_rows_gbk_cannot_hold(page):
 
 
 def test_choosing_another_county(page):
-    at = page.selectbox[0].set_value("421303").run()
-    assert at.dataframe[0].value["村"].tolist() == ["邻县村"]
-    assert at.dataframe[1].value["乡镇"].tolist() == ["邻镇"]
+    at = page.selectbox(key=keys.EXP_COUNTY).set_value("421303").run()
+    assert table(at, "村")["村"].tolist() == ["邻县村"]
+    assert table(at, "乡镇代码")["乡镇"].tolist() == ["邻镇"]
 
 
 def test_a_reviewer_sees_their_county_and_townships_only(tmp_path, monkeypatch):
     db = build_db(tmp_path / "t.db")
     at = run(db, monkeypatch, "reviewer", county="421303")
-    assert at.selectbox[0].options == ["邻县（421303）"]
-    assert at.dataframe[0].value["区划代码"].tolist() == ["421303100001"]
+    assert at.selectbox(key=keys.EXP_COUNTY).options == ["邻县（421303）"]
+    assert table(at, "区划代码")["区划代码"].tolist() == ["421303100001"]
     at = run(db, monkeypatch, "reviewer", county="421302", townships=("421302101",), name="rev-town")
     # a reviewer of some townships cannot send the county's files: told why, nothing offered
     assert [e.value for e in at.error] == [render("export_county_only")]

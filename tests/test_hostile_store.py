@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 from builders import best_answers, surveyor
-from core import config
 from core.errors import DataError, UsageError
 from core.model import Round
 from survey import auth, fieldwork, service, store

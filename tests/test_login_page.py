@@ -9,6 +9,8 @@ import pytest
 from scoped_db import PASSWORD, sign_in
 from streamlit.testing.v1 import AppTest
 
+from builders import table
+
 from survey import auth, store
 from core.model import Round
 from ui import keys, nav
@@ -26,7 +28,7 @@ def page(path: str, db: Path, monkeypatch) -> AppTest:
 def sign_in_form(at: AppTest, name: str, password: str) -> AppTest:
     at.text_input(key=keys.LOGIN_NAME).input(name)
     at.text_input(key=keys.LOGIN_PASSWORD).input(password)
-    return at.button[0].click().run()
+    return at.button(key=keys.LOGIN_SUBMIT).click().run()
 
 
 @pytest.fixture
@@ -70,7 +72,7 @@ def test_demo_accounts_are_listed_on_the_demo_database_only(db, monkeypatch):
     store.set_meta(db, "demo", "1")
     auth.ensure_demo_accounts(db)
     at = page(LOGIN, db, monkeypatch).run()
-    shown = at.dataframe[0].value
+    shown = table(at, "账号", "密码")
     assert shown["账号"].tolist() == ["admin", "reviewer", "surveyor"]
     assert shown["密码"].tolist() == ["demo-admin", "demo-review", "demo-survey"]
     at = sign_in_form(at, "reviewer", "demo-review")

@@ -9,7 +9,7 @@ import pytest
 from scoped_db import A, A1, A2, B1, ROUND, sid, user
 from streamlit.testing.v1 import AppTest
 
-from builders import admin
+from builders import admin, table
 from survey import export, fieldwork, review, store
 from core.errors import NotFound, UsageError
 from survey.rubric import load_rubric
@@ -147,18 +147,18 @@ def page_as(db, monkeypatch, page: str, name: str, **query) -> AppTest:
 
 def test_a_reviewer_returns_a_submission_and_the_surveyor_resubmits_it(scoped, monkeypatch):
     at = page_as(scoped, monkeypatch, "review.py", "rev-a")
-    assert at.dataframe[0].value["村"].tolist() == ["甲村", "乙村", "丙村"]
+    assert table(at, "村")["村"].tolist() == ["甲村", "乙村", "丙村"]
     at.selectbox(key=keys.RV_SELECTED).set_value(sid(V2)).run()
     assert at.subheader[0].value.startswith("乙村")
     at.text_area(key=keys.RV_COMMENT).input("门前三包未签订，请核实")
     at.button(key=f"FormSubmitter:{keys.RV_RETURN_FORM}-退回").click().run()
     assert at.success[0].value == "已退回：乙村"
-    assert at.dataframe[0].value["村"].tolist() == ["甲村", "丙村"]  # the queue moved on
+    assert table(at, "村")["村"].tolist() == ["甲村", "丙村"]  # the queue moved on
 
     mine = page_as(scoped, monkeypatch, "review.py", "wang")
     assert mine.title[0].value == "我的提交"
-    table = mine.dataframe[0].value
-    assert table.set_index("村").loc["乙村", ["审核状态", "审核意见"]].tolist() == ["已退回", "门前三包未签订，请核实"]
+    mine_table = table(mine, "村", "审核状态")
+    assert mine_table.set_index("村").loc["乙村", ["审核状态", "审核意见"]].tolist() == ["已退回", "门前三包未签订，请核实"]
     assert "退回意见（rev-a）：门前三包未签订，请核实" in [w.value.replace("\\", "") for w in mine.warning]
     mine.button(key=f"{keys.RV_CORRECT}_{sid(V2)}").click().run()
     assert store.load_draft(scoped, ROUND, V2, "王芳")["answers"]

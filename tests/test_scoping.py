@@ -10,6 +10,8 @@ import pytest
 from scoped_db import A, A1, A2, B, B1, ROUND, VILLAGES, sid, user
 from streamlit.testing.v1 import AppTest
 
+from builders import table
+
 from survey import audit, auth, mapdata, review, store
 from survey.auth import Scope
 from core.errors import NotFound, UsageError
@@ -146,6 +148,6 @@ def test_office_pages_offer_the_reviewers_county_only_even_when_the_session_is_t
 
 def test_the_review_page_lists_the_scope_only(scoped, monkeypatch):
     at = page_as(scoped, monkeypatch, "review.py", "rev-a2", **{keys.ROUND: ROUND})
-    assert at.dataframe[0].value["区划代码"].tolist() == [V3]
+    assert table(at, "区划代码")["区划代码"].tolist() == [V3]
     at = page_as(scoped, monkeypatch, "review.py", "rev-a2", **{keys.ROUND: ROUND, keys.RV_TOWNSHIP: A1})
     assert "甲村" not in str([d.value.to_dict() for d in at.dataframe])

@@ -8,6 +8,8 @@ import scoped_db
 from scoped_db import A, A2, PASSWORD
 from streamlit.testing.v1 import AppTest
 
+from builders import table
+
 from survey import auth, store
 from ui import keys
 
@@ -25,7 +27,7 @@ def run(db: Path, monkeypatch, name: str = "admin") -> AppTest:
 
 def test_an_admin_creates_an_account_that_can_sign_in(scoped, monkeypatch):
     at = run(scoped, monkeypatch)
-    assert at.dataframe[0].value["账号"].tolist() == sorted(scoped_db.USERS)
+    assert table(at, "账号")["账号"].tolist() == sorted(scoped_db.USERS)
     at.text_input(key=keys.US_NAME).input("zhao")
     at.text_input(key=keys.US_DISPLAY).input("赵磊")
     at.selectbox(key=keys.US_ROLE).set_value("surveyor")
@@ -35,7 +37,7 @@ def test_an_admin_creates_an_account_that_can_sign_in(scoped, monkeypatch):
     assert at.success[0].value == "已创建账号 zhao"
     user = auth.login(scoped, "zhao", "zhao-password")
     assert (user.display_name, user.role, user.county, user.townships) == ("赵磊", "surveyor", A, (A2,))
-    assert "zhao" in at.dataframe[0].value["账号"].tolist()
+    assert "zhao" in table(at, "账号")["账号"].tolist()
     added = store.audit_rows(scoped, entity="user", entity_id="zhao")[-1]
     assert (added["action"], added["actor"]) == ("user.add", "admin")
 

@@ -100,6 +100,7 @@ AUTH_COOKIE = "auth_cookie"  # pending cookie write: (request id, token; None de
 LOGIN_FORM = "login_form"
 LOGIN_NAME = "login_name"
 LOGIN_PASSWORD = "login_password"
+LOGIN_SUBMIT = "login_submit"
 LOGIN_DEMO_TABLE = "login_demo_table"
 LOGOUT = "logout_button"
 RV_STATUS = "rv_status"

@@ -11,7 +11,8 @@ from __future__ import annotations
 from survey.store.db import BUSY_TIMEOUT_MS, SCHEMA_VERSION, backup, connect, data_version, migrate, restore
 from survey.store.registry import ImportSummary, counties, import_registry, townships, village, villages
 from survey.store.rounds import create_round, get_round, rounds
-from survey.store.submissions import clean_batches, item_losses, round_progress, round_results, save_submissions, submission, submission_exists
+from survey.store.submissions import clean_batches, save_submissions
+from survey.store.results import item_losses, round_progress, round_results, submission, submission_exists
 from survey.store.drafts import close_draft, delete_draft, load_draft, reopen_draft, save_draft
 from survey.store.photos import PhotoInfo, add_photo, delete_photo, draft_photos, photo_jpeg, submission_photos
 from survey.store.roads import StoredRoad, belt_overrides, replace_roads, roads, set_belt_override

@@ -9,18 +9,14 @@ import json
 import uuid
 from datetime import datetime, timedelta, timezone
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlite_utils import Database
 
-from core.errors import DataError, NotFound, UsageError, problem
-from core.model import FrozenMap, Village, VillageResult
+from core.errors import DataError, UsageError, problem
 from survey.store.drafts import _close
 from survey.store.db import _audit_row, _bump, _dec, _insert_rows, _json, _now, _value_json, connect
-from survey.store.rounds import get_round
-from survey.store.registry import _scope
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from survey.scoring import Score
@@ -221,119 +217,6 @@ def clean_batches(db_path: str | Path, now: datetime | None = None) -> int:
         for batch in stale:
             _drop_batch(db, batch)
     return len(stale)
-
-
-def submission_exists(db_path: str | Path, submission_id: str) -> bool:
-    with connect(db_path) as db:
-        return bool(list(db.query("SELECT 1 FROM submissions WHERE id = ?", [submission_id])))
-
-
-_RESULTS_SQL = """
-SELECT v.code, v.name, v.township_code, t.name AS township, v.county_code, c.name AS county,
-       v.lon, v.lat, v.title, v.title_year, v.households, v.demo,
-       r.id AS sid, r.date AS s_date, r.surveyor AS s_surveyor, r.lon AS s_lon, r.lat AS s_lat,
-       r.gps_accuracy_m AS s_acc, r.sections AS s_sections, r.total AS s_total, r.veto AS s_veto,
-       r.passed AS s_passed, r.findings AS s_findings, r.status AS s_status
-FROM villages v JOIN townships t ON t.code = v.township_code
-LEFT JOIN counties c ON c.code = v.county_code
--- the counting submission: a correlated lookup on (round_id, village_code) is an index probe
--- per village; a window over the whole round joined back scanned the round once per village.
--- Joined by rowid, not by id: no second index probe per village.
--- (the table, not the view: a view has no rowid; unpublished rows of a running import skipped)
-LEFT JOIN submission_rows r ON r.rowid = (
-    SELECT s.rowid FROM submission_rows s
-    WHERE s.round_id = ? AND s.village_code = v.code AND s.status != 'returned' AND s.batch IS NULL
-    ORDER BY s.rowid DESC LIMIT 1)
-"""
-
-
-def round_results(db_path: str | Path, round_id: str, county: str | None = None,
-                  township: str | None = None, townships: Iterable[str] = ()) -> list[VillageResult]:
-    """Every village of the registry (optionally of one county / township) with its counting
-    submission of ``round_id``: the latest to arrive (never by the date a client declares) not returned by a
-    reviewer. Sorted by code; ``townships`` (any of) narrows to a user's scope.
-    :class:`NotFound` for an unknown round."""
-    get_round(db_path, round_id)
-    where, params = _scope(county, township, townships)
-    with connect(db_path) as db:
-        rows = db.execute(_RESULTS_SQL + where + " ORDER BY v.code", [round_id, *params]).fetchall()
-    # Province scale: 25,000 rows. Records are named tuples built by position (tuple.__new__,
-    # as their ``_make`` does, without a Python call per record), and the few distinct score
-    # texts (sections, totals, vetoes) are decoded once each; the read-only sections are shared.
-    new = tuple.__new__
-    sections: dict[str, FrozenMap] = {}
-    totals: dict[str, Decimal] = {}
-    vetoes: dict[str, tuple[str, ...]] = {"[]": ()}
-    unassessed = VillageResult(None, round_id)[1:]  # type: ignore[arg-type]  # the defaults, in order
-    out = []
-    append = out.append
-    for (code, name, town_code, town, county_code, county, lon, lat, title, title_year, households,
-         demo, sid, date, surveyor, s_lon, s_lat, accuracy, s_sections, total, veto, passed, findings,
-         status) in rows:
-        v = new(Village, (code, name, town_code, town, county_code, county, lon, lat, title, title_year,
-                          households, demo != 0))
-        if sid is None:
-            append(new(VillageResult, (v, *unassessed)))
-            continue
-        s = sections.get(s_sections)
-        if s is None:
-            s = sections[s_sections] = FrozenMap((k, Decimal(x)) for k, x in json.loads(s_sections).items())
-        t = totals.get(total)
-        if t is None:
-            t = totals[total] = Decimal(total)
-        vt = vetoes.get(veto)
-        if vt is None:
-            vt = vetoes[veto] = tuple(json.loads(veto))
-        append(new(VillageResult, (v, round_id, sid, date, surveyor, s_lon, s_lat, accuracy, s, t, vt,
-                                   passed != 0, findings, status)))
-    return out
-
-
-def item_losses(db_path: str | Path, submission_ids: Iterable[str]) -> dict[str, list[tuple[str, Decimal]]]:
-    """Submission id -> the items that lost points, most points lost first."""
-    ids = list(submission_ids)
-    out: dict[str, list[tuple[str, Decimal]]] = {i: [] for i in ids}
-    with connect(db_path) as db:
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            for r in db.query(
-                f"SELECT submission_id, item_code, lost FROM submission_items "
-                f"WHERE submission_id IN ({marks}) AND lost_num > 0 "
-                f"ORDER BY submission_id, lost_num DESC, item_code", chunk):
-                out[r["submission_id"]].append((r["item_code"], Decimal(r["lost"])))
-    return out
-
-
-def submission(db_path: str | Path, submission_id: str) -> dict[str, Any]:
-    """One stored submission with its answers, veto, notes and scores (decoded)."""
-    with connect(db_path) as db:
-        rows = list(db.query("SELECT * FROM submissions WHERE id = ?", [submission_id]))
-    if not rows:
-        raise NotFound("submission_unknown", value=submission_id)
-    row = rows[0]
-    for key in ("answers", "veto", "notes", "sections"):
-        row[key] = json.loads(row[key])
-    row["total"] = Decimal(row["total"])
-    row["sections"] = {k: Decimal(v) for k, v in row["sections"].items()}
-    return row
-
-
-def round_progress(db_path: str | Path, round_id: str, surveyor: str | None = None) -> dict[str, str]:
-    """Village code -> 'submitted' or 'draft' for one round (villages with neither are absent)."""
-    with connect(db_path) as db:
-        out = {}
-        draft_sql = "SELECT village_code FROM drafts WHERE round_id = ?"
-        params = [round_id]
-        if surveyor is not None:
-            draft_sql += " AND surveyor = ?"
-            params.append(surveyor)
-        for r in db.query(draft_sql, params):
-            out[r["village_code"]] = "draft"
-        for r in db.query("SELECT DISTINCT village_code FROM submissions WHERE round_id = ? "
-                          "AND status != 'returned'", [round_id]):
-            out[r["village_code"]] = "submitted"
-        return out
 
 
 def _link_versions(db: Database, rows: list[dict[str, Any]]) -> dict[str, str]:
