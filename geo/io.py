@@ -136,14 +136,13 @@ def _check_coordinates(gdf: gpd.GeoDataFrame, name: str) -> None:
     bad_y = ~((y >= LAT_RANGE[0]) & (y <= LAT_RANGE[1]))
     if not (bad_x.any() or bad_y.any()):
         return
-    problems = []
-    for feature in np.unique(index[bad_x | bad_y]):
-        at = index == feature
-        for bad, values, key in ((bad_x, x, "lon_range"), (bad_y, y, "lat_range")):
-            hits = np.flatnonzero(at & bad)
-            if len(hits):
-                problems.append(problem(key, name, int(feature) + 1, "geometry", value=_show(float(values[hits[0]]))))
-    raise DataError(problems)
+    found = []  # (feature, axis, value) of the first bad vertex of each feature and axis
+    for axis, (bad, values) in enumerate(((bad_x, x), (bad_y, y))):
+        where = np.flatnonzero(bad)
+        features, first = np.unique(index[where], return_index=True)  # vectorised: no loop per feature
+        found += [(int(f), axis, float(values[where[i]])) for f, i in zip(features, first)]
+    raise DataError([problem(("lon_range", "lat_range")[axis], name, feature + 1, "geometry", value=_show(value))
+                     for feature, axis, value in sorted(found)])
 
 
 def _refuse_metres(gdf: gpd.GeoDataFrame, name: str) -> None:

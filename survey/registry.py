@@ -117,18 +117,23 @@ def _decode(data: bytes, name: str) -> str:
     raise DataError([problem("file_encoding", name, limits.line_of(data, max(offsets)))])
 
 
-def _capped(rows: Iterable[tuple[int, Sequence[Any]]], name: str) -> list[tuple[int, list[Any]]]:
+def _capped(rows: Iterable[tuple[int, Sequence[Any]]], name: str,
+            trim: bool = False) -> list[tuple[int, list[Any]]]:
     """The non-empty rows of a table, refused as soon as one passes a limit of
-    :mod:`core.limits` (rows, columns, cells), located at that row."""
+    :mod:`core.limits` (rows, columns, cells), located at that row. ``trim``: trailing empty
+    cells of a too-wide row do not count (CSV, where each costs a byte: ``a,b,,,``); a
+    workbook row is as wide as its last stored cell, even an empty formatted one, and one
+    such cell in column XFD would cost 16,384 cells a row: refused at once."""
     out: list[tuple[int, list[Any]]] = []
     cells = 0
     for line, row in rows:
         if not row:
             continue
         if len(row) > limits.TABLE_COLUMNS:
-            row = list(row)
-            while row and (row[-1] is None or row[-1] == ""):  # trailing blanks (CSV: "a,b,,,")
-                row.pop()
+            if trim:
+                row = list(row)
+                while row and row[-1] == "":
+                    row.pop()
             if len(row) > limits.TABLE_COLUMNS:
                 raise DataError([problem("too_many_columns", name, line, limit=limits.TABLE_COLUMNS)])
         if len(out) >= limits.TABLE_ROWS:
@@ -169,7 +174,7 @@ def _read_csv(data: bytes, name: str) -> _Table:
             previous = reader.line_num
 
     try:
-        rows = _capped(numbered(), name)
+        rows = _capped(numbered(), name, trim=True)
     except csv.Error as exc:
         raise DataError([problem("file_unreadable", name, reader.line_num or None, detail=str(exc))]) from exc
     return _split_header(rows, name)

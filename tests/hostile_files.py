@@ -136,15 +136,16 @@ def declared_huge_xlsx(path: Path) -> Path:
     return edit_xlsx(path, declare)
 
 
-def wide_xlsx(path: Path) -> Path:
-    """A workbook with one value in column XFD (16,384) of row 2."""
+def wide_xlsx(path: Path, empty: bool = False) -> Path:
+    """A workbook with one value (or, ``empty``, one formatted empty cell) in column XFD
+    (16,384) of row 2."""
     xlsx(path)
+    cell = '<c r="XFD2" s="0"/>' if empty else '<c r="XFD2" t="inlineStr"><is><t>x</t></is></c>'
 
     def widen(members):
         sheet = members["xl/worksheets/sheet1.xml"].decode()
         at = sheet.index("</row>", sheet.index('<row r="2"'))
-        members["xl/worksheets/sheet1.xml"] = (sheet[:at] + '<c r="XFD2" t="inlineStr"><is><t>x</t></is></c>'
-                                               + sheet[at:]).encode()
+        members["xl/worksheets/sheet1.xml"] = (sheet[:at] + cell + sheet[at:]).encode()
 
     return edit_xlsx(path, widen)
 

@@ -99,8 +99,9 @@ def test_xlsx_zip_bomb_is_refused_before_openpyxl(db, tmp_path):
     assert keys(in_child("villages_file", db, path)) == ["zip_ratio", "zip_unpacked"]
 
 
-def test_xlsx_cells_beyond_the_column_limit_are_refused_at_their_row(db, tmp_path):
-    path = hf.wide_xlsx(tmp_path / "wide.xlsx")
+@pytest.mark.parametrize("empty", [False, True], ids=["value", "formatted-empty"])
+def test_xlsx_cells_beyond_the_column_limit_are_refused_at_their_row(db, tmp_path, empty):
+    path = hf.wide_xlsx(tmp_path / "wide.xlsx", empty=empty)
     assert refused(service.import_villages_file, db, path) == [("too_many_columns", str(path), 2, None)]
 
 
