@@ -245,6 +245,106 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "自定义底图地址应以 http:// 或 https:// 开头并含 {{z}}、{{x}}、{{y}}，实为“{value}”",
         "a custom base layer URL must start with http:// or https:// and hold {{z}}, {{x}}, {{y}}; got {value!r}",
     ),
+    # --- limits on files (core/limits.py): refused before the expensive work ---------------
+    "too_large": (
+        "文件大小 {size}，超过上限 {limit}，请拆分后分批导入",
+        "the file is {size}, over the limit of {limit}; split it and import the parts",
+    ),
+    "too_many_rows": (
+        "数据超过 {limit} 行的上限，请拆分后分批导入",
+        "more than {limit} rows; split the file and import the parts",
+    ),
+    "too_many_columns": (
+        "第 {limit} 列之后还有单元格（含设了格式的空单元格），超过列数上限，请删除多余的列",
+        "there are cells beyond column {limit} (formatted empty cells count), the limit; delete the extra columns",
+    ),
+    "too_many_cells": (
+        "单元格超过 {limit} 个的上限，请删除多余的列或拆分文件",
+        "more than {limit} cells; delete extra columns or split the file",
+    ),
+    "text_long": (
+        "文字长 {n} 个字符，超过 {limit} 个字符的上限",
+        "the text is {n} characters long, over the limit of {limit}",
+    ),
+    "line_long": (
+        "该行超过 {limit} 的长度上限",
+        "the line is longer than the limit of {limit}",
+    ),
+    "utf8_line": (
+        "该行不是有效的 UTF-8 文字（第 {column} 个字节），请把文件另存为 UTF-8",
+        "the line is not valid UTF-8 (byte {column}); save the file as UTF-8",
+    ),
+    "json_depth": (
+        "JSON 嵌套超过 {limit} 层的上限",
+        "JSON nested deeper than {limit} levels, the limit",
+    ),
+    "json_constant": (
+        "JSON 中不能有 {value}（NaN、Infinity 不是数字），请写数字或 null",
+        "{value} is not allowed in JSON (NaN and Infinity are not numbers); write a number or null",
+    ),
+    "zip_members": (
+        "压缩包内有 {n} 个文件，超过 {limit} 个的上限",
+        "the zip holds {n} files, over the limit of {limit}",
+    ),
+    "zip_unpacked": (
+        "压缩包解压后共 {size}，超过上限 {limit}（可能是“压缩炸弹”）",
+        "the zip unpacks to {size}, over the limit of {limit} (a zip bomb?)",
+    ),
+    "zip_ratio": (
+        "压缩包内“{value}”的压缩比为 {ratio}:1，超过 {limit}:1 的上限（可能是“压缩炸弹”）",
+        "{value!r} in the zip unpacks {ratio} times its size, over the limit of {limit} (a zip bomb?)",
+    ),
+    "zip_path": (
+        "压缩包内的路径“{value}”不安全（绝对路径、盘符、.. 或链接），已拒绝",
+        "unsafe path {value!r} in the zip (absolute, a drive letter, .. or a link); refused",
+    ),
+    "shapefile_parts": (
+        "压缩包中的 Shapefile“{value}”缺少 {missing}，请把 .shp、.shx、.dbf、.prj 一起压缩",
+        "the Shapefile {value!r} in the zip has no {missing}; zip the .shp, .shx, .dbf and .prj together",
+    ),
+    "shapefile_count": (
+        "压缩包中应有且只有一个 Shapefile（.shp），实有 {n} 个{names}",
+        "the zip must hold exactly one Shapefile (.shp), it holds {n}{names}",
+    ),
+    "layer_features": (
+        "图层有 {n} 个要素，超过 {limit} 个的上限，请拆分后分批导入",
+        "the layer has {n} features, over the limit of {limit}; split it",
+    ),
+    "layer_vertices": (
+        "图层共有 {n} 个坐标点，超过 {limit} 个的上限，请先简化线条或面",
+        "the layer has {n} vertices, over the limit of {limit}; simplify the lines or polygons first",
+    ),
+    "crs_missing_metres": (
+        ("坐标看来是米而不是经纬度（如 {value}），但图层没有声明投影坐标系（缺少 .prj，或 GeoJSON 未写 crs）；"
+         "请连同 .prj 一起压缩，或导出为 WGS84（EPSG:4326）"),
+        ("the coordinates look like metres, not degrees (e.g. {value}), but the layer declares no projected CRS "
+         "(no .prj, or no crs in the GeoJSON); zip the .prj with it or export it as WGS84 (EPSG:4326)"),
+    ),
+    "layer_content": (
+        "文件内容不是 {expected}，请检查文件",
+        "the content is not {expected}; check the file",
+    ),
+    "upload_name": (
+        "上传的文件名“{value}”不能使用（为空、是 . 或 ..、或只有路径），请使用带扩展名的文件名，如 名录.csv",
+        "the upload's name {value!r} is unusable (empty, . or .., or only a path); use a name with an extension, e.g. villages.csv",
+    ),
+    "photo_too_large": (
+        "照片文件 {size}，超过 {limit} 的上限",
+        "the photo file is {size}, over the limit of {limit}",
+    ),
+    "photo_pixels": (
+        "照片有 {mp} 百万像素{size}，超过 {limit} 百万像素的上限；请用相机的普通模式拍摄或缩小后上传",
+        ("the photo has {mp} megapixels{size_en}, over the limit of {limit}; "
+         "take it in the camera's normal mode or shrink it first"),
+    ),
+    "yaml_alias": (
+        "不能使用 YAML 锚点或别名（{value}），测评细则中每项都应直接写出",
+        "YAML anchors and aliases ({value}) are not allowed; write every item out",
+    ),
+    "yaml_depth": (
+        "YAML 嵌套超过 {limit} 层的上限",
+        "YAML nested deeper than {limit} levels, the limit",
+    ),
 }
 
 #: key -> (Chinese, English) warnings: returned, never raised.

@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import math
 import os
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pyogrio
+import shapely
 from pyproj.exceptions import CRSError, ProjError
 from shapely import force_2d
 from shapely.geometry import LineString, MultiLineString
 from shapely.geometry.base import BaseGeometry
 
+from core import limits
 from core.config import DEFAULT_BUFFER_M
-from core.constants import WGS84
+from core.constants import LAT_RANGE, LON_RANGE, WGS84
 from core.errors import DataError, problem
 
 LAYER_SUFFIXES = (".geojson", ".json", ".zip")
@@ -38,27 +42,127 @@ class Road:
     buffer_m: float = DEFAULT_BUFFER_M
 
 
-def _dbf_encoding(path: Path) -> str | None:
-    """The encoding to force for a zipped Shapefile without a ``.cpg``: UTF-8 when its ``.dbf``
+def _dbf_encoding(dbf: Path, cpg: bool) -> str | None:
+    """The encoding to force for a Shapefile without a ``.cpg``: UTF-8 when its ``.dbf``
     decodes as UTF-8, else GB18030 (old Chinese GIS exports). ``None``: let GDAL decide."""
-    with zipfile.ZipFile(path) as zf:
-        names = [n.lower() for n in zf.namelist()]
-        if any(n.endswith(".cpg") for n in names):
-            return None
-        dbfs = [n for n in zf.namelist() if n.lower().endswith(".dbf")]
-        if not dbfs:
-            return None
-        raw = zf.read(dbfs[0])
+    if cpg:
+        return None
     try:
-        raw.decode("utf-8")
+        dbf.read_bytes().decode("utf-8")
         return "utf-8"
     except UnicodeDecodeError:
         return "gb18030"
 
 
+#: The parts of a Shapefile copied out of a zip; ``.shx`` and ``.dbf`` are required.
+SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+_SHP_MAGIC = b"\x00\x00\x27\x0a"  # file code 9994, big-endian
+
+
+def _unpack_shapefile(path: Path, name: str, folder: Path) -> tuple[Path, str | None]:
+    """Check the zip (:func:`core.limits.inspect_zip`), find its one Shapefile and copy its
+    parts to ``folder`` under fixed names; GDAL then reads plain files, never the zip.
+    Returns the ``.shp`` path and the encoding to force (None: the ``.cpg`` says)."""
+    limits.file_size(path, limits.LAYER_BYTES, name)
+    members = limits.inspect_zip(path, name, max_unpacked=limits.LAYER_BYTES)
+    members = [m for m in members if not m.filename.replace("\\", "/").startswith("__MACOSX/")]
+    shps = [m for m in members if m.filename.lower().endswith(".shp")]
+    if len(shps) != 1:
+        names = "：" + "、".join(m.filename for m in shps[:5]) if shps else ""
+        raise DataError([problem("shapefile_count", name, n=len(shps), names=names)])
+    stem = shps[0].filename[:-4]
+    parts = {m.filename[len(stem):].lower(): m for m in members
+             if m.filename[:len(stem)].lower() == stem.lower() and m.filename[len(stem):].lower() in SHAPEFILE_PARTS}
+    missing = [s for s in (".shx", ".dbf") if s not in parts]
+    if missing:
+        raise DataError([problem("shapefile_parts", name, value=shps[0].filename, missing="、".join(missing))])
+    with zipfile.ZipFile(path) as zf:
+        for suffix, member in parts.items():
+            limits.extract_member(zf, member, folder / f"layer{suffix}", name)
+    shp = folder / "layer.shp"
+    with shp.open("rb") as f:
+        if f.read(4) != _SHP_MAGIC:
+            raise DataError([problem("layer_content", name, expected="Shapefile (.shp)")])
+    return shp, _dbf_encoding(folder / "layer.dbf", ".cpg" in parts)
+
+
+def _check_geojson(path: Path, name: str) -> None:
+    """A GeoJSON file is a JSON object: refuse anything else before GDAL guesses a driver from
+    the content (a VRT, for one, may name other files of the server)."""
+    limits.file_size(path, limits.LAYER_BYTES, name)
+    with path.open("rb") as f:
+        head = f.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not head.startswith(b"{"):
+        raise DataError([problem("layer_content", name, expected="GeoJSON")])
+
+
+def _read(source: Path, name: str, encoding: str | None) -> gpd.GeoDataFrame:
+    """The one layer of ``source``, after checking its feature and field counts."""
+    kwargs = {"encoding": encoding} if encoding else {}
+    try:
+        info = pyogrio.read_info(source, **kwargs)
+        features = int(info.get("features", -1))
+        if features > limits.LAYER_FEATURES:
+            raise DataError([problem("layer_features", name, n=features, limit=limits.LAYER_FEATURES)])
+        if len(info.get("fields", ())) > limits.TABLE_COLUMNS:
+            raise DataError([problem("too_many_columns", name, limit=limits.TABLE_COLUMNS)])
+        gdf = gpd.read_file(source, engine="pyogrio", **kwargs)
+    except DataError:
+        raise
+    # pyogrio's errors are RuntimeErrors (DataSourceError, DataLayerError and its kin); a
+    # folder with no layer is an IndexError; damaged content a ValueError or OSError.
+    except (RuntimeError, ValueError, IndexError, OSError, zipfile.BadZipFile) as exc:
+        raise DataError([problem("file_unreadable", name, detail=str(exc).strip()[:300] or type(exc).__name__)]) from exc
+    if len(gdf) > limits.LAYER_FEATURES:
+        raise DataError([problem("layer_features", name, n=len(gdf), limit=limits.LAYER_FEATURES)])
+    vertices = int(shapely.get_num_coordinates(gdf.geometry.values).sum())
+    if vertices > limits.LAYER_VERTICES:
+        raise DataError([problem("layer_vertices", name, n=vertices, limit=limits.LAYER_VERTICES)])
+    return gdf
+
+
+def _show(value: float) -> str:
+    return f"{value:.6f}" if math.isfinite(value) else str(value)
+
+
+def _check_coordinates(gdf: gpd.GeoDataFrame, name: str) -> None:
+    """Every vertex of every feature finite and within China's box (WGS84 degrees), else one
+    problem per feature and axis, at its first bad vertex (FILE:N: geometry)."""
+    coords, index = shapely.get_coordinates(gdf.geometry.values, return_index=True)
+    if not len(coords):
+        return
+    x, y = coords[:, 0], coords[:, 1]
+    bad_x = ~((x >= LON_RANGE[0]) & (x <= LON_RANGE[1]))  # NaN compares False: bad
+    bad_y = ~((y >= LAT_RANGE[0]) & (y <= LAT_RANGE[1]))
+    if not (bad_x.any() or bad_y.any()):
+        return
+    found = []  # (feature, axis, value) of the first bad vertex of each feature and axis
+    for axis, (bad, values) in enumerate(((bad_x, x), (bad_y, y))):
+        where = np.flatnonzero(bad)
+        features, first = np.unique(index[where], return_index=True)  # vectorised: no loop per feature
+        found += [(int(f), axis, float(values[where[i]])) for f, i in zip(features, first)]
+    raise DataError([problem(("lon_range", "lat_range")[axis], name, feature + 1, "geometry", value=_show(value))
+                     for feature, axis, value in sorted(found)])
+
+
+def _refuse_metres(gdf: gpd.GeoDataFrame, name: str) -> None:
+    """A layer with no CRS (or degrees) whose numbers cannot be degrees (beyond ±180 / ±90) was
+    projected in metres and lost its CRS: refused, saying so, at its first such feature."""
+    coords, index = shapely.get_coordinates(gdf.geometry.values, return_index=True)
+    if len(coords):
+        x, y = coords[:, 0], coords[:, 1]
+        metres = np.isfinite(x) & np.isfinite(y) & ((np.abs(x) > 180) | (np.abs(y) > 90))
+        if metres.any():
+            first = int(np.flatnonzero(metres)[0])
+            raise DataError([problem("crs_missing_metres", name, int(index[first]) + 1, "geometry",
+                                     value=f"{x[first]:.0f}, {y[first]:.0f}")])
+
+
 def read_layer(path: str | os.PathLike, display_name: str | None = None) -> gpd.GeoDataFrame:
     """Read a ``.geojson``/``.json`` file or a zipped Shapefile (``.zip``) as a GeoDataFrame in
-    EPSG:4326. ``display_name`` is the file name used in error messages (default: the path)."""
+    EPSG:4326. ``display_name`` is the file name used in error messages (default: the path).
+    Limits (:mod:`core.limits`) are checked before GDAL reads anything; every vertex must be
+    finite and within China's box; a layer with no CRS in metres is refused."""
     path = Path(path)
     name = display_name or str(path)
     if not path.exists():
@@ -66,23 +170,25 @@ def read_layer(path: str | os.PathLike, display_name: str | None = None) -> gpd.
     suffix = path.suffix.lower()
     if suffix not in LAYER_SUFFIXES:
         raise DataError([problem("file_format", name, suffix=suffix or path.name)])
-    try:
-        if suffix == ".zip":
-            encoding = _dbf_encoding(path)
-            kwargs = {"encoding": encoding} if encoding else {}
-            gdf = gpd.read_file(f"/vsizip/{path.resolve()}", engine="pyogrio", **kwargs)
-        else:
-            gdf = gpd.read_file(path, engine="pyogrio")
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, zipfile.BadZipFile, ValueError) as exc:
-        raise DataError([problem("file_unreadable", name, detail=str(exc).strip() or type(exc).__name__)]) from exc
+    if suffix == ".zip":
+        with tempfile.TemporaryDirectory(prefix="xiangfeng-layer-") as tmp:
+            shp, encoding = _unpack_shapefile(path, name, Path(tmp))
+            gdf = _read(shp, name, encoding)
+    else:
+        _check_geojson(path, name)
+        gdf = _read(path, name, None)
+    if gdf.crs is None or gdf.crs.is_geographic:  # GDAL gives a GeoJSON without "crs" EPSG:4326
+        _refuse_metres(gdf, name)
     if gdf.crs is None:
-        return gdf.set_crs(WGS84)
-    try:
-        if gdf.crs.to_epsg() == 4326:
-            return gdf
-        return gdf.to_crs(WGS84)
-    except (CRSError, ProjError) as exc:
-        raise DataError([problem("crs_unknown", name, value=gdf.crs.name)]) from exc
+        gdf = gdf.set_crs(WGS84)
+    else:
+        try:
+            if gdf.crs.to_epsg() != 4326:
+                gdf = gdf.to_crs(WGS84)
+        except (CRSError, ProjError) as exc:
+            raise DataError([problem("crs_unknown", name, value=gdf.crs.name)]) from exc
+    _check_coordinates(gdf, name)
+    return gdf
 
 
 def _is_blank(value: object) -> bool:

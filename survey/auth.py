@@ -253,7 +253,7 @@ def login(db_path: str | Path, name: str, password: str, now: datetime | None = 
         raise UsageError("login_failed")
     rehash = _hasher.hash(password) if ok and _hasher.check_needs_rehash(row["password_hash"]) else None
     until = _iso(now + timedelta(minutes=LOCK_MINUTES))
-    result, locked = store.login_end(db_path, name, ok, MAX_FAILURES, _iso(now), until, rehash)
+    result, locked = store.login_end(db_path, name, ok, MAX_FAILURES, _iso(now), until, rehash, row["attempt"])
     if result == "ok":
         return _user(row)
     if result == "locked":

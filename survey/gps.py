@@ -67,11 +67,14 @@ def from_browser(value: Any) -> Fix | Refused | None:
     coords = value.get("coords") or {}
     try:
         lon, lat = float(coords["longitude"]), float(coords["latitude"])
+        accuracy = None if coords.get("accuracy") is None else float(coords["accuracy"])
     except (KeyError, TypeError, ValueError):
         return Refused(2, "no coordinates")
-    accuracy = coords.get("accuracy")
-    return Fix(lon=lon, lat=lat, accuracy_m=None if accuracy is None else float(accuracy),
-               source="browser")
+    if not (math.isfinite(lon) and math.isfinite(lat)):  # "NaN", "Infinity" from a tampered page
+        return Refused(2, "no coordinates")
+    if accuracy is not None and not (math.isfinite(accuracy) and accuracy >= 0):
+        accuracy = None
+    return Fix(lon=lon, lat=lat, accuracy_m=accuracy, source="browser")
 
 
 def manual(lon: float | None, lat: float | None) -> Fix:

@@ -13,15 +13,18 @@ import functools
 import hashlib
 import io
 import math
+import re
 import shutil
 import subprocess
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, NamedTuple
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
-from core.errors import DataError, problem
+from core import limits
+from core.errors import DataError, Problem, problem
 
 #: Longest side of a stored photo, pixels.
 MAX_SIDE = 1600
@@ -92,18 +95,38 @@ def load_font(size: int, font: FontFile | None) -> Font:
 
 def open_image(data: bytes, filename: str = "photo", max_side: int = MAX_SIDE) -> Image.Image:
     """Decode ``data`` (JPEG, PNG, HEIC...) and turn it upright by its EXIF orientation.
-    Raises :class:`DataError` (``photo_unreadable``) when it is not a picture."""
+    The byte size, then the width × height of the header are checked against
+    :mod:`core.limits` *before* anything is decoded. Raises :class:`DataError`
+    (``photo_too_large``, ``photo_pixels``, ``photo_unreadable``)."""
+    if len(data) > limits.PHOTO_BYTES:
+        raise DataError([problem("photo_too_large", filename, size=limits.human_bytes(len(data)),
+                                 limit=limits.human_bytes(limits.PHOTO_BYTES))])
     _register_heif()
     try:
-        img = Image.open(io.BytesIO(data))
+        with warnings.catch_warnings():  # PIL warns from 89 MP on; our own limit is lower
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(data), formats=limits.PHOTO_FORMATS)  # reads the header only
+        width, height = img.size
+        if width * height > limits.PHOTO_PIXELS:
+            raise DataError([_too_many_pixels(filename, width * height, f"{width}×{height}")])
         ratio = max_side / max(img.size)
-        if img.format == "JPEG" and ratio < 1:  # decode at a reduced scale (≥ the target): faster
+        if img.format in ("JPEG", "MPO") and ratio < 1:  # decode at a reduced scale (≥ the target): faster
             img.draft("RGB", (math.ceil(img.width * ratio), math.ceil(img.height * ratio)))
-        upright = ImageOps.exif_transpose(img)
-        upright.load()
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        img.load()
+        ImageOps.exif_transpose(img, in_place=True)  # not a copy of the whole picture
+    except DataError:
+        raise
+    except Image.DecompressionBombError as exc:  # over 179 MP: PIL refuses before we see the size
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        raise DataError([_too_many_pixels(filename, int(found.group(1)) if found else 0, "")]) from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, ZeroDivisionError) as exc:
         raise DataError([problem("photo_unreadable", filename, detail=type(exc).__name__)]) from None
-    return upright
+    return img
+
+
+def _too_many_pixels(filename: str, pixels: int, size: str) -> Problem:
+    return problem("photo_pixels", filename, mp=f"{pixels / 1e6:.1f}", size=f"（{size}）" if size else "",
+                   size_en=f" ({size})" if size else "", limit=f"{limits.PHOTO_PIXELS / 1e6:.1f}")
 
 
 def watermark(img: Image.Image, lines: list[str], font_file: FontFile | None) -> Image.Image:
@@ -129,13 +152,18 @@ def prepare(data: bytes, lines: list[str], filename: str = "photo", max_side: in
     picture ``data``. ``font``: a font file, None for PIL's font, "auto" to find a CJK font."""
     sha = hashlib.sha256(data).hexdigest()
     img = open_image(data, filename, max_side)
-    if img.mode not in ("RGB", "L"):
+    if img.mode not in ("RGB", "L", "RGBA", "LA"):
+        img = img.convert("RGBA")
+    # Shrink first, then flatten: copying a full-size picture (up to PHOTO_PIXELS) into RGBA and
+    # RGB again took 900 MB at the pixel limit; resizing RGBA premultiplies alpha, so the result
+    # is the same.
+    img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    if img.mode in ("RGBA", "LA"):
         background = Image.new("RGB", img.size, (255, 255, 255))
         rgba = img.convert("RGBA")
         background.paste(rgba, mask=rgba.getchannel("A"))
         img = background
     img = img.convert("RGB")
-    img.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     stamped = watermark(img, lines, cjk_font() if font == "auto" else font)
     out = io.BytesIO()
     stamped.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)

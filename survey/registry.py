@@ -15,10 +15,12 @@ import math
 import os
 import re
 import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core import limits
 from core.constants import LAT_RANGE, LON_RANGE
 from core.errors import DataError, Problem, problem
 from core.model import county_of, township_of
@@ -105,12 +107,42 @@ class _Table:
 
 
 def _decode(data: bytes, name: str) -> str:
+    offsets = []
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as exc:
+            offsets.append(exc.start)
+    # Located where the encoding that read further failed: that is most likely the file's own.
+    raise DataError([problem("file_encoding", name, limits.line_of(data, max(offsets)))])
+
+
+def _capped(rows: Iterable[tuple[int, Sequence[Any]]], name: str,
+            trim: bool = False) -> list[tuple[int, list[Any]]]:
+    """The non-empty rows of a table, refused as soon as one passes a limit of
+    :mod:`core.limits` (rows, columns, cells), located at that row. ``trim``: trailing empty
+    cells of a too-wide row do not count (CSV, where each costs a byte: ``a,b,,,``); a
+    workbook row is as wide as its last stored cell, even an empty formatted one, and one
+    such cell in column XFD would cost 16,384 cells a row: refused at once."""
+    out: list[tuple[int, list[Any]]] = []
+    cells = 0
+    for line, row in rows:
+        if not row:
             continue
-    raise DataError([problem("file_encoding", name)])
+        if len(row) > limits.TABLE_COLUMNS:
+            if trim:
+                row = list(row)
+                while row and row[-1] == "":
+                    row.pop()
+            if len(row) > limits.TABLE_COLUMNS:
+                raise DataError([problem("too_many_columns", name, line, limit=limits.TABLE_COLUMNS)])
+        if len(out) >= limits.TABLE_ROWS:
+            raise DataError([problem("too_many_rows", name, line, limit=limits.TABLE_ROWS)])
+        cells += len(row)
+        if cells > limits.TABLE_CELLS:
+            raise DataError([problem("too_many_cells", name, line, limit=limits.TABLE_CELLS)])
+        out.append((line, list(row)))
+    return out
 
 
 def _blank(cells: list[Any]) -> bool:
@@ -134,11 +166,15 @@ def _read_csv(data: bytes, name: str) -> _Table:
     first = text.split("\n", 1)[0]
     delimiter = max(",\t;", key=first.count) if any(d in first for d in ",\t;") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows, previous = [], 0
-    try:
+
+    def numbered() -> Iterator[tuple[int, list[str]]]:
+        previous = 0
         for cells in reader:
-            rows.append((previous + 1, cells))
+            yield previous + 1, cells
             previous = reader.line_num
+
+    try:
+        rows = _capped(numbered(), name, trim=True)
     except csv.Error as exc:
         raise DataError([problem("file_unreadable", name, reader.line_num or None, detail=str(exc))]) from exc
     return _split_header(rows, name)
@@ -147,13 +183,23 @@ def _read_csv(data: bytes, name: str) -> _Table:
 def _read_xlsx(data: bytes, name: str) -> _Table:
     import openpyxl
 
+    # Before openpyxl unpacks anything: a zip bomb or a zip of a million parts is refused here.
+    limits.inspect_zip(data, name, max_unpacked=limits.XLSX_UNPACKED_BYTES)
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile/KeyError/InvalidFileException/... on bad files
         raise DataError([problem("file_unreadable", name, detail=str(exc) or type(exc).__name__)]) from exc
     try:
         sheet = book.worksheets[0]
-        rows = [(number, list(cells)) for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1)]
+        # Never trust the sheet's declared <dimension> (it may say A1:XFD1048576, and read-only
+        # openpyxl would then pad every row to 16,384 cells and yield a million rows): rows come
+        # as stored, each as wide as its last cell, and _capped refuses the first one too wide.
+        sheet.reset_dimensions()
+        rows = _capped(enumerate(sheet.iter_rows(values_only=True), start=1), name)
+    except DataError:
+        raise
+    except Exception as exc:  # damaged XML inside the workbook
+        raise DataError([problem("file_unreadable", name, detail=str(exc)[:300] or type(exc).__name__)]) from exc
     finally:
         book.close()
     table = _split_header(rows, name)
@@ -170,15 +216,18 @@ def _read_xls(data: bytes, name: str) -> _Table:
     import xlrd
 
     try:
-        book = xlrd.open_workbook(file_contents=data)
+        # ragged_rows: a row is as long as its own cells (not padded to the widest row)
+        book = xlrd.open_workbook(file_contents=data, ragged_rows=True, on_demand=True)
+        sheet = book.sheet_by_index(0)
     except Exception as exc:  # xlrd.XLRDError, struct/compdoc errors on damaged files
         raise DataError([problem("file_unreadable", name, detail=str(exc) or type(exc).__name__)]) from exc
-    sheet = book.sheet_by_index(0)
-    rows = [(r + 1, list(sheet.row_values(r))) for r in range(sheet.nrows)]
+    rows = _capped(((r + 1, sheet.row_values(r)) for r in range(sheet.nrows)), name)
     return _split_header(rows, name)
 
 
 def _read_layer(path: Path, name: str) -> _Table:
+    import shapely
+
     from geo.io import read_layer
 
     gdf = read_layer(path, display_name=name)
@@ -195,7 +244,11 @@ def _read_layer(path: Path, name: str) -> _Table:
         elif geom.geom_type == "Point":
             points.append((round(geom.x, 7), round(geom.y, 7)))
         elif geom.geom_type in ("Polygon", "MultiPolygon"):
-            point = geom.representative_point()
+            try:
+                point = geom.representative_point()
+            except shapely.errors.GEOSException:
+                points.append(problem("geometry", name, number, "geometry", value="invalid polygon"))
+                continue
             points.append((round(point.x, 7), round(point.y, 7)))
         else:
             points.append(problem("geometry", name, number, "geometry", value=geom.geom_type))
@@ -219,6 +272,10 @@ def _validate(table: _Table, name: str) -> list[VillageRow]:
                 problem("column_missing", name, table.header_line, FIELDS[field][0],
                         accepted="、".join(FIELDS[field]))
             )
+    for header in table.headers:
+        found = limits.text_problem(header, name, table.header_line, header[:20] + "…")
+        if found:
+            problems.append(found)
     if problems:
         raise DataError(problems)
 
@@ -228,15 +285,20 @@ def _validate(table: _Table, name: str) -> list[VillageRow]:
     result: list[VillageRow] = []
     for row_index, (line, cells) in enumerate(table.rows):
         row_problems: list[Problem] = []
+        for index, value in enumerate(cells):
+            if isinstance(value, str) and len(value) > limits.FIELD_CHARS:
+                header = table.headers[index] if index < len(table.headers) else f"#{index + 1}"
+                row_problems.append(limits.text_problem(value, name, line, header))  # type: ignore[arg-type]
 
-        def cell(field: str) -> str | None:
+        def cell(field: str, cells: list[Any] = cells) -> str | None:
             """The trimmed text of ``field``, or None when the column is absent."""
             if field not in columns:
                 return None
             index = columns[field]
             return _text(cells[index]) if index < len(cells) else ""
 
-        def bad(key: str, field: str, **fields: Any) -> None:
+        def bad(key: str, field: str, row_problems: list[Problem] = row_problems, line: int = line,
+                **fields: Any) -> None:
             row_problems.append(problem(key, name, line, table.headers[columns[field]], **fields))
 
         def required(field: str) -> str:
@@ -337,7 +399,8 @@ def _validate(table: _Table, name: str) -> list[VillageRow]:
 
 def read_villages(path: str | os.PathLike, display_name: str | None = None) -> list[VillageRow]:
     """Read and validate a village registry file; ``display_name`` is printed as FILE in
-    problems (default: the path as given). Raises DataError with every problem found."""
+    problems (default: the path as given). Raises DataError with every problem found. The
+    limits of :mod:`core.limits` are checked before the file is parsed."""
     path = Path(path)
     name = display_name or str(path)
     if not path.is_file():
@@ -347,10 +410,12 @@ def read_villages(path: str | os.PathLike, display_name: str | None = None) -> l
         return _validate(_read_layer(path, name), name)
     if suffix not in TABLE_SUFFIXES:
         raise DataError([problem("file_format", name, suffix=suffix or path.name)])
+    limits.file_size(path, limits.TABLE_BYTES, name)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise DataError([problem("file_unreadable", name, detail=exc.strerror or str(exc))]) from exc
+    limits.check_size(len(data), limits.TABLE_BYTES, name)  # it may have grown since
     if not data.strip():
         raise DataError([problem("file_empty", name)])
     if data[:4] == b"PK\x03\x04":  # a workbook, whatever its suffix says
@@ -366,9 +431,15 @@ def read_villages(path: str | os.PathLike, display_name: str | None = None) -> l
 
 def read_villages_bytes(data: bytes, filename: str) -> list[VillageRow]:
     """:func:`read_villages` for an upload: ``data`` is the file's content, ``filename`` its
-    name (its suffix picks the format; it is printed as FILE in problems)."""
-    safe = Path(filename).name or "upload"
+    name (its suffix picks the format; its base name is printed as FILE in problems). A name
+    that is empty, ``.``, ``..`` or only a path is refused (``upload_name``); the file is
+    written to a private folder under a fixed name, never under the uploaded one."""
+    name = limits.upload_name(filename)
+    suffix = Path(name).suffix.lower()
+    if suffix not in TABLE_SUFFIXES + LAYER_SUFFIXES:
+        raise DataError([problem("file_format", name, suffix=suffix or name)])
+    limits.check_size(len(data), max(limits.TABLE_BYTES, limits.LAYER_BYTES), name)
     with tempfile.TemporaryDirectory(prefix="xiangfeng-upload-") as tmp:
-        path = Path(tmp) / safe
+        path = Path(tmp) / f"upload{suffix}"
         path.write_bytes(data)
-        return read_villages(path, display_name=filename)
+        return read_villages(path, display_name=name)

@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 from yaml.constructor import SafeConstructor
 
-from core import config
+from core import config, limits
 from core.errors import DataError, NotFound, Problem, problem
 
 ITEM_TYPES: tuple[str, ...] = ("check", "count", "grade")
@@ -182,10 +182,12 @@ def _load_cached(folder: str, stamp: tuple) -> Rubric:
     docs = {}
     for name, *_ in stamp:
         path = Path(folder) / name
+        limits.file_size(path, limits.RUBRIC_BYTES, _display(path))
+        data = path.read_bytes()
         try:
-            docs[_display(path)] = path.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError:
-            raise DataError([problem("file_encoding", _display(path))]) from None
+            docs[_display(path)] = data.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            raise DataError([problem("file_encoding", _display(path), limits.line_of(data, e.start))]) from None
     if not docs:
         raise DataError([problem("file_missing", _display(Path(folder) / MAIN_FILE))])
     return parse_rubric(docs)
@@ -263,8 +265,18 @@ class _Validator:
         self.problems.append(problem(key, file, line, field, **fields))
 
     def parse(self, name: str, text: str) -> _Map | None:
-        """YAML text -> a tree of _Map/_Seq/scalars, or None after reporting a problem."""
+        """YAML text -> a tree of _Map/_Seq/scalars, or None after reporting a problem.
+        Anchors and aliases are refused (the rubric needs none, and an alias makes a
+        "billion laughs" or a loop of the tree), as is nesting deeper than YAML_DEPTH, from
+        the parser's events, before anything is composed."""
+        # (characters first: encoding a huge text only to measure it is the cost avoided)
+        if len(text) > limits.RUBRIC_BYTES or len(text.encode("utf-8")) > limits.RUBRIC_BYTES:
+            self.add("too_large", name, None, None, size=limits.human_bytes(len(text.encode("utf-8"))),
+                     limit=limits.human_bytes(limits.RUBRIC_BYTES))
+            return None
         try:
+            if not self._plain(name, text):
+                return None
             node = yaml.compose(text, Loader=yaml.SafeLoader)
         except yaml.MarkedYAMLError as e:
             mark = e.problem_mark or e.context_mark
@@ -282,6 +294,23 @@ class _Validator:
             self.add("rubric_mapping", name, node.start_mark.line + 1, "(file)")
             return None
         return tree
+
+    def _plain(self, name: str, text: str) -> bool:
+        """False (after reporting it) when ``text`` has an anchor, an alias or deep nesting."""
+        depth = 0
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                mark = "*" if isinstance(event, yaml.AliasEvent) else "&"
+                self.add("yaml_alias", name, event.start_mark.line + 1, None, value=f"{mark}{event.anchor}"[:40])
+                return False
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > limits.YAML_DEPTH:
+                    self.add("yaml_depth", name, event.start_mark.line + 1, None, limit=limits.YAML_DEPTH)
+                    return False
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+        return True
 
     def _convert(self, name: str, node: yaml.Node) -> Any:
         line = node.start_mark.line + 1

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core import limits
 from core.constants import LAT_RANGE, LON_RANGE, ROUND_ID
 from core.config import ROUND_DATE_MARGIN_DAYS
 from core.errors import DataError, Problem, problem
@@ -66,7 +68,10 @@ def _show(value: Any) -> str:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A JSON number: int or *finite* float (``1e400`` parses as infinity), never a bool."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def parse_submission(obj: Any, rubric: Rubric, villages: Collection[str] | None, file: str,
@@ -89,6 +94,9 @@ def parse_submission(obj: Any, rubric: Rubric, villages: Collection[str] | None,
             bad("sub_field_missing", name)
         elif not isinstance(obj[name], str) or not obj[name].strip():
             wrong_type(name, "非空文字", "non-empty text")
+    long = _long_texts(obj, file, line)
+    if long:  # refused before the long texts are looked at further (or shown in a message)
+        return None, problems + long
     village, round_id, date = obj.get("village"), obj.get("round"), obj.get("date")
     if isinstance(village, str) and village.strip() and villages is not None and village not in villages:
         bad("village_unknown", "village", value=village)
@@ -129,7 +137,35 @@ def parse_submission(obj: Any, rubric: Rubric, villages: Collection[str] | None,
     ), []
 
 
-def _float(value: int | float | None) -> float | None:
+#: The free texts of a submission, besides its notes (item codes, grades and veto codes are
+#: checked against the rubric's closed sets instead, and shown cut to 40 characters).
+_TEXT_FIELDS = ("id", "village", "round", "date", "surveyor")
+
+
+def _long_texts(obj: dict[str, Any], file: str, line: int | None) -> list[Problem]:
+    """``text_long`` for every free text of a submission over its limit (:mod:`core.limits`):
+    a note over NOTE_CHARS, a note's key or a text field over FIELD_CHARS."""
+    short, note = limits.FIELD_CHARS, limits.NOTE_CHARS
+    found: list[Problem] = []
+
+    def add(value: str, field: str, limit: int) -> None:
+        found.append(problem("text_long", file, line, field[:40], n=len(value), limit=limit))
+
+    for key in _TEXT_FIELDS:
+        value = obj.get(key)
+        if isinstance(value, str) and len(value) > short:
+            add(value, key, short)
+    notes = obj.get("notes")
+    if isinstance(notes, dict):
+        for code, text in notes.items():
+            if len(code) > short:
+                add(code, "notes", short)
+            elif isinstance(text, str) and len(text) > note:
+                add(text, f"notes.{code}", note)
+    return found
+
+
+def _float(value: float | None) -> float | None:
     return None if value is None else float(value)
 
 
@@ -170,28 +206,54 @@ def check_dates(subs: Sequence[Submission], rounds: Mapping[str, Round], today: 
     return problems, warnings
 
 
+def _lines(path: Path, name: str) -> Iterator[tuple[int, bytes | None]]:
+    """(1-based number, raw bytes) of each line of ``path`` without its newline, read one at a
+    time; ``None`` for a line longer than :data:`core.limits.LINE_BYTES` (its rest skipped)."""
+    limit = limits.LINE_BYTES
+    with path.open("rb") as f:
+        number = 0
+        while True:
+            raw = f.readline(limit + 1)
+            if not raw:
+                return
+            number += 1
+            if len(raw) > limit and not raw.endswith(b"\n"):
+                while (rest := f.readline(1 << 20)) and not rest.endswith(b"\n"):
+                    pass
+                yield number, None
+                continue
+            yield number, raw.rstrip(b"\n")
+
+
 def read_submissions(path: str | Path, rubric: Rubric, villages: Collection[str] | None) -> list[Submission]:
     """Read a JSON Lines file (UTF-8, with or without BOM; blank lines skipped). Raises
-    :class:`DataError` with every problem of every line; returns the submissions otherwise."""
+    :class:`DataError` with every problem of every line; returns the submissions otherwise.
+    The limits of :mod:`core.limits` hold: file bytes, line bytes, JSON nesting; NaN and
+    Infinity are refused; a line that is not UTF-8 is named."""
     path = Path(path)
     name = str(path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise DataError([problem("file_missing", name)]) from None
-    except UnicodeDecodeError:
-        raise DataError([problem("file_encoding", name)]) from None
+    limits.file_size(path, limits.JSONL_BYTES, name)
     problems: list[Problem] = []
     subs: list[Submission] = []
     first_line: dict[str, int] = {}
-    # split("\n"), not splitlines(): U+2028 may appear raw inside a JSON string.
-    for number, raw in enumerate(text.split("\n"), start=1):
-        if not raw.strip():
+    # Lines end at b"\n" only, not at U+2028, which may appear raw inside a JSON string.
+    for number, raw in _lines(path, name):
+        if raw is None:
+            problems.append(problem("line_long", name, number, None, limit=limits.human_bytes(limits.LINE_BYTES)))
+            continue
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            problems.append(problem("utf8_line", name, number, None, column=e.start + 1))
+            continue
+        if not text.strip():
             continue
         try:
-            obj = json.loads(raw)
-        except json.JSONDecodeError as e:
-            problems.append(problem("json", name, number, None, detail=f"{e.msg} (column {e.colno})"))
+            obj = limits.load_json(text, name, number)
+        except DataError as e:
+            problems.extend(e.problems)
             continue
         sub, found = parse_submission(obj, rubric, villages, name, number)
         problems.extend(found)

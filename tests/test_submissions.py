@@ -121,7 +121,7 @@ def test_unknown_village_and_round_id_rules(rubric):
 def test_invalid_utf8_and_empty_files(tmp_path, rubric):
     bad = tmp_path / "gbk.jsonl"
     bad.write_bytes(json.dumps(record(rubric), ensure_ascii=False).encode("gbk"))
-    assert [p.split(": ")[0] for p in errors(bad, rubric)] == [str(bad)]
+    assert [p.split(": ")[0] for p in errors(bad, rubric)] == [f"{bad}:1"]  # located: line 1
     empty = write(tmp_path / "empty.jsonl", [""])
     assert len(errors(empty, rubric)) == 1
 

@@ -117,14 +117,15 @@ def login_begin(db_path: str | Path, name: str, max_failures: int, now: str) -> 
         if attempt > max_failures:
             _audit(db, name, "login.refused", "user", name, after={"reason": "attempts", "attempt": attempt})
             return "locked", row
-    return "check", row
+    return "check", dict(row, attempt=attempt)
 
 
 def login_end(db_path: str | Path, name: str, ok: bool, max_failures: int, now: str, lock_until: str,
-              new_hash: str | None = None) -> tuple[str, str | None]:
+              new_hash: str | None = None, attempt: int = 0) -> tuple[str, str | None]:
     """The second half of a sign-in whose password was checked (``ok``), in one write
     transaction: ``("ok", None)`` signed in (failures reset, a re-hashed password stored when
-    given); ``("locked", until)`` when the account got locked meanwhile (a right password loses
+    given: the failures counted up to this ``attempt`` are forgiven, those begun after it still
+    count); ``("locked", until)`` when the account got locked meanwhile (a right password loses
     to a lock decided first) or by this failure, the ``max_failures``-th; ``("disabled", None)``;
     ``("failed", None)``. Audited."""
     with connect(db_path) as db, db.atomic():
@@ -140,7 +141,8 @@ def login_end(db_path: str | Path, name: str, ok: bool, max_failures: int, now: 
             if row["disabled"]:
                 _audit(db, name, "login.refused", "user", name, after={"reason": "disabled"})
                 return "disabled", None
-            values: dict[str, Any] = {"failed_logins": 0, "locked_until": None}
+            values: dict[str, Any] = {"failed_logins": max(0, row["failed_logins"] - attempt),
+                                      "locked_until": None}
             if new_hash:
                 values["password_hash"] = new_hash
             db["users"].update(name, values)
