@@ -122,6 +122,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("map", _lazy("survey.mapcli", "cmd_map"), "write a standalone map that opens offline")
     p.add_argument("--round", metavar="R")
     p.add_argument("--out", required=True, metavar="FILE.html")
+    p = add("report", _lazy("survey.bulletin", "cmd_report"),
+            "write the round bulletin (测评通报) of a county as Word, and PDF when LibreOffice is installed")
+    p.add_argument("--round", required=True, metavar="R")
+    p.add_argument("--county", metavar="C", help="6-digit county code (default: the database's only county)")
+    p.add_argument("--out", required=True, metavar="FILE.docx")
+    p.add_argument("--no-pdf", action="store_true", help="do not convert to PDF")
+    p.add_argument("--review-share", type=_percent, default=None, metavar="P",
+                   help="share of titled villages listed for title review, percent (default 10)")
+    p.add_argument("--review-rounds", type=_count, default=None, metavar="N",
+                   help="rounds the title review ranks on (default 3)")
     p = add("users", _lazy("survey.auth", "cmd_users"),
             "manage accounts: add, list, disable, enable, password")
     users = p.add_subparsers(dest="users_command", required=True, metavar="ACTION")
@@ -150,6 +160,16 @@ def _positive(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be > 0: {text!r}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be ≥ 1: {text!r}")
     return value
 
 

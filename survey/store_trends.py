@@ -1,0 +1,106 @@
+"""Store reads across rounds: every round's counting submissions at once (trends, elimination)
+and how often each rubric item was found wanting (the bulletin's most frequent problems).
+
+SQL lives in the store layer; this module sits beside :mod:`survey.store` (which it does not
+change) and uses its connection. :func:`history` reads the submissions of every round with one
+query: at province scale (25,000 villages × 6 rounds) one scan of the table, where
+:func:`survey.store.round_results` per round would be six queries of 25,000 lookups each.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
+
+from core.model import Village
+from survey.store import _VILLAGE_SELECT, _scope, connect, rounds
+from survey.trends import History, Mark
+
+
+def history(db_path: str | Path, county: str | None = None, townships: Iterable[str] = (),
+            round_ids: Iterable[str] | None = None) -> History:
+    """The villages of the registry (optionally of one county and of any of ``townships``, a
+    user's scope) and their counting submission in every round (or in those of ``round_ids``;
+    unknown ids are left out): in each round the one ``store.round_results`` counts — not
+    returned by a reviewer, the latest by date, then by arrival (rowid).
+
+    One query reads every submission of the rounds (plus the registry, and the dates of the few
+    villages with more than one submission in a round, to choose among them): a scan of the
+    table is much cheaper than a window or a lookup per (round, village), which read the wide
+    rows twice; and each row comes as few Python objects as it can (the round as a small
+    integer, total, pass and vetoes as one text shared by every equal result)."""
+    towns = sorted(set(townships))
+    where, params = _scope(county, None, towns)
+    wanted = None if round_ids is None else set(round_ids)
+    chosen = tuple(r for r in rounds(db_path) if wanted is None or r.id in wanted)
+    ids = [r.id for r in chosen]
+    index = ",".join("?" * len(ids))
+    case = "CASE s.round_id " + " ".join(f"WHEN ? THEN {i}" for i in range(len(ids))) + " END"
+    sql = (f"SELECT {case}, s.village_code, s.rowid, s.passed || s.total || ' ' || s.veto "
+           f"FROM submissions s WHERE s.status != 'returned'")
+    sub_params: list[str] = list(ids)
+    if county:  # a county's villages are the codes that begin with its code (import_registry)
+        sql += f" AND s.round_id IN ({index}) AND s.village_code >= ? AND s.village_code < ?"
+        sub_params += [*ids, county, county + ":"]  # ":" sorts right after "9"
+    elif wanted is not None:  # "+": one scan of the table beats an index lookup per row
+        sql += f" AND +s.round_id IN ({index})"
+        sub_params += ids
+    if towns:
+        sql += f" AND substr(s.village_code, 1, 9) IN ({','.join('?' * len(towns))})"
+        sub_params += towns
+    with connect(db_path) as db:
+        registry = db.execute(f"{_VILLAGE_SELECT}{where} ORDER BY v.code", params).fetchall()
+        rows = db.execute(sql, sub_params).fetchall() if ids else []
+        found: list[dict[str, tuple]] = [{} for _ in ids]  # per round: code -> (k, code, rowid, result)
+        twice: dict[tuple[int, str], list[tuple]] = {}
+        for row in rows:
+            if row[0] is None:
+                continue
+            by_village = found[row[0]]
+            held = by_village.get(row[1])
+            by_village[row[1]] = row
+            if held is not None:
+                twice.setdefault((row[0], row[1]), [held]).append(row)
+        if twice:  # the latest by date, then by rowid
+            dated = [row[2] for pair in twice.values() for row in pair]
+            dates: dict[int, str] = {}
+            for start in range(0, len(dated), 500):
+                chunk = dated[start:start + 500]
+                dates.update(db.execute(f"SELECT rowid, date FROM submissions WHERE rowid IN "
+                                        f"({','.join('?' * len(chunk))})", chunk).fetchall())
+            for (k, code), pair in twice.items():
+                found[k][code] = max(pair, key=lambda x: (dates[x[2]], x[2]))
+    new = tuple.__new__
+    villages = tuple(new(Village, (*r[:11], r[11] != 0)) for r in registry)
+    codes = {v.code for v in villages}
+    shared: dict[str, Mark] = {}
+    marks = {}
+    for rid, by_village in zip(ids, found):
+        out = {}
+        for code, (_, _, _, result) in by_village.items():
+            m = shared.get(result)
+            if m is None:  # "1" or "0", the total, a space, the vetoes (JSON)
+                total, _, veto = result[1:].partition(" ")
+                m = shared[result] = new(Mark, (Decimal(total), tuple(json.loads(veto)), result[0] == "1"))
+            out[code] = m
+        marks[rid] = out if len(out) == len(by_village) and codes.issuperset(out) else \
+            {c: m for c, m in out.items() if c in codes}  # submissions of villages outside the scope
+    return History(rounds=chosen, villages=villages, marks=marks)
+
+
+def finding_counts(db_path: str | Path, submission_ids: Iterable[str]) -> dict[str, int]:
+    """Item code -> how many of ``submission_ids`` found it wanting (a finding: a check not met,
+    a count of at least one, a grade below the best), most first, ties by code."""
+    ids = list(dict.fromkeys(submission_ids))
+    counts: dict[str, int] = {}
+    with connect(db_path) as db:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for code, n in db.execute(
+                    f"SELECT item_code, COUNT(*) FROM submission_items WHERE finding != 0 "
+                    f"AND submission_id IN ({marks}) GROUP BY item_code", chunk):
+                counts[code] = counts.get(code, 0) + n
+    return dict(sorted(counts.items(), key=lambda x: (-x[1], x[0])))
