@@ -164,8 +164,8 @@ def review_records(review: ReviewList, labels: Mapping[str, tuple[str, str]] | N
     from survey.csvio import fmt1
 
     n = len(review.window)
-    return [{"rank": e.rank, "code": e.village.code, "name": e.village.name, "township": e.village.township,
+    return [{"bottom_rank": e.rank, "code": e.village.code, "name": e.village.name, "township": e.village.township,
              "title": e.village.title, "average": fmt1(e.average), "vetoed": e.vetoed,
-             "assessed": f"{e.assessed}/{n}",
+             "rounds_assessed": f"{e.assessed}/{n}",
              "scores": "；".join(f"{p.round_id} {score_text(p, labels, en)}" for p in e.points)}
             for e in review.entries]

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Context, Decimal
 from itertools import compress
 from operator import attrgetter
 from pathlib import Path
@@ -47,6 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from survey.auth import Scope
 
 Counts = Callable[[Round], bool]
+_CTX = Context(prec=40)  # as targets.share: differences of shares stay exact to 40 digits
 
 
 def counting(rnd: Round) -> bool:
@@ -272,7 +273,10 @@ class ShareChange(NamedTuple):
         """Percentage points of projected share gained (negative when lost)."""
         if self.before is None or self.after is None:
             return None
-        return self.after.share_projected - self.before.share_projected
+        a, b = self.before, self.after
+        if a.villages and b.villages:  # from the counts: pb/nb - pa/na = (pb·na - pa·nb) / (na·nb)
+            return share(b.projected * a.villages - a.projected * b.villages, a.villages * b.villages)
+        return _CTX.subtract(b.share_projected, a.share_projected)
 
     @property
     def delta_projected(self) -> int | None:
