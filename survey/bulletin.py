@@ -27,6 +27,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import warnings as warnings_module
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -197,9 +198,16 @@ def township_chart(rows: Sequence[TownshipRow]) -> tuple[bytes, list[Problem]]:
     style = {"font.family": [family, "DejaVu Sans"] if family else ["DejaVu Sans"],
              "text.parse_math": False, "axes.unicode_minus": False, "font.size": 9,
              "svg.hashsalt": "xiangfeng"}
-    with rc_context(style):
-        fig = Figure(figsize=(6.3, max(2.2, 0.38 * len(records) + 1.1)), dpi=150)
+    with rc_context(style), warnings_module.catch_warnings():
+        # without a CJK font every Chinese glyph would warn once more: the returned warning says it
+        warnings_module.filterwarnings("ignore", "Glyph .* missing from font", UserWarning)
+        width, height = 6.3, max(2.2, 0.38 * len(records) + 1.1)  # inches
+        fig = Figure(figsize=(width, height), dpi=150)
         FigureCanvasAgg(fig)
+        labels = [_label(r["name"]) for r in records]
+        # margins from the labels' length (a CJK character is about one em): no layout pass
+        left = (max((len(x) for x in labels), default=2) * 9 / 72 + 0.3) / width
+        fig.subplots_adjust(left=min(left, 0.45), right=0.98, top=1 - 0.15 / height, bottom=0.55 / height)
         ax = fig.add_subplot()
         ys = list(range(len(records)))[::-1]  # the first record on top
         ax.barh(ys, [r["projected"] for r in records], height=0.6,
@@ -208,14 +216,14 @@ def township_chart(rows: Sequence[TownshipRow]) -> tuple[bytes, list[Problem]]:
             ax.vlines(r["target"], y - 0.4, y + 0.4, colors="#222222", linewidth=2)
             ax.text(max(r["projected"], r["target"]) + 1.5, y, fmt1(by_code[r["code"]].share_projected) + "%",
                     va="center", fontsize=8)
-        ax.set_yticks(ys, [_label(r["name"]) for r in records])
+        ax.set_yticks(ys, labels)
+        ax.set_ylim(-0.6, len(records) - 0.4)
         ax.set_xlim(0, 110)
         ax.set_xticks(range(0, 101, 20))
         ax.set_xlabel("预计占比(%)（黑线为目标）")
         ax.spines[["top", "right"]].set_visible(False)
-        fig.tight_layout()
         out = io.BytesIO()
-        fig.savefig(out, format="png", metadata={"Software": None})
+        fig.savefig(out, format="png", metadata={"Software": None}, pil_kwargs={"compress_level": 3})
     return out.getvalue(), warnings
 
 
