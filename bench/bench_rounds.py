@@ -47,7 +47,7 @@ def trends_figure(db: Path, log: Callable[[str], None], repeat: int):
     from survey import store_trends, trends
     from survey.targets import TargetPolicy
 
-    policy = TargetPolicy(Decimal("70"))
+    policy = TargetPolicy(Decimal(70))
 
     def product():
         h = store_trends.history(db)

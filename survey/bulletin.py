@@ -27,6 +27,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import warnings as warnings_module
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -178,6 +179,9 @@ def _font_family() -> str | None:
     return ft2font.FT2Font(str(found.path), face_index=found.index).family_name
 
 
+_CHART_LOCK = threading.Lock()
+
+
 def _label(name: str, limit: int = 16) -> str:
     name = " ".join(_text(name).split())
     return name if len(name) <= limit else name[: limit - 1] + "…"
@@ -198,7 +202,9 @@ def township_chart(rows: Sequence[TownshipRow]) -> tuple[bytes, list[Problem]]:
     style = {"font.family": [family, "DejaVu Sans"] if family else ["DejaVu Sans"],
              "text.parse_math": False, "axes.unicode_minus": False, "font.size": 9,
              "svg.hashsalt": "xiangfeng"}
-    with rc_context(style), warnings_module.catch_warnings():
+    # rc_context and catch_warnings change process-wide state: one chart at a time (the web app
+    # builds bulletins on its download threads)
+    with _CHART_LOCK, rc_context(style), warnings_module.catch_warnings():
         # without a CJK font every Chinese glyph would warn once more: the returned warning says it
         warnings_module.filterwarnings("ignore", "Glyph .* missing from font", UserWarning)
         width, height = 6.3, max(2.2, 0.38 * len(records) + 1.1)  # inches
