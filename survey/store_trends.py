@@ -26,11 +26,11 @@ def history(db_path: str | Path, county: str | None = None, townships: Iterable[
     unknown ids are left out): in each round the one ``store.round_results`` counts — not
     returned by a reviewer, the latest by date, then by arrival (rowid).
 
-    One query reads every submission of the rounds (plus the registry, and the dates of the few
-    villages with more than one submission in a round, to choose among them): a scan of the
-    table is much cheaper than a window or a lookup per (round, village), which read the wide
-    rows twice; and each row comes as few Python objects as it can (the round as a small
-    integer, total, pass and vetoes as one text shared by every equal result)."""
+    One query reads every submission of the rounds (plus the registry, and again the few
+    villages with more than one submission in a round, by date and rowid, to choose among them):
+    a scan of the table is much cheaper than a window or a lookup per (round, village), which
+    read the wide rows twice; and each row comes as few Python objects as it can (the round as a
+    small integer; pass, total and vetoes as one text, decoded once per distinct text)."""
     towns = sorted(set(townships))
     where, params = _scope(county, None, towns)
     wanted = None if round_ids is None else set(round_ids)
@@ -38,40 +38,39 @@ def history(db_path: str | Path, county: str | None = None, townships: Iterable[
     ids = [r.id for r in chosen]
     index = ",".join("?" * len(ids))
     case = "CASE s.round_id " + " ".join(f"WHEN ? THEN {i}" for i in range(len(ids))) + " END"
-    sql = (f"SELECT {case}, s.village_code, s.rowid, s.passed || s.total || ' ' || s.veto "
-           f"FROM submissions s WHERE s.status != 'returned'")
+    sql = f"SELECT {case}, s.village_code, s.passed || s.total || ' ' || s.veto FROM submissions s"
+    where_sub = " WHERE s.status != 'returned'"
     sub_params: list[str] = list(ids)
     if county:  # a county's villages are the codes that begin with its code (import_registry)
-        sql += f" AND s.round_id IN ({index}) AND s.village_code >= ? AND s.village_code < ?"
+        where_sub += f" AND s.round_id IN ({index}) AND s.village_code >= ? AND s.village_code < ?"
         sub_params += [*ids, county, county + ":"]  # ":" sorts right after "9"
     elif wanted is not None:  # "+": one scan of the table beats an index lookup per row
-        sql += f" AND +s.round_id IN ({index})"
+        where_sub += f" AND +s.round_id IN ({index})"
         sub_params += ids
     if towns:
-        sql += f" AND substr(s.village_code, 1, 9) IN ({','.join('?' * len(towns))})"
+        where_sub += f" AND substr(s.village_code, 1, 9) IN ({','.join('?' * len(towns))})"
         sub_params += towns
     with connect(db_path) as db:
         registry = db.execute(f"{_VILLAGE_SELECT}{where} ORDER BY v.code", params).fetchall()
-        rows = db.execute(sql, sub_params).fetchall() if ids else []
-        found: list[dict[str, tuple]] = [{} for _ in ids]  # per round: code -> (k, code, rowid, result)
-        twice: dict[tuple[int, str], list[tuple]] = {}
-        for row in rows:
-            if row[0] is None:
+        rows = db.execute(sql + where_sub, sub_params).fetchall() if ids else []
+        found: list[dict[str, str]] = [{} for _ in ids]  # per round: village code -> its result
+        twice: set[tuple[int, str]] = set()
+        for k, code, result in rows:
+            if k is None:
                 continue
-            by_village = found[row[0]]
-            held = by_village.get(row[1])
-            by_village[row[1]] = row
-            if held is not None:
-                twice.setdefault((row[0], row[1]), [held]).append(row)
-        if twice:  # the latest by date, then by rowid
-            dated = [row[2] for pair in twice.values() for row in pair]
-            dates: dict[int, str] = {}
-            for start in range(0, len(dated), 500):
-                chunk = dated[start:start + 500]
-                dates.update(db.execute(f"SELECT rowid, date FROM submissions WHERE rowid IN "
-                                        f"({','.join('?' * len(chunk))})", chunk).fetchall())
-            for (k, code), pair in twice.items():
-                found[k][code] = max(pair, key=lambda x: (dates[x[2]], x[2]))
+            by_village = found[k]
+            if code in by_village:
+                twice.add((k, code))
+            by_village[code] = result
+        if twice:  # a few villages hold more than one submission in a round: the latest by date, then rowid
+            pairs = sorted(twice)
+            for start in range(0, len(pairs), 400):
+                chunk = pairs[start:start + 400]
+                marks = " OR ".join("(s.round_id = ? AND s.village_code = ?)" for _ in chunk)
+                flat = [x for k, code in chunk for x in (ids[k], code)]
+                for k, code, result in db.execute(
+                        f"{sql} {where_sub} AND ({marks}) ORDER BY s.date, s.rowid", sub_params + flat):
+                    found[k][code] = result  # ascending: the last one written is the latest
     new = tuple.__new__
     villages = tuple(new(Village, (*r[:11], r[11] != 0)) for r in registry)
     codes = {v.code for v in villages}
@@ -79,14 +78,15 @@ def history(db_path: str | Path, county: str | None = None, townships: Iterable[
     marks = {}
     for rid, by_village in zip(ids, found):
         out = {}
-        for code, (_, _, _, result) in by_village.items():
+        for code, result in by_village.items():
             m = shared.get(result)
             if m is None:  # "1" or "0", the total, a space, the vetoes (JSON)
                 total, _, veto = result[1:].partition(" ")
                 m = shared[result] = new(Mark, (Decimal(total), tuple(json.loads(veto)), result[0] == "1"))
             out[code] = m
-        marks[rid] = out if len(out) == len(by_village) and codes.issuperset(out) else \
-            {c: m for c, m in out.items() if c in codes}  # submissions of villages outside the scope
+        # a village outside the scope asked for cannot have come through the filters above, but
+        # the registry and the submissions were read apart: keep only the villages read
+        marks[rid] = out if codes.issuperset(out) else {c: m for c, m in out.items() if c in codes}
     return History(rounds=chosen, villages=villages, marks=marks)
 
 

@@ -21,12 +21,9 @@ round does not count). A round that does not count never appears in a trend or i
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Context, Decimal
-from itertools import compress
-from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -162,41 +159,37 @@ def _row(code: str, name: str, county: str, counts: Sequence[int], target: Decim
 
 def _tallies(history: History, rounds: Sequence[Round], extra: Mapping[str, tuple[str, str]] | None = None):
     """Township code -> (name, county code, county name), and per round township code -> counts
-    [villages, civilized now, assessed, passed, projected]: the registry's counts once, then the
-    assessed villages of each round (projected = civilized - civilized assessed + passed),
-    counted with C-level iterators (province scale)."""
+    [villages, civilized now, assessed, passed, projected]: the registry's counts once, then per
+    round the assessed villages of each township (projected = civilized - civilized assessed +
+    passed), counted as intersections of small sets (C loops: province scale)."""
     meta: dict[str, tuple[str, str, str | None]] = {}
-    base: dict[str, list[int]] = {}
-    town_of: dict[str, str] = {}
-    titled: set[str] = set()
+    members: dict[str, set[str]] = {}
+    titled: dict[str, set[str]] = {}
     civilized = CIVILIZED_TITLES
     for v in history.villages:
         t = v.township_code or township_of(v.code)
-        b = base.get(t)
-        if b is None:
+        m = members.get(t)
+        if m is None:
             meta[t] = (v.township, v.county_code or county_of(v.code), v.county)
-            b = base[t] = [0, 0]
-        b[0] += 1
-        town_of[v.code] = t
+            m = members[t] = set()
+            titled[t] = set()
+        m.add(v.code)
         if v.title in civilized:
-            b[1] += 1
-            titled.add(v.code)
+            titled[t].add(v.code)
     for code, (name, county) in (extra or {}).items():
         if code not in meta:
-            meta[code], base[code] = (name, county, None), [0, 0]
-    town = town_of.__getitem__
+            meta[code], members[code], titled[code] = (name, county, None), set(), set()
     per_round = []
     for rnd in rounds:
         marks = history.marks[rnd.id]
-        assessed = Counter(map(town, marks))
-        passed = Counter(map(town, compress(marks, map(_PASSED, marks.values()))))
-        titled_assessed = Counter(map(town, filter(titled.__contains__, marks)))
-        per_round.append({t: [n, civ, assessed[t], passed[t], civ - titled_assessed[t] + passed[t]]
-                          for t, (n, civ) in base.items()})
+        assessed = marks.keys()
+        passed = {c for c, m in marks.items() if m.passed}
+        tally = {}
+        for t, mine in members.items():
+            civ, p = titled[t], len(passed & mine)
+            tally[t] = [len(mine), len(civ), len(assessed & mine), p, len(civ) - len(assessed & civ) + p]
+        per_round.append(tally)
     return meta, per_round
-
-
-_PASSED = attrgetter("passed")
 
 
 def township_trends(history: History, policy: TargetPolicy,
