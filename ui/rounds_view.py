@@ -36,13 +36,14 @@ def _review_options() -> tuple[Decimal, int]:
 
 def bulletin_button(db: str, county: str, round_id: str, scope: auth.Scope) -> None:
     """下载测评通报: the Word bulletin of the county and round, built only when clicked (with the
-    review share and rounds set on the review tab)."""
+    list length and the review share and rounds set on the page, so its lists are the page's)."""
     share, rounds = _review_options()
+    n = st.session_state.get(keys.DASH_RANK_N, 5)  # the 红黑榜 length chosen on the page
 
     def build() -> bytes:
         from survey.bulletin import bulletin_docx
 
-        return bulletin_docx(db, round_id, county, scope, review_share=share, review_rounds=rounds)[0]
+        return bulletin_docx(db, round_id, county, scope, n=n, review_share=share, review_rounds=rounds)[0]
 
     st.download_button(t("dash_bulletin"), build, file_name=f"测评通报_{county}_{round_id}.docx",
                        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
