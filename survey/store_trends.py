@@ -18,7 +18,6 @@ from core.model import Village
 from survey.store import _VILLAGE_SELECT, _scope, connect, rounds
 from survey.trends import History, Mark
 
-
 #: Memory map of the read of every round (SQLite caps it at its compile-time maximum).
 MMAP_BYTES = 1 << 30
 
@@ -58,6 +57,7 @@ def history(db_path: str | Path, county: str | None = None, townships: Iterable[
         # this connection only reads, and reads the whole table at province scale: memory-mapped
         # pages spare a copy of every page (a quarter of the scan's time)
         db.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+        db.execute("BEGIN")  # one snapshot for the registry and the submissions (a read: no lock)
         registry = db.execute(f"{_VILLAGE_SELECT}{where} ORDER BY v.code", params).fetchall()
         rows = db.execute(sql + where_sub, sub_params).fetchall() if ids else []
         found: list[dict[str, str]] = [{} for _ in ids]  # per round: village code -> its result
@@ -78,9 +78,9 @@ def history(db_path: str | Path, county: str | None = None, townships: Iterable[
                 for k, code, result in db.execute(
                         f"{sql} {where_sub} AND ({marks}) ORDER BY s.date, s.rowid", sub_params + flat):
                     found[k][code] = result  # ascending: the last one written is the latest
+        db.execute("COMMIT")
     new = tuple.__new__
     villages = tuple(new(Village, (*r[:11], r[11] != 0)) for r in registry)
-    codes = {v.code for v in villages}
     shared: dict[str, Mark] = {}
     marks = {}
     for rid, by_village in zip(ids, found):
@@ -91,9 +91,7 @@ def history(db_path: str | Path, county: str | None = None, townships: Iterable[
                 total, _, veto = result[1:].partition(" ")
                 m = shared[result] = new(Mark, (Decimal(total), tuple(json.loads(veto)), result[0] == "1"))
             out[code] = m
-        # a village outside the scope asked for cannot have come through the filters above, but
-        # the registry and the submissions were read apart: keep only the villages read
-        marks[rid] = out if codes.issuperset(out) else {c: m for c, m in out.items() if c in codes}
+        marks[rid] = out  # the same snapshot and filters: every village here is one of ``villages``
     return History(rounds=chosen, villages=villages, marks=marks)
 
 
