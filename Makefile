@@ -1,6 +1,6 @@
 # 乡风 Xiangfeng — the newcomer's two commands:
 #   make run    set up what is needed and serve the app on http://127.0.0.1:8501
-#   make test   set up what the tests need (incl. Debian's chromium + fonts-noto-cjk) and run them
+#   make test   set up what the tests need (incl. Debian's chromium, fonts-noto-cjk and LibreOffice) and run them
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -9,7 +9,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 ADDRESS ?= 127.0.0.1
 PORT   ?= 8501
 
-.PHONY: setup run test test-fast browser-deps demo-data bench clean
+.PHONY: setup run test test-fast browser-deps office-deps demo-data bench clean
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,16 @@ browser-deps:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	fi
 
+# Debian's LibreOffice for the bulletin's PDF and the export's spreadsheet test (headless:
+# Writer and Calc only, no recommended extras).
+office-deps:
+	@if ! command -v soffice >/dev/null 2>&1 || ! dpkg -s libreoffice-writer libreoffice-calc >/dev/null 2>&1; then \
+		echo "installing libreoffice-writer and libreoffice-calc from Debian"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+			libreoffice-writer libreoffice-calc >/dev/null; \
+	fi
+
 run: setup
 	$(PY) -m survey init >/dev/null
 	$(PY) -c 'from geo.offline import install_static; install_static("static")'  # Leaflet, served locally
@@ -36,7 +46,7 @@ run: setup
 		n = service.is_demo(db) and auth.ensure_demo_accounts(db); n and print(f"demo accounts added: {n}")'
 	$(PY) -m streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT)
 
-test: setup browser-deps
+test: setup browser-deps office-deps
 	$(PY) -m pytest -q
 
 # unit and page tests only (no browser)

@@ -21,7 +21,9 @@ through the real pipelines (:mod:`survey.service`), then:
 6. ``export_round`` / ``export_peak_rss`` — ``export.export_round`` of the last round (every
    county); peak RSS of a fresh process doing only that export; floor: one SQL query per table
    and ``csv.writer`` (the RSS floor process imports the same modules first);
-7. ``concurrent_save_*`` — ``store.save_submissions`` of one submission by each of 20 threads
+7. ``trends_province`` / ``bulletin_county`` — every township's and county's share over all
+   rounds, and the Word bulletin of one county (:mod:`bench.bench_rounds`, floors there);
+8. ``concurrent_save_*`` — ``store.save_submissions`` of one submission by each of 20 threads
    at once (released together by a barrier), repeated: p50 / p95 latency, errors, and lost
    (saves that returned but whose row is missing); floor: the same saves by one writer.
 
@@ -51,7 +53,7 @@ from pathlib import Path
 
 import folium
 
-from bench import best, peak_rss_mb, synth
+from bench import bench_rounds, best, peak_rss_mb, synth
 from bench.bench_geo import bare_query
 from bench.bench_targets import SHARES_SQL, compute
 from geo.belts import belt_membership
@@ -501,6 +503,8 @@ def run(scale: synth.Scale, log: Log) -> list[Figure]:
             ("membership", lambda: membership(db, scale.repeat)),
             ("maps", lambda: maps(db, province, scale.repeat, log)),
             ("export", lambda: export_figures(db, province, work, scale.repeat)),
+            ("trends and bulletin", lambda: bench_rounds.figures(db, province.rounds[-1].id, province.counties[0],
+                                                                 scale.repeat, log)),
             ("concurrent saves", lambda: concurrent_saves(db, scale, log)),
         ]
         for name, step in steps:

@@ -345,6 +345,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "YAML 嵌套超过 {limit} 层的上限",
         "YAML nested deeper than {limit} levels, the limit",
     ),
+    # --- the round bulletin (survey/bulletin.py) ------------------------------------------
+    "county_required": (
+        "数据库中不止一个县（或没有县），请用 --county 指定县代码，已有：{known}",
+        "the database does not hold exactly one county; name one with --county (known: {known})",
+    ),
+    "report_out": (
+        "测评通报保存为 Word 文件，文件名应以 .docx 结尾，实为“{value}”",
+        "the bulletin is a Word file: the name must end in .docx, got {value!r}",
+    ),
 }
 
 #: key -> (Chinese, English) warnings: returned, never raised.
@@ -359,6 +368,16 @@ WARNINGS: dict[str, tuple[str, str]] = {
     ),
     "gps_accuracy": ("定位精度 {value} 米，差于 100 米", "GPS accuracy {value} m is worse than 100 m"),
     "gps_distance": ("测评位置距村庄登记位置 {value} 公里，超过 3 公里", "the surveyed point is {value} km from the village, more than 3 km"),
+    # --- the round bulletin (survey/bulletin.py) ------------------------------------------
+    "pdf_no_soffice": (
+        "未安装 LibreOffice（soffice），只生成了 Word 文件；安装 libreoffice-writer 后可同时生成 PDF",
+        "LibreOffice (soffice) is not installed: only the Word file was written; install libreoffice-writer for a PDF",
+    ),
+    "pdf_failed": ("LibreOffice 未能转换为 PDF：{detail}", "LibreOffice could not convert to PDF: {detail}"),
+    "chart_no_cjk_font": (
+        "未找到中文字体（Noto Sans CJK），图中的中文可能显示为方框；请安装 fonts-noto-cjk",
+        "no CJK font (Noto Sans CJK) found: Chinese in the chart may show as boxes; install fonts-noto-cjk",
+    ),
 }
 
 

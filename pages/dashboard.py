@@ -13,7 +13,7 @@ from core import config
 from core.errors import SurveyError
 from survey import auth, targets
 from survey.csvio import fmt1
-from ui import keys, nav, shell
+from ui import keys, nav, rounds_view, shell
 from ui.text import lang, t
 
 DB = str(shell.db())
@@ -58,6 +58,7 @@ m2.metric(t("dash_projected"), f"{fmt1(c.share_projected)}%",
 m3.metric(t("dash_target"), f"{fmt1(c.target)}%",
           delta=t("dash_reached") if c.reached else t("dash_needed", n=c.needed),
           delta_color="normal" if c.reached else "inverse", delta_arrow="off")
+rounds_view.bulletin_button(DB, county, round_id, user.scope)
 
 st.subheader(t("dash_chart"))
 chart = pd.DataFrame(targets.chart_records(d.townships))
@@ -78,7 +79,7 @@ st.subheader(t("dash_townships"))
 _table(targets.township_records(d.townships), keys.DASH_TABLE_TOWNSHIPS)
 
 tabs = st.tabs([t("dash_tab_below"), t("dash_tab_failed"), t("dash_tab_risk"), t("dash_tab_rank"),
-                t("dash_tab_drill"), t("dash_tab_target")])
+                t("dash_tab_drill"), t("dash_tab_trends"), t("dash_tab_review"), t("dash_tab_target")])
 with tabs[0]:
     if not d.below:
         st.success(t("dash_all_reached"), icon=":material/check_circle:")
@@ -115,6 +116,10 @@ with tabs[4]:
                         format_func=lambda code: names[code] or code)
     _villages(d.results, keys.DASH_TABLE_DRILL, town)
 with tabs[5]:
+    rounds_view.trends_tab(DB, county, round_id, user.scope, shell.version())
+with tabs[6]:
+    rounds_view.review_tab(DB, county, round_id, user.scope, shell.version(), d.labels, en)
+with tabs[7]:
     if msg := st.session_state.pop(keys.DASH_SAVED, None):
         st.success(msg, icon=":material/check_circle:")
     scopes = {"": t("dash_whole_county", name=county_name), **names}

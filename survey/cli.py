@@ -139,6 +139,23 @@ def _cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    """The bulletin, and a PDF beside it when LibreOffice is installed (``--no-pdf`` skips it).
+    Prints the files written; warnings go to stderr. Unknown round or county: exit 1."""
+    from survey.bulletin import report_for
+
+    options = {k: v for k, v in (("review_share", args.review_share), ("review_rounds", args.review_rounds))
+               if v is not None}
+    report = report_for(args.db, auth.operator(), args.round, args.county, args.out, pdf=not args.no_pdf,
+                        **options)
+    for w in report.warnings:
+        _err(str(w))
+    print(report.docx)
+    if report.pdf:
+        print(report.pdf)
+    return 0
+
+
 # --- accounts ------------------------------------------------------------------------------------
 
 
@@ -243,6 +260,16 @@ def build_parser() -> argparse.ArgumentParser:
         ).add_argument("--out", required=True, metavar="FILE")
     add("restore", _cmd_restore, "replace the database with a checked backup (stop the app first)"
         ).add_argument("file")
+    p = add("report", _cmd_report,
+            "write the round bulletin (测评通报) of a county as Word, and PDF when LibreOffice is installed")
+    p.add_argument("--round", required=True, metavar="R")
+    p.add_argument("--county", metavar="C", help="6-digit county code (default: the database's only county)")
+    p.add_argument("--out", required=True, metavar="FILE.docx")
+    p.add_argument("--no-pdf", action="store_true", help="do not convert to PDF")
+    p.add_argument("--review-share", type=_percent, default=None, metavar="P",
+                   help="share of titled villages listed for title review, percent (default 10)")
+    p.add_argument("--review-rounds", type=_count, default=None, metavar="N",
+                   help="rounds the title review ranks on (default 3)")
 
     p = add("users", _cmd_users, "manage accounts: add, list, disable, enable, password")
     users = p.add_subparsers(dest="users_command", required=True, metavar="ACTION")
@@ -269,6 +296,16 @@ def commands() -> list[str]:
     parser = build_parser()
     action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     return list(action.choices)
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be ≥ 1: {text!r}")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:

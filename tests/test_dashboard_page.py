@@ -38,7 +38,7 @@ def metrics(at: AppTest) -> dict[str, tuple[str, str]]:
 
 #: Where each table is: (tab index or None for the page above the tabs, position in it).
 TABLES = {"townships": (None, 0), "below": (0, 0), "plan": (0, 1), "failed": (1, 0), "risk": (2, 0),
-          "best": (3, 0), "worst": (3, 1), "drill": (4, 0), "settings": (5, 0)}
+          "best": (3, 0), "worst": (3, 1), "drill": (4, 0), "settings": (7, 0)}
 
 
 def frame(at: AppTest, name: str):

@@ -79,6 +79,16 @@ DASH_TABLE_BEST = "dash_table_best"
 DASH_TABLE_WORST = "dash_table_worst"
 DASH_TABLE_DRILL = "dash_table_drill"
 DASH_TABLE_SETTINGS = "dash_table_settings"
+# the dashboard's round parts (ui/rounds_view.py): bulletin, trends, title review
+DASH_BULLETIN = "dash_bulletin"  # the download button of the Word bulletin
+DASH_TREND_VILLAGE = "dash_trend_village"
+DASH_CHANGE_FROM = "dash_change_from"
+DASH_CHANGE_TO = "dash_change_to"
+DASH_TABLE_CHANGE_TOWNS = "dash_table_change_towns"
+DASH_TABLE_CHANGE_VILLAGES = "dash_table_change_villages"
+DASH_REVIEW_SHARE = "dash_review_share"
+DASH_REVIEW_ROUNDS = "dash_review_rounds"
+DASH_TABLE_REVIEW = "dash_table_review"
 
 # --- export page -------------------------------------------------------------------------------
 EXP_COUNTY = "exp_county"

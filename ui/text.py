@@ -244,6 +244,52 @@ TEXT: dict[str, tuple[str, str]] = {
     "dash_col_percent": ("目标(%)", "Target (%)"),
     "dash_col_by": ("设置人", "Set by"),
     "dash_col_at": ("设置时间", "Set at"),
+    # --- dashboard: bulletin, trends, title review (ui/rounds_view.py) -------------------------
+    "dash_bulletin": ("下载测评通报（Word）", "Download the bulletin (Word)"),
+    "dash_bulletin_help": (
+        "本县本轮的测评通报：总体情况、各乡镇目标完成情况、红黑榜、主要问题、摘牌复核名单，可编辑后盖章印发",
+        "The round bulletin of the county: headline figures, townships against target, best and worst, "
+        "frequent problems, title review; edit, sign and send",
+    ),
+    "dash_tab_trends": ("历轮趋势", "Trends"),
+    "dash_tab_review": ("摘牌复核", "Title review"),
+    "dash_trend_note": (
+        "截至所选轮次的 {n} 个计分轮次；按现有称号计算各轮预计占比",
+        "{n} counting rounds up to the chosen one; projected shares use today's titles",
+    ),
+    "dash_trend_county": ("{name} 预计占比（虚线为目标）", "{name}: projected share (dashed: target)"),
+    "dash_trend_townships": ("各乡镇预计占比（红色虚线为目标）", "Projected share per township (red dashes: target)"),
+    "dash_trend_village": ("查看村的历轮得分", "A village's totals over the rounds"),
+    "dash_trend_never": ("该村在这些轮次中未参加测评", "This village was not assessed in these rounds"),
+    "dash_change_from": ("比较：从", "Compare from"),
+    "dash_change_to": ("到", "to"),
+    "dash_chg_code": ("编码", "Code"),
+    "dash_chg_name": ("名称", "Name"),
+    "dash_chg_township": ("乡镇", "Township"),
+    "dash_chg_before": ("之前", "Before"),
+    "dash_chg_after": ("之后", "After"),
+    "dash_chg_change": ("变化", "Change"),
+    "dash_chg_projected_change": ("预计文明村增减", "Projected villages gained"),
+    "dash_review_share": ("列入复核比例(%)", "Share listed (%)"),
+    "dash_review_rounds": ("按最近几轮排序", "Rounds ranked on"),
+    "dash_review_rule": (
+        "县级及以上文明村按最近几轮得分排序：有一票否决的轮次排在任何得分之后，其余按平均分从低到高；"
+        "比例向上取整（至少 1 个），与末位同分者一并列入；只参加部分轮次的村按已参加轮次的平均分排序",
+        "Titled villages ranked on the last rounds: a vetoed round ranks below any score, then the lower "
+        "average first; the share is rounded up (at least 1) and ties at the cut are all listed; a village "
+        "assessed in fewer rounds is ranked on the rounds it was assessed in",
+    ),
+    "dash_review_summary": (
+        "排序轮次：{window}；参加排序 {ranked} 个，按 {share}% 应列 {quota} 个，实列 {listed} 个",
+        "Rounds: {window}; {ranked} ranked, {share}% asks for {quota}, {listed} listed",
+    ),
+    "dash_review_unranked": (
+        "另有 {n} 个文明村在这些轮次未参加测评，未参与排序", "{n} titled villages were not assessed in these rounds: not ranked"),
+    "dash_col_bottom_rank": ("倒数名次", "Rank from bottom"),
+    "dash_col_average": ("平均分", "Average"),
+    "dash_col_vetoed": ("否决轮次", "Vetoed rounds"),
+    "dash_col_rounds_assessed": ("参加轮次", "Rounds assessed"),
+    "dash_col_scores": ("各轮得分", "Round scores"),
     # --- export page ---------------------------------------------------------------------------
     "exp_title": ("上报省级：测评结果报送文件", "Provincial export: the files for the province"),
     "exp_help": (

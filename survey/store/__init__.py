@@ -23,6 +23,8 @@ from survey.store.users import insert_user, login_begin, login_end, logout, upda
 from survey.store.review import decide, review_rows
 from survey.store.sessions import delete_session, insert_session, session_row, touch_session
 
+from survey.store import trends  # noqa: E402  (reads across rounds: store.trends.history)
+
 __all__ = [
     "backup",
     "clean_batches",
