@@ -122,6 +122,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("map", _lazy("survey.mapcli", "cmd_map"), "write a standalone map that opens offline")
     p.add_argument("--round", metavar="R")
     p.add_argument("--out", required=True, metavar="FILE.html")
+    p = add("xlsform", _lazy("survey.xlsform", "cmd_xlsform"),
+            "write the round's rubric as an XLSForm for ODK/Kobo Collect, villages.csv beside it")
+    p.add_argument("--round", required=True, metavar="R")
+    p.add_argument("--out", required=True, metavar="FORM.xlsx")
+    add("import-odk", _lazy("survey.odk", "cmd_import_odk"),
+        "add submissions from an ODK Central export (ZIP with media, or CSV) or a KoboToolbox "
+        "export (CSV or XLSX) of the round's form").add_argument("file")
     p = add("users", _lazy("survey.auth", "cmd_users"),
             "manage accounts: add, list, disable, enable, password")
     users = p.add_subparsers(dest="users_command", required=True, metavar="ACTION")

@@ -55,16 +55,27 @@ def import_submissions_file(db_path: str | Path, path: str | Path,
     from survey.audit import note_rubric
     from survey.rubric import load_rubric
     from survey.scoring import score
+    from survey.store_odk import save_imported
     from survey.submissions import read_submissions
 
     rubric = load_rubric()
     note_rubric(db_path, rubric, actor)
     known = {v.code for v in store.villages(db_path)}
     subs = read_submissions(Path(path), rubric, known)
-    source = {s.id: (str(path), line) for s, line in zip(subs, _lines(subs))}
+    located = {s.id: (str(path), line) for s, line in zip(subs, _lines(subs))}
     scored = [(s, score(rubric, s.answers, s.veto)) for s in subs]
-    added, skipped = store.save_submissions(db_path, scored, source=source, actor=actor)
-    return SubmissionImport(added, skipped)
+    saved = save_imported(db_path, scored, "jsonl", located=located, actor=actor)
+    return SubmissionImport(saved.added, saved.skipped)
+
+
+def rubric_for_round(db_path: str | Path, round_id: str):
+    """The rubric round ``round_id`` is scored with (:class:`~core.errors.NotFound` when there is
+    no such round). Rubrics are not pinned per round yet: this is the active rubric, and the one
+    place to change when they are."""
+    from survey.rubric import load_rubric
+
+    store.get_round(db_path, round_id)
+    return load_rubric()
 
 
 def _lines(subs) -> list[int | None]:

@@ -132,6 +132,14 @@ MIGRATIONS: list[str] = [
         created_at TEXT NOT NULL, last_seen TEXT NOT NULL, expires_at TEXT NOT NULL) WITHOUT ROWID;
     CREATE INDEX sessions_user ON sessions(user_name);
     """,
+    # 5: where each submission came from: tablet, odk (Central), kobo, jsonl (import-submissions).
+    # Rows stored before: a tablet submission closed its draft (audited as draft.close); the
+    # others came from JSON Lines.
+    """
+    ALTER TABLE submissions ADD COLUMN source TEXT NOT NULL DEFAULT 'tablet';
+    UPDATE submissions SET source = 'jsonl' WHERE id NOT IN (
+        SELECT entity_id FROM audit WHERE action = 'draft.close' AND entity_id IS NOT NULL);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
