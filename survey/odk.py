@@ -384,7 +384,7 @@ class _RowReader:
             sid = "uuid:" + get("_uuid")
         if not sid:
             self.bad("odk_id", line, c.header("instanceID"))
-        date = get(xf.TODAY) or get(xf.START, xf.END, "SubmissionDate", "_submission_time")[:10]
+        date = (get(xf.TODAY) or get(xf.START, xf.END, "SubmissionDate", "_submission_time"))[:10]
         surveyor = get(xf.USERNAME, "SubmitterName", "_submitted_by")
         if not surveyor:
             self.bad("odk_surveyor", line, c.header(xf.USERNAME))

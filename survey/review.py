@@ -47,6 +47,7 @@ class Item:
     lon: float | None = None
     lat: float | None = None
     gps_accuracy_m: float | None = None
+    source: str = "tablet"  # tablet, odk, kobo, jsonl (survey.store_odk.SOURCES)
 
 
 @dataclass(frozen=True)
@@ -69,13 +70,24 @@ _FIELDS = ("id", "round_id", "village_code", "village", "township_code", "townsh
 
 
 def _item(row: dict[str, Any]) -> Item:
-    return Item(comment=row["review_comment"], **{f: row[f] for f in _FIELDS})
+    return Item(comment=row["review_comment"], source=row.get("source", "tablet"),
+                **{f: row[f] for f in _FIELDS})
 
 
 def _rows(db_path: str | Path, user: User, **filters: Any) -> list[dict[str, Any]]:
     scope = user.scope
-    return store.review_rows(db_path, county=scope.county, townships=scope.townships,
-                             surveyor=scope.surveyor, **filters)
+    return _with_sources(db_path, store.review_rows(
+        db_path, county=scope.county, townships=scope.townships, surveyor=scope.surveyor, **filters))
+
+
+def _with_sources(db_path: str | Path, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` with where each submission came from (``source``)."""
+    from survey.store_odk import submission_sources
+
+    sources = submission_sources(db_path, [r["id"] for r in rows])
+    for r in rows:
+        r["source"] = sources.get(r["id"], "tablet")
+    return rows
 
 
 def submissions(db_path: str | Path, user: User, round_id: str | None = None,
@@ -105,8 +117,9 @@ def detail(db_path: str | Path, user: User, submission_id: str) -> Detail:
     """One submission in scope with everything a reviewer checks."""
     row = _one(db_path, user, submission_id)
     full = store.submission(db_path, submission_id)
-    chain = store.review_rows(db_path, round_id=row["round_id"], county=row["county_code"],
-                              township=row["township_code"], surveyor=user.scope.surveyor)
+    chain = _with_sources(db_path, store.review_rows(
+        db_path, round_id=row["round_id"], county=row["county_code"], township=row["township_code"],
+        surveyor=user.scope.surveyor))
     return Detail(item=_item(row), answers=full["answers"], notes=full["notes"],
                   sections=full["sections"], photos=store.submission_photos(db_path, submission_id),
                   losses=store.item_losses(db_path, [submission_id])[submission_id],

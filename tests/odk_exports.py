@@ -211,7 +211,9 @@ def kobo_csv(rubric: Rubric, round_id: str, rows: Sequence[Filled], delimiter: s
 
 
 def kobo_xlsx(rubric: Rubric, round_id: str, rows: Sequence[Filled], **kwargs: Any) -> bytes:
-    """Kobo's XLSX: numbers of integer questions as numbers, the rest as text."""
+    """Kobo's XLSX: numbers of integer questions as numbers, dates as dates, the rest as text."""
+    import datetime
+
     import openpyxl
 
     table = kobo_table(rubric, round_id, rows, **kwargs)
@@ -221,7 +223,9 @@ def kobo_xlsx(rubric: Rubric, round_id: str, rows: Sequence[Filled], **kwargs: A
     sheet.title = "乡风测评"
     sheet.append(table[0])
     for row in table[1:]:
-        sheet.append([int(v) if h.split("/")[-1] in counts and v else v for h, v in zip(table[0], row)])
+        sheet.append([int(v) if h.split("/")[-1] in counts and v
+                      else datetime.datetime.fromisoformat(v) if h == xf.TODAY and v else v
+                      for h, v in zip(table[0], row)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

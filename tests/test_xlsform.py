@@ -11,15 +11,16 @@ import re
 import zipfile
 from decimal import Decimal
 
-import pytest
-from pyxform.xls2xform import convert
-
 import odk_engine
 import odk_exports as ex
+import pytest
+from pyxform.xls2xform import convert
+from scoped_db import ROUND, VILLAGES
+
 from core.errors import NotFound
 from core.model import Round, Village
-from scoped_db import ROUND, VILLAGES
-from survey import odk, store, xlsform as xf
+from survey import odk, store
+from survey import xlsform as xf
 from survey.cli import main
 from survey.rubric import load_rubric, parse_rubric
 from survey.scoring import grade_from_criteria, score
