@@ -37,6 +37,7 @@ import math
 import re
 import sys
 import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -223,6 +224,17 @@ def _split(rows: list[tuple[int, list[str]]], name: str) -> Table:
 # --- reading the export ------------------------------------------------------------------------
 
 
+def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, line: int | None = None,
+                column: str | None = None) -> bytes:
+    """The bytes of one ZIP entry (already checked by :func:`check_zip`); a damaged or
+    encrypted entry is a located problem."""
+    try:
+        return archive.read(info)
+    except (zipfile.BadZipFile, RuntimeError, ValueError, OSError, zlib.error) as exc:
+        raise DataError([problem("file_unreadable", name, line, column,
+                                 detail=f"{info.filename}: {exc}")]) from None
+
+
 @dataclass
 class Export:
     """An export as read: its table, and for a ZIP the archive and its files by base name."""
@@ -270,7 +282,7 @@ def read_export(data: bytes, filename: str, limits: Limits = LIMITS) -> Export:
     if info.file_size > limits.table_bytes:
         raise DataError([_limit(name, "数据表大小（字节）", "the table size (bytes)", limits.table_bytes, info.file_size)])
     inner = f"{name}!{info.filename}"
-    raw = archive.read(info)
+    raw = read_member(archive, info, name)
     table = read_csv(raw, inner, limits) if info.filename.lower().endswith(".csv") else read_xlsx(raw, inner, limits)
     media: dict[str, zipfile.ZipInfo] = {}
     for i in sorted(files, key=lambda i: not i.filename.startswith("media/")):  # media/ first
@@ -643,7 +655,7 @@ def _photos(export: Export, reader: _RowReader, subs: list[tuple[Any, Row]], vil
                 continue
             village = villages[sub.village]
             try:
-                photo = kit.prepare(export.archive.read(info), kit.stamp_lines(
+                photo = kit.prepare(read_member(export.archive, info, name, row.line, column), kit.stamp_lines(
                     village.name, village.code, row.taken, sub.surveyor), filename=filename)
             except DataError as exc:
                 reader.problems.extend(_at(p, name, row.line, column) for p in exc.problems)
