@@ -255,11 +255,18 @@ class Export:
 
 
 def read_export(data: bytes, filename: str, limits: Limits = LIMITS) -> Export:
-    """Read an export given as bytes (its name tells the kind: ``.zip``, ``.csv``, ``.xlsx``)."""
+    """Read an export given as bytes (its name tells the kind: ``.zip``, ``.csv``, ``.xlsx``; a
+    ZIP or workbook under another name is known by its content)."""
     name = filename
     if len(data) > limits.file_bytes:
         raise DataError([_limit(name, "文件大小（字节）", "the file size (bytes)", limits.file_bytes, len(data))])
     suffix = Path(filename).suffix.lower()
+    if data[:4] == b"PK\x03\x04" and suffix not in (".zip", ".xlsx", ".xlsm"):  # renamed: go by content
+        try:
+            inside = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except zipfile.BadZipFile:
+            inside = []
+        suffix = ".xlsx" if "[Content_Types].xml" in inside else ".zip"
     if suffix == ".csv":
         return Export(read_csv(data, name, limits))
     if suffix in (".xlsx", ".xlsm"):

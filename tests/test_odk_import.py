@@ -122,6 +122,8 @@ def test_kobo_xlsx_imports(scoped):
     result = odk.import_export(scoped, ex.kobo_xlsx(RUBRIC, ROUND, rows), "乡风测评_2026-05-21.xlsx")
     assert (result.added, result.source) == (3, "kobo")
     assert_stored(scoped, rows, "kobo")
+    more = filled(scoped, 1, seed=55)  # a workbook saved under another name is known by its content
+    assert odk.import_export(scoped, ex.kobo_xlsx(RUBRIC, ROUND, more), "export.csv").added == 1
 
 
 def test_kobo_with_another_group_separator_no_groups_or_no_meta_columns(scoped):
