@@ -118,7 +118,7 @@ def field_names(rubric: Rubric) -> set[str]:
 def _lit(value: Decimal) -> str:
     """A Decimal as an XPath number literal: ``3``, ``0.5``, ``3.2`` (never an exponent)."""
     text = format(value.normalize(), "f")
-    return text if text not in ("-0",) else "0"
+    return "0" if text == "-0" else text
 
 
 def places(rubric: Rubric) -> int:
@@ -130,7 +130,8 @@ def places(rubric: Rubric) -> int:
         if item.deduct is not None:
             values.append(item.deduct)
         values.extend(item.points * f for _, f in item.grades)
-    return max(1, *(-v.normalize().as_tuple().exponent for v in values if v))  # type: ignore[operator]
+    exponents = [int(v.normalize().as_tuple().exponent) for v in values if v]
+    return max(1, *(-e for e in exponents))
 
 
 def _ref(name: str) -> str:
