@@ -9,7 +9,8 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 ADDRESS ?= 127.0.0.1
 PORT   ?= 8501
 
-.PHONY: setup run test test-fast browser-deps office-deps demo-data bench clean
+.PHONY: setup run test test-fast browser-deps office-deps odk-engine demo-data bench clean
+ODK_ENGINE := tools/odk-engine
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +37,15 @@ office-deps:
 			libreoffice-writer libreoffice-calc >/dev/null; \
 	fi
 
+# ODK's own form engine (npm, exact versions of the lock file) for the XLSForm tests; without
+# Node those tests are skipped with the reason.
+$(ODK_ENGINE)/node_modules/.installed: $(ODK_ENGINE)/package.json $(ODK_ENGINE)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		cd $(ODK_ENGINE) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	else echo "npm not found: the tests that run ODK's form engine will be skipped"; fi
+
+odk-engine: $(ODK_ENGINE)/node_modules/.installed
+
 run: setup
 	$(PY) -m survey init >/dev/null
 	$(PY) -c 'from geo.offline import install_static; install_static("static")'  # Leaflet, served locally
@@ -46,11 +56,11 @@ run: setup
 		n = service.is_demo(db) and auth.ensure_demo_accounts(db); n and print(f"demo accounts added: {n}")'
 	$(PY) -m streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT)
 
-test: setup browser-deps office-deps
+test: setup browser-deps office-deps odk-engine
 	$(PY) -m pytest -q
 
 # unit and page tests only (no browser)
-test-fast: setup
+test-fast: setup odk-engine
 	$(PY) -m pytest -q -m "not browser"
 
 # rebuild data/demo/ from its seed
@@ -61,4 +71,4 @@ bench: setup
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache $(ODK_ENGINE)/node_modules

@@ -354,6 +354,56 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "测评通报保存为 Word 文件，文件名应以 .docx 结尾，实为“{value}”",
         "the bulletin is a Word file: the name must end in .docx, got {value!r}",
     ),
+    # --- ODK Collect / KoboCollect: the XLSForm and its exports (survey.xlsform, survey.odk) --
+    "odk_other_form": (
+        ("这是表单“{value}”的导出，不是乡风测评表（缺少列“{field}”）：请导出本系统“设置”页生成的该轮次表单的数据"
+         "（KoboToolbox 选“XML 值和标题”）"),
+        ("this is an export of form {value!r}, not of a Xiangfeng assessment form (column {field!r} is missing): "
+         "export the submissions of the round's form made on the Setup page (KoboToolbox: 'XML values and headers')"),
+    ),
+    "odk_version": (
+        ("这些数据来自表单版本“{value}”（共 {n} 行），轮次 {round} 要求的表单版本是“{expected}”："
+         "测评细则已改动，请下载该轮次的当前表单重新填报"),
+        ("these rows come from form version {value!r} ({n} rows); round {round} expects version {expected!r}: "
+         "the rubric changed, fill the round's current form again"),
+    ),
+    "odk_column_missing": (
+        "缺少列“{field}”：导出时请包含全部题目，并用题目名称（XML 值）作列标题",
+        "column {field!r} is missing: export every question, with the question names (XML values) as headers",
+    ),
+    "odk_choice": ("“{field}”应为 {expected} 之一，实为“{value}”", "{field!r} takes one of {expected}, got {value!r}"),
+    "odk_grade": (
+        "等级“{value}”与子项不符：{n} 个子项中 {met} 个符合，等级应为 {expected}",
+        "grade {value!r} does not follow from the criteria: {met} of {n} met gives {expected}",
+    ),
+    "odk_veto_missing": ("答了“有一票否决事项”，却没有选是哪一项", "a veto item was said to apply, but none was chosen"),
+    "odk_surveyor": (
+        "没有测评员：请在 Collect 的 设置 → 用户和设备标识 → 表单元数据 中填写用户名",
+        "no surveyor: set the username in Collect (Settings → User and device identity → Form metadata)",
+    ),
+    "odk_id": ("缺少提交编号（meta/instanceID）", "the instance id (meta/instanceID) is missing"),
+    "odk_geopoint": (
+        "定位“{value}”无法识别，应为“纬度 经度 高度 精度”",
+        "unreadable geopoint {value!r}: expected 'latitude longitude altitude accuracy'",
+    ),
+    "odk_media_missing": ("照片“{value}”不在导出包的 media/ 文件夹中", "photo {value!r} is not in the media/ folder of the export"),
+    "odk_zip_path": (
+        "压缩包中的路径“{value}”会跳出解压目录（含 .. 或绝对路径），整个文件被拒绝",
+        "the ZIP member path {value!r} escapes its folder (.. or an absolute path); the file is refused",
+    ),
+    "odk_zip_tables": (
+        "压缩包顶层应有且只有一个 CSV 或 XLSX 数据表，实有 {n} 个",
+        "the ZIP must hold exactly one CSV or XLSX table at its top level, it holds {n}",
+    ),
+    "odk_encoding": (
+        "不是 UTF-8 编码（像是 GBK：可能被 Excel 另存过），请使用从 ODK Central 或 KoboToolbox 直接下载的文件",
+        "not UTF-8 (looks like GBK: saved again by Excel?); use the file as downloaded from ODK Central or KoboToolbox",
+    ),
+    "odk_format": (
+        "不支持的文件“{value}”：请上传 ODK Central 导出的 ZIP 或 CSV，或 KoboToolbox 导出的 CSV 或 XLSX",
+        "unsupported file {value!r}: upload an ODK Central export (ZIP or CSV) or a KoboToolbox export (CSV or XLSX)",
+    ),
+    "limit_exceeded": ("{what}超过上限 {limit}（实为 {value}）", "{what_en} exceeds the limit of {limit} (got {value})"),
 }
 
 #: key -> (Chinese, English) warnings: returned, never raised.
@@ -367,6 +417,10 @@ WARNINGS: dict[str, tuple[str, str]] = {
         "the date {value} lies outside round {round} ({start} to {end}); please check",
     ),
     "gps_accuracy": ("定位精度 {value} 米，差于 100 米", "GPS accuracy {value} m is worse than 100 m"),
+    "odk_no_media": (
+        "导出没有附带照片文件：{n} 张照片未导入（需要照片时，请从 ODK Central 下载含照片的 ZIP）",
+        "the export carries no photo files: {n} photos were not imported (download Central's ZIP with media for them)",
+    ),
     "gps_distance": ("测评位置距村庄登记位置 {value} 公里，超过 3 公里", "the surveyed point is {value} km from the village, more than 3 km"),
     # --- the round bulletin (survey/bulletin.py) ------------------------------------------
     "pdf_no_soffice": (

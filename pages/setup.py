@@ -1,4 +1,5 @@
-"""设置: load the village list, open a round, read the rubric."""
+"""设置: load the village list, open a round, the round's form for ODK/Kobo Collect and the upload
+of their exports, read the rubric."""
 
 from datetime import date
 
@@ -7,7 +8,7 @@ import streamlit as st
 from survey import service
 from core.errors import DataError, SurveyError
 from survey.rubric import load_rubric
-from ui import keys, nav, shell
+from ui import keys, nav, setup_odk, shell
 from ui.text import lang, rule_text, t
 
 user = nav.require("setup")
@@ -57,6 +58,9 @@ with st.form(key=keys.SETUP_ROUND_FORM, clear_on_submit=True):
             st.success(t("setup_round_created", id=created.id), icon=":material/check_circle:")
         except SurveyError as exc:
             st.error(str(exc), icon=":material/error:")
+
+# --- ODK Collect / KoboCollect: the form out, the exports back in --------------------------------
+setup_odk.render(db, user)
 
 # --- rubric --------------------------------------------------------------------------------------
 rubric = load_rubric()

@@ -156,6 +156,25 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_xlsform(args: argparse.Namespace) -> int:
+    from survey.xlsform import form_id, write_form
+
+    form_path, csv_path = write_form(args.db, args.round, args.out)
+    _err(f"{form_path}: form {form_id(args.round)}; {csv_path}: villages")
+    return 0
+
+
+def _cmd_import_odk(args: argparse.Namespace) -> int:
+    from survey.odk import import_file
+
+    result = import_file(args.db, auth.operator(), args.file)
+    for w in result.warnings:
+        _err(f"warning: {w}")
+    _err(f"{args.file}: {result.added} added, {result.skipped} already stored, "
+         f"{result.photos} photos ({result.source})")
+    return 0
+
+
 # --- accounts ------------------------------------------------------------------------------------
 
 
@@ -270,6 +289,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="share of titled villages listed for title review, percent (default 10)")
     p.add_argument("--review-rounds", type=_count, default=None, metavar="N",
                    help="rounds the title review ranks on (default 3)")
+
+    p = add("xlsform", _cmd_xlsform,
+            "write the round's rubric as an XLSForm for ODK/Kobo Collect, villages.csv beside it")
+    p.add_argument("--round", required=True, metavar="R")
+    p.add_argument("--out", required=True, metavar="FORM.xlsx")
+    add("import-odk", _cmd_import_odk,
+        "add submissions from an ODK Central export (ZIP with media, or CSV) or a KoboToolbox "
+        "export (CSV or XLSX) of the round's form").add_argument("file")
 
     p = add("users", _cmd_users, "manage accounts: add, list, disable, enable, password")
     users = p.add_subparsers(dest="users_command", required=True, metavar="ACTION")

@@ -47,6 +47,7 @@ class Item:
     lon: float | None = None
     lat: float | None = None
     gps_accuracy_m: float | None = None
+    source: str = "tablet"  # tablet, odk, kobo, jsonl (survey.store.SOURCES)
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class Detail:
 
 _FIELDS = ("id", "round_id", "village_code", "village", "township_code", "township", "date",
            "surveyor", "total", "passed", "veto", "findings", "status", "supersedes",
-           "superseded_by", "reviewed_by", "reviewed_at", "lon", "lat", "gps_accuracy_m")
+           "superseded_by", "reviewed_by", "reviewed_at", "lon", "lat", "gps_accuracy_m", "source")
 
 
 def _item(row: dict[str, Any]) -> Item:

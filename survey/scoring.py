@@ -9,7 +9,7 @@ least one problem, grade items below the best grade.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -85,6 +85,22 @@ def item_points(item: Item, value: Any) -> Decimal:
     if item.type == "count":
         return max(ZERO, item.points - value * item.deduct)
     return item.points * item.factor(value)
+
+
+def grade_from_criteria(item: Item, met: Sequence[bool]) -> str:
+    """The grade of grade item ``item`` from its criteria, one ``True``/``False`` (met / not
+    met) per criterion in rubric order. The national rule: all N met = the best grade (A),
+    N−1 = the next (B), N−2 = the next (C), fewer = the lowest (C#); in general each criterion
+    missed is one grade lower, floored at the item's lowest grade. The XLSForm
+    (:mod:`survey.xlsform`) computes the same in XPath; ``ValueError`` when ``met`` does not
+    hold one answer per criterion or ``item`` is not a grade item."""
+    if item.type != "grade" or not item.grade_names:
+        raise ValueError(f"{item.code} is not a grade item")
+    if len(met) != len(item.criteria) or not all(type(m) is bool for m in met):
+        raise ValueError(f"{item.code} takes {len(item.criteria)} criteria as True/False, got {list(met)!r}")
+    missed = sum(1 for m in met if not m)
+    names = item.grade_names
+    return names[min(missed, len(names) - 1)]
 
 
 def is_finding(item: Item, value: Any) -> bool:

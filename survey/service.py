@@ -76,10 +76,20 @@ def import_submissions_file(db_path: str | Path, user: User, path: str | Path) -
     problems, warnings = check_dates(subs, {r.id: r for r in store.rounds(db_path)}, config.today(), str(path))
     if problems:
         raise DataError(problems)
-    source = {s.id: (str(path), line) for s, line in zip(subs, _lines(subs))}
+    located = {s.id: (str(path), line) for s, line in zip(subs, _lines(subs))}
     scored = [(s, score(rubric, s.answers, s.veto)) for s in subs]
-    added, skipped = store.save_submissions(db_path, scored, source=source, actor=actor)
+    added, skipped = store.save_submissions(db_path, scored, located=located, actor=actor, origin="jsonl")
     return SubmissionImport(added, skipped, warnings)
+
+
+def rubric_for_round(db_path: str | Path, round_id: str):
+    """The rubric round ``round_id`` is scored with (:class:`~core.errors.NotFound` when there is
+    no such round). Rubrics are not pinned per round yet: this is the active rubric, and the one
+    place to change when they are."""
+    from survey.rubric import load_rubric
+
+    store.get_round(db_path, round_id)
+    return load_rubric()
 
 
 def _lines(subs) -> list[int | None]:

@@ -20,6 +20,11 @@ SETUP_ROUNDS_TABLE = "setup_rounds_table"
 SETUP_ROUND_FORM = "setup_round_form"
 SETUP_RUBRIC_TABLE = "setup_rubric_table"  # + "_<section code>"
 SETUP_VETO_TABLE = "setup_veto_table"
+SETUP_ODK_ROUND = "setup_odk_round"
+SETUP_ODK_DOWNLOAD = "setup_odk_download"
+SETUP_ODK_UPLOAD = "setup_odk_upload"
+SETUP_ODK_IMPORT = "setup_odk_import"
+SETUP_ODK_RESULT = "setup_odk_result"  # ("ok", fields) or ("errors", lines) of the last import
 
 # --- survey (tablet) page ----------------------------------------------------------------------
 # Kept in the URL as well, so a reload reopens the same village for the same person.

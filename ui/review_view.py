@@ -17,7 +17,7 @@ from core.model import STATUS_LABELS, STATUS_PENDING, STATUS_RETURNED
 from survey.rubric import load_rubric
 from ui import keys, nav
 from ui.survey_view import md, num
-from ui.text import lang, t
+from ui.text import lang, source_label, t
 
 
 def status_label(status: str) -> str:
@@ -33,7 +33,8 @@ def table(items: list[review.Item], key: str, comments: bool = False) -> None:
     rows = [{t("rv_col_code"): i.village_code, t("rv_col_village"): i.village,
              t("rv_col_township"): i.township, t("rv_col_date"): i.date,
              t("rv_col_surveyor"): i.surveyor, t("rv_col_total"): num(i.total),
-             t("rv_col_result"): result_label(i), t("rv_col_status"): status_label(i.status)}
+             t("rv_col_result"): result_label(i), t("rv_col_status"): status_label(i.status),
+             t("rv_col_source"): source_label(i.source)}
             | ({t("rv_col_comment"): i.comment or ""} if comments else {}) for i in items]
     st.dataframe(rows, hide_index=True, key=key)
 
@@ -86,6 +87,7 @@ def detail(db: Path, user: User, submission_id: str) -> None:
         st.warning(md(t("rv_comment_shown", by=i.reviewed_by or "", comment=i.comment)))
     st.caption(t("rv_position", lon=i.lon, lat=i.lat, acc=i.gps_accuracy_m if i.gps_accuracy_m
                  is not None else "—") if i.lon is not None else t("rv_no_position"))
+    st.caption(t("rv_source", source=source_label(i.source)))
     lost = dict(d.losses)
     st.markdown(f"**{t('rv_answers')}**")
     st.dataframe([{t("col_code"): it.code, t("rv_col_item"): it.text_en if en else it.text,

@@ -432,6 +432,30 @@ TEXT: dict[str, tuple[str, str]] = {
     "us_col_state": ("状态", "State"),
     "us_active": ("启用", "active"),
     "us_disabled": ("已停用", "disabled"),
+    # --- ODK Collect / KoboCollect (setup page; where a submission came from) -------------------
+    "setup_odk": ("无信号地区：ODK Collect / KoboCollect", "No signal: ODK Collect / KoboCollect"),
+    "setup_odk_help": (
+        ("下载本轮次的 XLSForm 表单（含 villages.csv），上传到 ODK Central 或 KoboToolbox，测评员用 Collect 离线填报；"
+         "回到有网络的地方后，把导出的数据（Central 的 ZIP 或 CSV，Kobo 的 CSV 或 XLSX）上传到这里。同一份数据重复上传不会重复导入。"),
+        ("Download the round's XLSForm (with villages.csv), put it on ODK Central or KoboToolbox, and surveyors fill it "
+         "offline in Collect; back in signal, upload the export here (Central's ZIP or CSV, Kobo's CSV or XLSX). "
+         "Uploading the same export again adds nothing."),
+    ),
+    "setup_odk_round": ("测评轮次", "Round"),
+    "setup_odk_download": ("下载表单（XLSForm + villages.csv，ZIP）", "Download the form (XLSForm + villages.csv, ZIP)"),
+    "setup_odk_version": ("表单编号 {form_id}，版本 {version}", "Form id {form_id}, version {version}"),
+    "setup_odk_upload": ("选择导出文件（ZIP、CSV 或 XLSX）", "Choose the export (ZIP, CSV or XLSX)"),
+    "setup_odk_import": ("导入提交", "Import submissions"),
+    "setup_odk_imported": (
+        "已导入（{source}）：新增 {added} 份提交、{photos} 张照片，已有 {skipped} 份",
+        "Imported ({source}): {added} submissions and {photos} photos added, {skipped} already stored",
+    ),
+    "source_tablet": ("平板", "Tablet"),
+    "source_odk": ("ODK Collect", "ODK Collect"),
+    "source_kobo": ("KoboCollect", "KoboCollect"),
+    "source_jsonl": ("JSON Lines 导入", "JSON Lines import"),
+    "rv_col_source": ("来源", "Source"),
+    "rv_source": ("来源：{source}", "Source: {source}"),
 }
 
 
@@ -453,3 +477,8 @@ def rule_text(item) -> str:
         return t("rule_count", deduct=item.deduct)
     grades = "，".join(f"{g} ×{f}" for g, f in item.grades)
     return t("rule_grade", grades=grades)
+
+
+def source_label(source: str) -> str:
+    """Where a submission came from, in words: 平板 / ODK Collect / KoboCollect / JSON Lines 导入."""
+    return t(f"source_{source}") if f"source_{source}" in TEXT else source

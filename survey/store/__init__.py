@@ -11,10 +11,10 @@ from __future__ import annotations
 from survey.store.db import BUSY_TIMEOUT_MS, SCHEMA_VERSION, backup, connect, data_version, migrate, restore
 from survey.store.registry import ImportSummary, counties, import_registry, townships, village, villages
 from survey.store.rounds import create_round, get_round, rounds
-from survey.store.submissions import clean_batches, save_submissions
-from survey.store.results import item_losses, round_progress, round_results, submission, submission_exists
+from survey.store.submissions import SOURCES, clean_batches, save_submissions
+from survey.store.results import item_losses, round_progress, round_results, stored_ids, submission, submission_exists
 from survey.store.drafts import close_draft, delete_draft, load_draft, reopen_draft, save_draft
-from survey.store.photos import PhotoInfo, add_photo, delete_photo, draft_photos, photo_jpeg, submission_photos
+from survey.store.photos import NewPhoto, PhotoInfo, add_photo, delete_photo, draft_photos, photo_jpeg, submission_photos
 from survey.store.roads import StoredRoad, belt_overrides, replace_roads, roads, set_belt_override
 from survey.store.targets import get_target, set_target, targets
 from survey.store.meta import get_meta, set_meta, stats
@@ -23,9 +23,12 @@ from survey.store.users import insert_user, login_begin, login_end, logout, upda
 from survey.store.review import decide, review_rows
 from survey.store.sessions import delete_session, insert_session, session_row, touch_session
 
-from survey.store import trends  # noqa: E402  (reads across rounds: store.trends.history)
+from survey.store import trends as trends  # noqa: E402  (reads across rounds: store.trends.history)
 
 __all__ = [
+    "SOURCES",
+    "stored_ids",
+    "NewPhoto",
     "backup",
     "clean_batches",
     "restore",

@@ -22,6 +22,18 @@ class PhotoInfo:
     created_at: str
 
 
+@dataclass(frozen=True)
+class NewPhoto:
+    """A prepared photo of one item of a submission that arrives with its photos (an import), as
+    :func:`survey.photos.prepare` makes it."""
+
+    item_code: str
+    sha256: str
+    jpeg: bytes
+    width: int
+    height: int
+
+
 _PHOTO_COLUMNS = "id, item_code, sha256, width, height, created_at"
 
 

@@ -17,6 +17,18 @@ from survey.store.registry import _scope
 from survey.store.rounds import get_round
 
 
+def stored_ids(db_path: str | Path, ids: Iterable[str]) -> set[str]:
+    """The ids of ``ids`` stored already (published, or staged by an import being written)."""
+    ids = list(ids)
+    found: set[str] = set()
+    with connect(db_path) as db:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            found.update(r[0] for r in db.execute(
+                f"SELECT id FROM submission_rows WHERE id IN ({','.join('?' * len(chunk))})", chunk).fetchall())
+    return found
+
+
 def submission_exists(db_path: str | Path, submission_id: str) -> bool:
     with connect(db_path) as db:
         return bool(list(db.query("SELECT 1 FROM submissions WHERE id = ?", [submission_id])))

@@ -17,7 +17,7 @@ _QUEUE_SELECT = (
     "SELECT s.id, s.round_id, s.village_code, v.name AS village, v.township_code, "
     "t.name AS township, v.county_code, s.date, s.surveyor, s.total, s.passed, s.veto, "
     "s.findings, s.status, s.supersedes, s.review_comment, s.reviewed_by, s.reviewed_at, "
-    "s.received_at, s.lon, s.lat, s.gps_accuracy_m, "
+    "s.received_at, s.lon, s.lat, s.gps_accuracy_m, s.source, "
     "(SELECT n.id FROM submissions n WHERE n.supersedes = s.id) AS superseded_by "
     "FROM submissions s JOIN villages v ON v.code = s.village_code "
     "JOIN townships t ON t.code = v.township_code")

@@ -109,4 +109,14 @@ MIGRATIONS: list[str] = [
         state TEXT NOT NULL CHECK (state IN ('running', 'published', 'failed')), rows INTEGER NOT NULL,
         rounds TEXT NOT NULL DEFAULT '[]');
     """,
+    # 6: where each submission came from: tablet, odk (Central), kobo, jsonl (import-submissions).
+    # Rows stored before: a tablet submission closed its draft (audited as draft.close); the
+    # others came from JSON Lines. (The view is made again to show the new column.)
+    """
+    ALTER TABLE submission_rows ADD COLUMN source TEXT NOT NULL DEFAULT 'tablet';
+    UPDATE submission_rows SET source = 'jsonl' WHERE id NOT IN (
+        SELECT entity_id FROM audit WHERE action = 'draft.close' AND entity_id IS NOT NULL);
+    DROP VIEW submissions;
+    CREATE VIEW submissions AS SELECT * FROM submission_rows WHERE batch IS NULL;
+    """,
 ]

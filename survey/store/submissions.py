@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime, timedelta, timezone
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -16,12 +16,16 @@ from sqlite_utils import Database
 
 from core.errors import DataError, UsageError, problem
 from survey.store.drafts import _close
+from survey.store.photos import NewPhoto
 from survey.store.db import _audit_row, _bump, _dec, _insert_rows, _json, _now, _value_json, connect
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from survey.scoring import Score
     from survey.submissions import Submission
 
+
+#: Where a submission came from, as stored: the tablet page, ODK Central, KoboToolbox, JSON Lines.
+SOURCES: tuple[str, ...] = ("tablet", "odk", "kobo", "jsonl")
 
 #: Submissions written per transaction when a large import is staged (a tablet's save waits for
 #: one chunk at most, never for the whole import).
@@ -31,22 +35,25 @@ CHUNK = 1000
 def save_submissions(
     db_path: str | Path,
     scored: Iterable[tuple[Submission, Score]],
-    source: dict[str, tuple[str, int]] | None = None,
+    located: Mapping[str, tuple[str, int | None]] | None = None,
     actor: str | None = None,
     drafts: Mapping[str, tuple[str, str, str]] | None = None,
     chunk: int = CHUNK,
+    origin: str = "tablet",
+    photos: Mapping[str, Sequence[NewPhoto]] | None = None,
 ) -> tuple[int, int]:
     """Store scored submissions exactly once, all or nothing; return (added, skipped).
 
     A submission whose id is stored already with the same content is skipped (a resubmit after
     a dropped connection); the same id with *different* content is a conflict: nothing of the
-    batch is written and :class:`DataError` names each conflict (located by ``source``:
-    id -> (file, line), when given). Missing rounds are created (named by their id). A new
+    batch is written and :class:`DataError` names each conflict (``located``: id -> (file, line),
+    when given). Missing rounds are created (named by their id). A new
     submission of a village whose latest version in the round was returned supersedes it (the
     returned version is kept). Each stored submission appends an audit row (``actor``, else its
     surveyor). ``drafts`` (submission id -> (round, village, surveyor) of the tablet draft it
     came from): each such draft is closed (photos linked, draft deleted) in the same transaction,
-    so a crash can never leave a submission without its photos.
+    so a crash can never leave a submission without its photos. ``origin``: where they came from
+    (:data:`SOURCES`); ``photos``: submission id -> its photos (an import's), written with it.
 
     Everything but the writing is prepared before the write transaction begins. Up to ``chunk``
     new submissions are written in one transaction; more are staged: written ``chunk`` at a time
@@ -54,9 +61,11 @@ def save_submissions(
     an import of 50,000 never holds the write lock for long. A failed or interrupted batch is
     removed (:func:`clean_batches`) and nothing of it was ever visible.
     """
-    source = source or {}
+    if origin not in SOURCES:
+        raise ValueError(f"unknown origin {origin!r}")
+    located = located or {}
     now = _now()
-    prepared = [_prepare(sub, score, now, actor) for sub, score in scored]
+    prepared = [_prepare(sub, score, now, actor, origin, (photos or {}).get(sub.id, ())) for sub, score in scored]
     if len(prepared) > chunk:
         clean_batches(db_path)
     with connect(db_path) as db:
@@ -67,7 +76,7 @@ def save_submissions(
                 sid = p.row["id"]
                 if sid in stored or sid in seen:
                     if stored.get(sid, p.row["content"]) != p.row["content"]:
-                        file, line = source.get(sid, ("submission", None))
+                        file, line = located.get(sid, ("submission", None))
                         problems.append(problem("submission_conflict", file, line, "id", value=sid))
                     continue
                 seen.add(sid)
@@ -101,9 +110,11 @@ class _Prepared(NamedTuple):
     row: dict[str, Any]
     items: list[tuple]
     audit: dict[str, Any]
+    photos: list[dict[str, Any]]
 
 
-def _prepare(sub: Submission, score: Score, now: str, actor: str | None) -> _Prepared:
+def _prepare(sub: Submission, score: Score, now: str, actor: str | None, origin: str,
+             photos: Sequence[NewPhoto]) -> _Prepared:
     """The rows of one submission, built before any lock is taken."""
     from survey.submissions import canonical
 
@@ -115,11 +126,15 @@ def _prepare(sub: Submission, score: Score, now: str, actor: str | None) -> _Pre
         "sections": _json({k: _dec(v) for k, v in score.sections.items()}),
         "total": _dec(score.total), "total_num": float(score.total),
         "passed": int(score.passed), "findings": score.findings,
-        "status": "pending", "received_at": now,
+        "status": "pending", "received_at": now, "source": origin,
     }
     items = [(sub.id, it.code, _value_json(it.value), _dec(it.points), _dec(it.lost), float(it.lost),
               int(it.finding)) for it in score.items]
-    return _Prepared(row, items, _added(row, actor, now))
+    pictures = [{"id": uuid.uuid4().hex, "round_id": sub.round, "village_code": sub.village,
+                 "surveyor": sub.surveyor, "item_code": p.item_code, "sha256": p.sha256, "jpeg": p.jpeg,
+                 "width": p.width, "height": p.height, "created_at": now, "submission_id": sub.id}
+                for p in photos]
+    return _Prepared(row, items, _added(row, actor, now, photos=len(pictures)), pictures)
 
 
 def _stored(db: Database, ids: list[str]) -> dict[str, str]:
@@ -138,6 +153,7 @@ def _write(db: Database, new: list[_Prepared], batch: str | None) -> None:
     db.conn.executemany(
         "INSERT INTO submission_items (submission_id, item_code, value, points, lost, lost_num, "
         "finding) VALUES (?, ?, ?, ?, ?, ?, ?)", [i for p in new for i in p.items])
+    _insert_rows(db, "photos", [photo for p in new for photo in p.photos])
 
 
 def _publish(db: Database, new: list[_Prepared], batch: str | None, actor: str | None, now: str) -> None:
@@ -160,16 +176,20 @@ def _publish(db: Database, new: list[_Prepared], batch: str | None, actor: str |
     if links:
         db.conn.executemany("UPDATE submission_rows SET supersedes = ? WHERE id = ?",
                             [(old, sid) for sid, old in links.items()])
-    _insert_rows(db, "audit", [_added(r, actor, now, links[r["id"]]) if r["id"] in links else p.audit
+    _insert_rows(db, "audit", [_added(r, actor, now, links[r["id"]], len(p.photos)) if r["id"] in links else p.audit
                                for p, r in zip(new, rows)])
     _bump(db)
 
 
-def _added(row: dict[str, Any], actor: str | None, now: str, supersedes: str | None = None) -> dict[str, Any]:
+def _added(row: dict[str, Any], actor: str | None, now: str, supersedes: str | None = None,
+           photos: int = 0) -> dict[str, Any]:
     """The audit row of a stored submission."""
+    after = {"round_id": row["round_id"], "date": row["date"], "surveyor": row["surveyor"], "total": row["total"],
+             "passed": row["passed"], "supersedes": supersedes, "source": row["source"]}
+    if photos:
+        after["photos"] = photos
     return _audit_row(actor or row["surveyor"], "submission.add", "submission", row["id"], row["village_code"],
-                      after={"round_id": row["round_id"], "date": row["date"], "surveyor": row["surveyor"],
-                             "total": row["total"], "passed": row["passed"], "supersedes": supersedes}, at=now)
+                      after=after, at=now)
 
 
 def _create_rounds(db: Database, rows: list[dict[str, Any]], now: str) -> list[str]:
@@ -195,6 +215,7 @@ def _drop_batch(db: Database, batch: str) -> None:
             if ids:
                 marks = ",".join("?" * len(ids))
                 db.execute(f"DELETE FROM submission_items WHERE submission_id IN ({marks})", ids)
+                db.execute(f"DELETE FROM photos WHERE submission_id IN ({marks})", ids)
                 db.execute(f"DELETE FROM submission_rows WHERE id IN ({marks})", ids)
             else:  # and the rounds it created, unless something else uses them by now
                 row = next(iter(db.query("SELECT rounds FROM import_batches WHERE id = ?", [batch])), None)
