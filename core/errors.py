@@ -186,6 +186,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{value!r} is not a sound database backup ({detail}); nothing was changed",
     ),
     "encoding_option": ("编码只能是 utf-8-sig 或 gbk，实为“{value}”", "encoding must be utf-8-sig or gbk, got {value!r}"),
+    "schema_broken": (
+        "数据库升级第 {value} 步后外键不一致（{detail}），已撤销，请把数据库文件交给技术人员",
+        "step {value} of the database upgrade left broken references ({detail}); undone, hand the file to IT",
+    ),
     "schema_newer": (
         "数据库版本 {value} 比本程序（{known}）新，请升级程序",
         "database schema {value} is newer than this program ({known}); upgrade the program",
@@ -210,6 +214,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "乡镇代码“{value}”应为 9 位数字且属于县 {county}",
         "township code {value!r} must have 9 digits and belong to county {county}",
     ),
+    "liaison_townships": (
+        "乡镇联络员须指定负责的乡镇（一个或多个乡镇代码）", "a township liaison needs one or more townships (9-digit codes)"),
     "password_short": (
         "密码至少 {n} 个字符", "the password needs at least {n} characters"),
     "password_stdin": (

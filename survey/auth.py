@@ -35,8 +35,11 @@ from core.constants import county_of, township_of
 from core.errors import NotFound, UsageError
 from core.model import Village
 
-SURVEYOR, REVIEWER, ADMIN = "surveyor", "reviewer", "admin"
-ROLES: tuple[str, ...] = (SURVEYOR, REVIEWER, ADMIN)
+SURVEYOR, REVIEWER, ADMIN, LIAISON = "surveyor", "reviewer", "admin", "liaison"
+#: The roles: the field surveyor (测评员), the county office's reviewer (县文明办审核员), the
+#: administrator, and the township liaison (乡镇联络员: one or more townships, reports fixes and
+#: rates households, closes nothing).
+ROLES: tuple[str, ...] = (SURVEYOR, REVIEWER, ADMIN, LIAISON)
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
 IDLE_MINUTES = 30
@@ -172,6 +175,8 @@ def _check_scope(role: str, county: str, townships: Iterable[str]) -> tuple[str,
     for town in towns:
         if not re.fullmatch(r"\d{9}", town) or county_of(town) != county:
             raise UsageError("township_scope", value=town, county=county)
+    if role == LIAISON and not towns:
+        raise UsageError("liaison_townships")
     return towns
 
 

@@ -76,6 +76,8 @@ def sign_in(at, db: str | Path, role: str = "admin", county: str = A,
     """Create the account ``name`` (default ``test-<role>``) once and mark it signed in in the
     AppTest ``at`` (set before ``at.run()``); returns the account."""
     name = name or f"test-{role}"
+    if role == auth.LIAISON and not townships:
+        townships = (A1,)  # a liaison always has townships
     found = auth.get_user(db, name)
     if found is None:
         found = auth.add_user(db, name, role, county, PASSWORD, townships, display_name)

@@ -7,7 +7,7 @@ import pytest
 from shapely.geometry import LineString
 
 from geo.io import Road
-from survey import store
+from survey import auth, store
 from survey.roads import load_roads, save_roads
 from core.errors import NotFound, UsageError
 from core.model import Round
@@ -125,3 +125,36 @@ def test_belt_overrides(db):
     assert store.belt_overrides(db) == [("G316", "429901001001", True), ("G316", "429901001002", False)]
     store.set_belt_override(db, "G316", "429901001001", None)
     assert store.belt_overrides(db) == [("G316", "429901001002", False)]
+
+
+def test_a_database_of_an_older_schema_migrates_without_losing_a_row(tmp_path):
+    """Every migration from version 4 on, over rows of every table they remake."""
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    for number, script in enumerate(store.schema.MIGRATIONS[:4], start=1):
+        conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version={number};\nCOMMIT;")
+    now = "2026-05-20T08:00:00+00:00"
+    conn.executescript(f"""
+        INSERT INTO counties VALUES ('429901', '示范县');
+        INSERT INTO townships VALUES ('429901100', '429901', '城关镇');
+        INSERT INTO villages (code, township_code, county_code, name, updated_at)
+            VALUES ('429901100001', '429901100', '429901', '李庄村', '{now}');
+        INSERT INTO rounds VALUES ('2026-B3', '第三轮', NULL, NULL, '{now}');
+        INSERT INTO submissions (id, village_code, round_id, date, surveyor, answers, veto, notes, content,
+            sections, total, total_num, passed, findings, received_at)
+            VALUES ('s1', '429901100001', '2026-B3', '2026-05-20', '王芳', '{{}}', '[]', '{{}}', '{{}}',
+                    '{{}}', '90', 90, 1, 0, '{now}');
+        INSERT INTO users (name, display_name, role, county_code, password_hash, created_at, updated_at)
+            VALUES ('wang', '王芳', 'surveyor', '429901', 'x', '{now}', '{now}');
+        INSERT INTO sessions VALUES ('digest', 'wang', '{now}', '{now}', '2099-01-01T00:00:00+00:00');
+    """)
+    conn.close()
+    assert store.migrate(path) == store.SCHEMA_VERSION
+    assert [r.submission_id for r in store.round_results(path, "2026-B3")] == ["s1"]
+    assert store.submission(path, "s1")["source"] == "jsonl"  # no draft was closed for it
+    assert store.user_row(path, "wang")["role"] == "surveyor"
+    assert store.session_row(path, "digest")["user_name"] == "wang"
+    auth.add_user(path, "liu", auth.LIAISON, "429901", "a-long-password", ["429901100"])  # the new role
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)

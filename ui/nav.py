@@ -47,7 +47,7 @@ class Page(NamedTuple):
 PAGES: dict[str, Page] = {
     "tablet": Page("pages/tablet.py", "nav_survey", ":material/fact_check:", (auth.SURVEYOR, auth.ADMIN)),
     # a surveyor sees their own submissions there, and the comments on returned ones
-    "review": Page("pages/review.py", "nav_review", ":material/rule:", auth.ROLES),
+    "review": Page("pages/review.py", "nav_review", ":material/rule:", (auth.SURVEYOR, auth.REVIEWER, auth.ADMIN)),
     "dashboard": Page("pages/dashboard.py", "nav_dashboard", ":material/flag:", (auth.REVIEWER, auth.ADMIN)),
     "map": Page("pages/map.py", "nav_map", ":material/map:", (auth.REVIEWER, auth.ADMIN)),
     "export": Page("pages/export.py", "nav_export", ":material/upload_file:", (auth.REVIEWER, auth.ADMIN)),

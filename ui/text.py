@@ -325,6 +325,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "role_surveyor": ("测评员", "Surveyor"),
     "role_reviewer": ("县文明办审核员", "County reviewer"),
     "role_admin": ("管理员", "Administrator"),
+    "role_liaison": ("乡镇联络员", "Township liaison"),
     "login_title": ("登录", "Sign in"),
     "login_name": ("账号", "Account"),
     "login_password": ("密码", "Password"),

@@ -54,6 +54,27 @@ def _raw_connect(db_path: Path) -> sqlite3.Connection:
     return conn
 
 
+def _apply(conn: sqlite3.Connection, number: int, script: str) -> None:
+    """Run migration ``number`` in one transaction (BEGIN IMMEDIATE also serialises two processes
+    migrating the same new file). A script beginning ``-- rebuild`` remakes a table (SQLite cannot
+    change a constraint in place): it runs with foreign keys off, as SQLite's documented
+    procedure asks, and is checked with ``PRAGMA foreign_key_check`` before it commits."""
+    rebuild = script.lstrip().startswith("-- rebuild")
+    if rebuild:
+        conn.execute("PRAGMA foreign_keys=OFF")  # no effect inside a transaction: set before
+    try:
+        # executescript commits first, then runs the script: the transaction stays open after it
+        conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version={number};")
+        broken = conn.execute("PRAGMA foreign_key_check").fetchall() if rebuild else []
+        if broken:
+            conn.rollback()
+            raise UsageError("schema_broken", value=number, detail=str(broken[:3]))
+        conn.execute("COMMIT")
+    finally:
+        if rebuild:
+            conn.execute("PRAGMA foreign_keys=ON")
+
+
 def migrate(db_path: str | Path) -> int:
     """Create or migrate the database; return the schema version."""
     path = Path(db_path)
@@ -63,12 +84,7 @@ def migrate(db_path: str | Path) -> int:
         if version > SCHEMA_VERSION:
             raise UsageError("schema_newer", value=version, known=SCHEMA_VERSION)
         for number in range(version + 1, SCHEMA_VERSION + 1):
-            # executescript commits first; BEGIN IMMEDIATE makes the migration atomic and
-            # serialises two processes that migrate the same new file at once.
-            conn.executescript(
-                "BEGIN IMMEDIATE;\n" + MIGRATIONS[number - 1]
-                + f"\nPRAGMA user_version={number};\nCOMMIT;"
-            )
+            _apply(conn, number, MIGRATIONS[number - 1])
         return SCHEMA_VERSION
     except sqlite3.OperationalError:
         if conn.in_transaction:

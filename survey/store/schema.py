@@ -119,4 +119,22 @@ MIGRATIONS: list[str] = [
     DROP VIEW submissions;
     CREATE VIEW submissions AS SELECT * FROM submission_rows WHERE batch IS NULL;
     """,
+    # 7: the township liaison (乡镇联络员) joins the roles: the users table is made again with the
+    # new CHECK (SQLite cannot change a constraint in place).
+    """-- rebuild
+    CREATE TABLE users_new (
+        name TEXT PRIMARY KEY, display_name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('surveyor', 'reviewer', 'admin', 'liaison')),
+        county_code TEXT NOT NULL, townships TEXT NOT NULL DEFAULT '[]',
+        password_hash TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0,
+        failed_logins INTEGER NOT NULL DEFAULT 0, locked_until TEXT,
+        created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+    INSERT INTO users_new (name, display_name, role, county_code, townships, password_hash, disabled,
+                           failed_logins, locked_until, created_at, updated_at)
+        SELECT name, display_name, role, county_code, townships, password_hash, disabled,
+               failed_logins, locked_until, created_at, updated_at FROM users;
+    DROP TABLE users;
+    ALTER TABLE users_new RENAME TO users;
+    CREATE UNIQUE INDEX users_display_name ON users(display_name);
+    """,
 ]
