@@ -13,7 +13,7 @@ from core import config
 from survey import auth, store, targets
 from survey.csvio import fmt1
 from ui import keys, nav, shell
-from ui.text import lang, t
+from ui.text import lang, md, plain, t
 
 DB = str(shell.db())
 
@@ -115,8 +115,8 @@ with tabs[4]:
     _villages(d.results, keys.DASH_TABLE_DRILL, town)
 with tabs[5]:
     if msg := st.session_state.pop(keys.DASH_SAVED, None):
-        st.success(msg, icon=":material/check_circle:")
-    scopes = {"": t("dash_whole_county", name=county_name), **names}
+        st.success(md(msg), icon=":material/check_circle:")
+    scopes = {"": plain("dash_whole_county", name=county_name), **names}
     with st.form(keys.DASH_SET_FORM):
         scope = st.selectbox(t("dash_set_scope"), list(scopes), key=keys.DASH_SET_SCOPE,
                              format_func=lambda s: scopes[s])

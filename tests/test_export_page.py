@@ -14,6 +14,7 @@ from survey.registry import VillageRow
 from survey.rubric import load_rubric
 from survey.scoring import score
 from survey.submissions import Submission
+from ui.text import md
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "export.py")
 ROUND = "2026-B3"
@@ -84,7 +85,8 @@ def test_preview_shows_both_tables_as_the_files_hold_them(page):
     assert towns["乡镇代码"].tolist() == ["421302100", "421302101"]
     assert towns["预计占比(%)"].tolist() == ["100.0", "0.0"]
     assert [s.value for s in at.subheader] == [
-        "下载", "村级测评表 villages_421302_2026-B3.csv", "乡镇汇总表 townships_421302_2026-B3.csv"]
+        "下载", "村级测评表 " + md("villages_421302_2026-B3.csv"),
+        "乡镇汇总表 " + md("townships_421302_2026-B3.csv")]  # file names are data: escaped
     assert at.success[0].value == "没有提示，文件可以直接报送"
 
 

@@ -26,7 +26,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 from survey import auth
 from survey.auth import User
 from ui import browser, keys, shell
-from ui.text import t
+from ui.text import Md, t
 
 ROOT = Path(__file__).resolve().parents[1]
 FIRST_ADMIN = ("echo 'PASSWORD' | python -m survey users add NAME --role admin --county CODE "
@@ -185,11 +185,11 @@ def require(page: str) -> User:
     return user
 
 
-def role_label(role: str) -> str:
+def role_label(role: str) -> Md:
     return t(f"role_{role}")
 
 
-def scope_text(user: User) -> str:
+def scope_text(user: User) -> Md:
     """The user's scope in words, with the registry's names (codes where a name is unknown)."""
     if user.admin:
         return t("scope_everything")
