@@ -1,8 +1,8 @@
 """Shared fixtures of the real-browser journeys (``pytest -m browser``).
 
 - ``demo_db``: the demo county loaded into a database in tmp (with its trial accounts).
-- ``serve(db)``: ``streamlit run app.py`` on a free port with ``SURVEY_DB=db``; returns the base
-  URL. Servers stop at the end of the session. ``demo_server`` is ``serve(demo_db)``.
+- ``serve(db)``: ``streamlit run serve.py`` (the app with its own routes, as ``make run``) on a
+  free port with ``SURVEY_DB=db``; returns the base URL. Servers stop at the end of the session. ``demo_server`` is ``serve(demo_db)``.
 - ``chromium``: Debian's Chromium (``/usr/bin/chromium``) driven by Playwright; no browser
   download. ``new_page(width, height, **context options)`` opens a page in a fresh context.
 - ``steps``: ``steps.wait_idle(page)`` waits for the app's own script-state attribute;
@@ -103,14 +103,14 @@ def demo_db(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def serve(tmp_path_factory) -> Iterator[Callable[[Path], str]]:
-    """``serve(db) -> base URL``: a Streamlit server of app.py over ``db`` on a free port."""
+    """``serve(db) -> base URL``: the app's server (serve.py) over ``db`` on a free port."""
     procs: list[subprocess.Popen] = []
 
     def start(db: Path) -> str:
         port = free_port()
         log = (tmp_path_factory.mktemp("server") / "streamlit.log").open("wb")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"),
              "--server.port", str(port), "--server.address", "127.0.0.1",
              "--server.headless", "true", "--server.fileWatcherType", "none",
              "--browser.gatherUsageStats", "false"],
