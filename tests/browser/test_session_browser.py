@@ -1,6 +1,8 @@
 """A sign-in survives a reload of the page (a tablet that slept, a dropped connection) in real
-Chromium: the browser keeps the session token in a cookie of the app's own origin, the database
-only its SHA-256. Signing out, or a session ended on the server, ends it for the reload too."""
+Chromium: the browser keeps the session token in an HttpOnly cookie of the app's own origin,
+set by the server's answer to a one-time code (``/auth/session``), never seen by a script of the
+page; the database keeps only its SHA-256. Signing out, or a session ended on the server, ends
+it for the reload too, and the server's answer deletes the cookie."""
 
 from __future__ import annotations
 
@@ -12,14 +14,29 @@ pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api").expect
 
 SURVEYOR = ("surveyor", "demo-survey")  # a demo account
-HAS_COOKIE = f"() => document.cookie.includes('{auth.SESSION_COOKIE}=')"
-NO_COOKIE = f"() => !document.cookie.includes('{auth.SESSION_COOKIE}=')"
 
 
-def session_cookie(page) -> dict:
-    """The session cookie, once the browser has stored it."""
-    page.wait_for_function(HAS_COOKIE)
-    return next(c for c in page.context.cookies() if c["name"] == auth.SESSION_COOKIE)
+def _session_answer(method: str):
+    return lambda r: r.url.endswith("/auth/session") and r.request.method == method
+
+
+def sign_in_with_cookie(page, steps) -> dict:
+    """Sign in; wait for the server's answer that sets the cookie; return the cookie."""
+    with page.expect_response(_session_answer("POST")) as answer:
+        steps.sign_in(page, *SURVEYOR)
+    assert answer.value.status == 204
+    return session_cookie(page)
+
+
+def session_cookie(page) -> dict | None:
+    return next((c for c in page.context.cookies() if c["name"] == auth.SESSION_COOKIE), None)
+
+
+def watch_frames(page) -> list:
+    """Every websocket message the page receives (Streamlit's protobuf frames)."""
+    frames: list = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda frame: frames.append(frame)))
+    return frames
 
 
 def reload_signed_in(page, steps) -> None:
@@ -40,25 +57,34 @@ def reload_signed_out(page, steps) -> None:
 def test_a_reload_keeps_the_surveyor_signed_in_until_they_sign_out(demo_server, demo_db, new_page,
                                                                    steps):
     page = new_page(800, 1280)
+    frames = watch_frames(page)
     page.goto(demo_server + "/")
-    steps.sign_in(page, *SURVEYOR)
-    cookie = session_cookie(page)
+    cookie = sign_in_with_cookie(page, steps)
     assert (cookie["domain"], cookie["path"], cookie["sameSite"]) == ("127.0.0.1", "/", "Strict")
-    assert not cookie["secure"]  # plain http here; https pages get a Secure cookie
-    stored = store.session_row(demo_db, auth.token_digest(cookie["value"]))
+    assert cookie["httpOnly"]
+    assert not cookie["secure"]  # plain http here; https gets a Secure cookie (test_session_endpoint)
+    token = cookie["value"]
+    assert token not in page.evaluate("document.cookie")
+    assert auth.SESSION_COOKIE not in page.evaluate("document.cookie")
+    for frame in page.frames:  # nor in any frame of the page, our component's included
+        assert auth.SESSION_COOKIE not in frame.evaluate("document.cookie")
+    assert frames and not any(token in (f if isinstance(f, str) else f.decode("latin-1")) for f in frames)
+    stored = store.session_row(demo_db, auth.token_digest(token))
     assert stored["user_name"] == "surveyor"
-    assert cookie["value"] not in str(stored)
+    assert token not in str(stored)
 
     reload_signed_in(page, steps)
     reload_signed_in(page, steps)  # and again: the same session goes on
-    assert session_cookie(page)["value"] == cookie["value"]
+    assert session_cookie(page)["value"] == token
     resumed = store.audit_rows(demo_db, entity="user", entity_id="surveyor", limit=2)
     assert [r["action"] for r in resumed] == ["login.resumed", "login.resumed"]
 
-    steps.rerun(page, lambda: page.get_by_role("button", name="退出登录").click())
+    with page.expect_response(_session_answer("DELETE")) as answer:
+        steps.rerun(page, lambda: page.get_by_role("button", name="退出登录").click())
+    assert answer.value.status == 204
     expect(page.get_by_text("已退出登录")).to_be_visible()
-    page.wait_for_function(NO_COOKIE)
-    assert store.session_row(demo_db, auth.token_digest(cookie["value"])) is None
+    assert session_cookie(page) is None
+    assert store.session_row(demo_db, auth.token_digest(token)) is None
     reload_signed_out(page, steps)
     assert page.errors == []
 
@@ -67,13 +93,12 @@ def test_a_session_ended_on_the_server_asks_for_the_password_after_a_reload(demo
                                                                             new_page, steps):
     page = new_page(1024, 768)
     page.goto(demo_server + "/")
-    steps.sign_in(page, *SURVEYOR)
-    token = session_cookie(page)["value"]
+    token = sign_in_with_cookie(page, steps)["value"]
     auth.end_session(demo_db, auth.token_digest(token))  # idle too long, or signed out elsewhere
-    reload_signed_out(page, steps)
+    with page.expect_response(_session_answer("DELETE")):  # the spent cookie is deleted
+        reload_signed_out(page, steps)
     expect(page.get_by_text("登录已失效，请重新登录")).to_be_visible()
-    page.wait_for_function(NO_COOKIE)  # the spent cookie is deleted
-    steps.sign_in(page, *SURVEYOR)
-    assert session_cookie(page)["value"] != token
+    assert session_cookie(page) is None
+    assert sign_in_with_cookie(page, steps)["value"] != token
     reload_signed_in(page, steps)
     assert page.errors == []

@@ -17,6 +17,7 @@ Both refuse a request whose ``Origin`` is not the app's own (403), and bodies ov
 from __future__ import annotations
 
 import json
+import logging
 from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
@@ -31,6 +32,7 @@ PATH = "/auth/session"
 MAX_BODY = 1024
 NO_STORE = {"Cache-Control": "no-store"}
 _DEFAULT_PORTS = {"http": ":80", "https": ":443"}
+_log = logging.getLogger(__name__)
 
 
 def routes(prefix: str = "") -> list[BaseRoute]:
@@ -44,16 +46,26 @@ def https(request: Request) -> bool:
 
 
 def same_origin(request: Request) -> bool:
-    """Whether the request comes from a page of this app (browsers send ``Origin`` with every
-    POST and DELETE of ``fetch``): a page of another site cannot post a code of its own."""
+    """Whether the request comes from a page of this app: its ``Origin`` (browsers send it with
+    every POST and DELETE of ``fetch``) is this request's scheme, host and port. A page of
+    another site cannot post a code of its own; and a page served over HTTPS whose request
+    reaches us as plain HTTP (a proxy that sends no ``X-Forwarded-Proto``, or one uvicorn does
+    not trust) is refused rather than given a cookie without ``Secure``, and logged."""
     origin, host = request.headers.get("origin"), request.headers.get("host")
     if not origin or not host:
         return False
-    parts = urlsplit(origin)
-    if parts.scheme not in _DEFAULT_PORTS:
+    parts, scheme = urlsplit(origin), request.url.scheme
+    if parts.scheme not in _DEFAULT_PORTS or scheme not in _DEFAULT_PORTS:
         return False
-    default = _DEFAULT_PORTS[parts.scheme]
-    return parts.netloc.lower().removesuffix(default) == host.lower().removesuffix(default)
+    if parts.netloc.lower().removesuffix(_DEFAULT_PORTS[parts.scheme]) != \
+            host.lower().removesuffix(_DEFAULT_PORTS[scheme]):
+        return False
+    if parts.scheme != scheme:
+        _log.warning("a page of %s reached %s as %s: set X-Forwarded-Proto in the reverse proxy "
+                     "and list its address in FORWARDED_ALLOW_IPS (README, HTTPS)", origin,
+                     request.url.path, scheme)
+        return False
+    return True
 
 
 async def _body(request: Request) -> bytes | None:
