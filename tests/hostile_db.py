@@ -12,7 +12,7 @@ from geo.io import Road
 from shapely.geometry import LineString
 
 from core.model import Round
-from survey import auth, review, store
+from survey import auth, fieldwork, review, store
 from survey.registry import VillageRow
 from survey.rubric import Rubric, load_rubric
 from survey.scoring import score
@@ -57,7 +57,8 @@ def _answers(rubric: Rubric, fail_first: bool) -> dict:
 def build(path: Path) -> Path:
     """Two villages of one township (the hostile one a demonstration village on the road), one
     round; the hostile village's submission returned with the hostile comment, the other's
-    pending, both by the hostile surveyor with the hostile note; the three accounts."""
+    pending, both by the hostile surveyor with the hostile note; the surveyor's draft of the
+    hostile village (its first item failed, with the hostile note); the three accounts."""
     store.import_registry(path, [
         VillageRow(code=HOSTILE_CODE, name=VILLAGE, township=TOWNSHIP, county=COUNTY, lon=114.0,
                    lat=30.0, title="县级", title_year=2024, households=120, demo=True, line=2),
@@ -78,4 +79,7 @@ def build(path: Path) -> Path:
                                   answers=answers, notes={first: NOTE}), score(rubric, answers, ())))
     store.save_submissions(path, scored)
     review.return_(path, auth.get_user(path, "reviewer"), RETURNED, COMMENT)
+    draft = fieldwork.open_draft(path, ROUND, HOSTILE_CODE, SURVEYOR_NAME)
+    draft = fieldwork.answer(path, draft, first, _answers(rubric, fail_first=True)[first])
+    fieldwork.note(path, draft, first, NOTE)
     return path

@@ -82,6 +82,7 @@ def test_the_tablet_page_heads_the_village_with_its_escaped_name(db):
     assert heading == md(h.VILLAGE) + "（" + md(h.TOWNSHIP) + "）"
     assert shown(sources, h.VILLAGE) and shown(sources, h.TOWNSHIP)
     assert at.text_input(key=keys.SV_SURVEYOR).value == h.SURVEYOR_NAME  # an input: plain text
+    assert h.NOTE in [a.value for a in at.text_area]  # the draft's note, in its field
     assert at.selectbox(key=keys.SV_TOWN).format_func(h.TOWNSHIP_CODE) == h.TOWNSHIP
 
 

@@ -417,9 +417,12 @@ class Md(str):
 _ALWAYS = re.compile(r"([\\`*_~\[\]<>&|$:])")
 #: At the start of a line: headings, block quotes, lists, setext underlines, ordered lists.
 _LINE_START = re.compile(r"^([ \t]*)([#>+\-=]|\d+(?=[.)](?:[ \t]|$)))", re.MULTILINE)
-#: GFM turns bare URLs and e-mail addresses into links after escapes are undone: a word joiner
-#: (U+2060, invisible) before them keeps them text.
-_AUTOLINK = re.compile(r"(?i)(?=https?://|www\.|@)")
+#: What Streamlit's renderer rewrites in the text itself, after escapes are undone: bare URLs
+#: and e-mail addresses become links (GFM), ``:streamlit:`` its logo, ``:material_x:`` an icon.
+#: A word joiner (U+2060, invisible) before them keeps them text.
+_AUTOLINK = re.compile(r"(?i)(?=https?://|www\.|@)|(?<=:)(?=streamlit:|material_)")
+#: ... and arrows and dashes between spaces (``->`` shows as →, ``--`` as —): joined the same way.
+_TYPOGRAPHY = re.compile(r"(?<!\S)(<->|->|<-|--|>=|<=|~=)(?!\S)")
 WORD_JOINER = "\u2060"
 
 
@@ -429,11 +432,12 @@ def md(text: object) -> Md:
     math. :class:`Md` is returned as it is (escaping twice would show the backslashes)."""
     if isinstance(text, Md):
         return text
-    escaped = _ALWAYS.sub(r"\\\1", str(text))
+    text = _TYPOGRAPHY.sub(lambda m: WORD_JOINER.join(m.group(1)), str(text))
+    text = _AUTOLINK.sub(WORD_JOINER, text)
+    escaped = _ALWAYS.sub(r"\\\1", text)
     escaped = _LINE_START.sub(lambda m: m.group(1) + (
         m.group(2) + "\\" if m.group(2)[0].isdigit() else "\\" + m.group(2)), escaped)
-    escaped = escaped.replace("\\:material/", "\\:material\\/")  # Streamlit's own icon rewrite
-    return Md(_AUTOLINK.sub(WORD_JOINER, escaped))
+    return Md(escaped.replace("\\:material/", "\\:material\\/"))  # Streamlit's own icon rewrite
 
 
 def code_span(text: object) -> Md:
