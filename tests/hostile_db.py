@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from geo.io import Road
 from shapely.geometry import LineString
 
 from core.model import Round
+from geo.io import Road
 from survey import auth, fieldwork, review, store
 from survey.registry import VillageRow
 from survey.rubric import Rubric, load_rubric

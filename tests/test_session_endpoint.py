@@ -6,7 +6,7 @@ another origin is refused."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from scoped_db import PASSWORD
@@ -62,7 +62,7 @@ def test_a_code_becomes_an_httponly_strict_cookie_over_http_without_secure(db, c
 
 
 def test_over_https_the_cookie_is_secure(db):
-    token, code = handoff(db)
+    _, code = handoff(db)
     with TestClient(Starlette(routes=endpoints.routes("")), base_url="https://testserver") as c:
         answer = c.post("/auth/session", json={"code": code, "user": "wang"},
                         headers={"Origin": "https://testserver"})
@@ -94,7 +94,7 @@ def test_a_code_works_once(db, client):
 
 
 def test_an_expired_code_is_refused(db, client):
-    _, code = handoff(db, now=datetime.now(timezone.utc) - timedelta(seconds=auth.HANDOFF_SECONDS + 1))
+    _, code = handoff(db, now=datetime.now(UTC) - timedelta(seconds=auth.HANDOFF_SECONDS + 1))
     answer = client.post("/auth/session", json={"code": code, "user": "wang"}, headers=ORIGIN)
     assert answer.status_code == 403 and "set-cookie" not in answer.headers
 
@@ -147,7 +147,7 @@ def test_delete_ends_the_session_of_the_cookie_and_expires_it(db, client):
     answer = client.delete("/auth/session", headers=ORIGIN)
     assert answer.status_code == 204
     header = set_cookie(answer)
-    assert header.startswith(f'{auth.SESSION_COOKIE}="";') or header.startswith(f"{auth.SESSION_COOKIE}=;")
+    assert header.startswith((f'{auth.SESSION_COOKIE}="";', f"{auth.SESSION_COOKIE}=;"))
     assert "Max-Age=0" in header and "httponly" in attributes(header)
     assert store.session_row(db, auth.token_digest(token)) is None
     assert auth.resume_session(db, other).name == "wang"  # the other browser stays signed in
@@ -171,7 +171,7 @@ def test_routes_follow_the_base_url_path():
 
 
 def test_expired_handoffs_are_cleared_away(db):
-    old = datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc)
+    old = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
     _, stale = handoff(db, now=old)
     handoff(db, now=old + timedelta(seconds=auth.HANDOFF_SECONDS + 1))
     assert store_handoff.take_handoff(db, auth.token_digest(stale)) is None

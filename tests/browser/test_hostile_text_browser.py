@@ -23,10 +23,10 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared modules of tests/
-import hostile_db as h  # noqa: E402
-from test_text_safety import HOSTILE  # noqa: E402
+import hostile_db as h
+from test_text_safety import HOSTILE
 
-from ui.text import WORD_JOINER  # noqa: E402
+from ui.text import WORD_JOINER
 
 sync_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.browser
@@ -65,22 +65,24 @@ class Watch:
         route.abort()
 
 
-def texts(page) -> str:
-    """What the page shows: its text, its fields' values and its tables' cells (a table is drawn
-    on a canvas; Streamlit mirrors its cells in an accessible table), word joiners removed."""
-    shown = page.evaluate("""() => [document.body.innerText,
-        ...[...document.querySelectorAll('input, textarea')].map(e => e.value),
-        ...[...document.querySelectorAll("[data-testid='stDataFrame'] td")].map(e => e.textContent)
-    ].join('\\n')""")
-    return shown.replace(WORD_JOINER, "")
+#: What the page shows: its text, its fields' values and its tables' cells (a table is drawn on a
+#: canvas; Streamlit mirrors its cells in an accessible table), word joiners removed.
+SHOWN = """() => [document.body.innerText,
+    ...[...document.querySelectorAll('input, textarea')].map(e => e.value),
+    ...[...document.querySelectorAll("[data-testid='stDataFrame'] td")].map(e => e.textContent)
+].join('\\n').replaceAll('\\u2060', '')"""
 
 
 def check(watch: Watch, *expected: str) -> None:
-    """The page shows ``expected`` literally and nothing of the names became markup."""
+    """The page shows ``expected`` literally (waiting for widgets still loading their code),
+    and nothing of the names became markup."""
     page = watch.page
-    shown = texts(page)
-    for text in expected:
-        assert text in shown, text
+    try:
+        page.wait_for_function(f"texts => {{ const shown = ({SHOWN})(); "
+                               "return texts.every(t => shown.includes(t)); }", arg=list(expected))
+    except sync_api.TimeoutError:
+        shown = page.evaluate(SHOWN)
+        raise AssertionError([t for t in expected if t not in shown]) from None
     for frame in page.frames:
         for what, selector in FORBIDDEN.items():
             assert frame.locator(selector).count() == 0, (what, frame.url)
@@ -149,7 +151,7 @@ def test_the_reviewer_sees_names_and_comment_literally_on_every_office_page(serv
     check(watch, h.ROAD, h.VILLAGE)
 
     go(page, steps, "上报省级")
-    check(watch, h.ROUND_NAME, h.VILLAGE)
+    check(watch, h.ROUND_NAME, h.TOWNSHIP)  # (the returned submission is not exported)
     watch.context.close()
 
 
