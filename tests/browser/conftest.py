@@ -73,12 +73,17 @@ class Steps:
 
     @classmethod
     def sign_in(cls, page, name: str, password: str) -> None:
-        """Sign in on the login page (the first page of a new session)."""
+        """Sign in on the login page (the first page of a new session), and wait until the
+        server has answered the browser's one-time code with the session cookie (so that a
+        reload or a new address right after is signed in too)."""
         cls.wait_idle(page)
         page.get_by_label("账号").fill(name)
         page.get_by_label("密码").fill(password)
-        page.get_by_role("button", name="登录").click()
-        page.get_by_role("button", name="退出登录").wait_for()
+        with page.expect_response(lambda r: r.url.endswith("/auth/session")
+                                  and r.request.method == "POST") as answer:
+            page.get_by_role("button", name="登录").click()
+            page.get_by_role("button", name="退出登录").wait_for()
+        assert answer.value.status == 204
         cls.wait_idle(page)
 
 
