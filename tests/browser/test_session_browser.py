@@ -6,6 +6,14 @@ it for the reload too, and the server's answer deletes the cookie."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import ssl
+import subprocess
+import sys
+import time
+import urllib.request
+
 import pytest
 
 from survey import auth, store
@@ -98,5 +106,51 @@ def test_a_session_ended_on_the_server_asks_for_the_password_after_a_reload(demo
     expect(page.get_by_text("登录已失效，请重新登录")).to_be_visible()
     assert session_cookie(page) is None
     assert sign_in_with_cookie(page, steps)["value"] != token
+    reload_signed_in(page, steps)
+    assert page.errors == []
+
+
+@pytest.fixture(scope="module")
+def tls_server(demo_db, tmp_path_factory):
+    """serve.py over HTTPS with Streamlit's own certificate options (README), self-signed."""
+    from conftest import ROOT, START_TIMEOUT_S, free_port
+
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is not installed")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    port = free_port()
+    env = {**os.environ, "SURVEY_DB": str(demo_db), "STREAMLIT_SERVER_SSL_CERT_FILE": str(cert),
+           "STREAMLIT_SERVER_SSL_KEY_FILE": str(key)}
+    log = (folder / "streamlit.log").open("wb")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"),
+                             "--server.port", str(port), "--server.address", "127.0.0.1",
+                             "--server.headless", "true", "--server.fileWatcherType", "none"],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url, insecure = f"https://127.0.0.1:{port}", ssl.create_default_context()
+    insecure.check_hostname, insecure.verify_mode = False, ssl.CERT_NONE  # our own certificate
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while True:  # the health endpoint answers once the server is up
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2, context=insecure):
+                break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start; see {log.name}") from None
+            time.sleep(0.2)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def test_over_https_the_cookie_is_secure_and_a_reload_keeps_the_sign_in(tls_server, new_page, steps):
+    page = new_page(1024, 768, ignore_https_errors=True)
+    page.goto(tls_server + "/")
+    cookie = sign_in_with_cookie(page, steps)
+    assert cookie["secure"] and cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert auth.SESSION_COOKIE not in page.evaluate("document.cookie")
     reload_signed_in(page, steps)
     assert page.errors == []
