@@ -68,7 +68,7 @@ def test_a_reload_keeps_the_surveyor_signed_in_until_they_sign_out(demo_server, 
     cookie = sign_in_with_cookie(page, steps)
     assert (cookie["domain"], cookie["path"], cookie["sameSite"]) == ("127.0.0.1", "/", "Strict")
     assert cookie["httpOnly"]
-    assert not cookie["secure"]  # plain http here; https gets a Secure cookie (test_session_endpoint)
+    assert not cookie["secure"]  # plain http here; over https it is Secure (the last test)
     token = cookie["value"]
     assert token not in page.evaluate("document.cookie")
     assert auth.SESSION_COOKIE not in page.evaluate("document.cookie")
