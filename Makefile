@@ -54,7 +54,8 @@ run: setup
 	@# a demo database made before accounts existed gets its trial accounts (README lists them)
 	@$(PY) -c 'from survey import auth, config, service; db = config.db_path(); \
 		n = service.is_demo(db) and auth.ensure_demo_accounts(db); n and print(f"demo accounts added: {n}")'
-	$(PY) -m streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT)
+	@# serve.py: the pages of app.py plus the app's own routes (the HttpOnly sign-in cookie)
+	$(PY) -m streamlit run serve.py --server.address $(ADDRESS) --server.port $(PORT)
 
 test: setup browser-deps office-deps odk-engine
 	$(PY) -m pytest -q

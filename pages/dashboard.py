@@ -14,7 +14,7 @@ from core.errors import SurveyError
 from survey import auth, targets
 from survey.csvio import fmt1
 from ui import keys, nav, rounds_view, shell
-from ui.text import lang, t
+from ui.text import lang, md, plain, t
 
 DB = str(shell.db())
 
@@ -121,8 +121,8 @@ with tabs[6]:
     rounds_view.review_tab(DB, county, round_id, user.scope, shell.version(), d.labels, en)
 with tabs[7]:
     if msg := st.session_state.pop(keys.DASH_SAVED, None):
-        st.success(msg, icon=":material/check_circle:")
-    scopes = {"": t("dash_whole_county", name=county_name), **names}
+        st.success(md(msg), icon=":material/check_circle:")
+    scopes = {"": plain("dash_whole_county", name=county_name), **names}
     with st.form(keys.DASH_SET_FORM):
         scope = st.selectbox(t("dash_set_scope"), list(scopes), key=keys.DASH_SET_SCOPE,
                              format_func=lambda s: scopes[s])
@@ -134,7 +134,7 @@ with tabs[7]:
             try:
                 targets.set_target(DB, user, county, value, by, scope or None)
             except SurveyError as exc:
-                st.error(str(exc), icon=":material/error:")
+                st.error(md(exc), icon=":material/error:")
             else:
                 st.session_state[keys.DASH_SAVED] = t("dash_set_saved", scope=scopes[scope], percent=fmt1(value))
                 st.rerun()

@@ -9,7 +9,7 @@ from survey import auth, export
 from survey.csvio import ENCODINGS
 from core.errors import SurveyError
 from ui import keys, nav, shell
-from ui.text import t
+from ui.text import md, t
 
 DB = str(shell.db())
 
@@ -36,7 +36,7 @@ encoding = c2.radio(t("exp_encoding"), ENCODINGS, key=keys.EXP_ENCODING, horizon
 try:
     e, zipped, warnings, xlsx, geojson = _files(DB, round_id, county, encoding, shell.version(), user)
 except SurveyError as exc:
-    st.error(str(exc), icon=":material/error:")
+    st.error(md(exc), icon=":material/error:")
     st.stop()
 
 st.caption(t("exp_counts", villages=len(e.villages), townships=len(e.townships)))

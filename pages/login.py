@@ -7,7 +7,7 @@ from survey import audit, auth, service
 from core.errors import UsageError
 from survey.rubric import load_rubric
 from ui import keys, nav, shell
-from ui.text import t
+from ui.text import md, t
 
 nav.through_router()
 db = shell.db()
@@ -28,7 +28,7 @@ with st.form(keys.LOGIN_FORM, clear_on_submit=True):
         try:
             user = auth.login(db, name, password)
         except UsageError as exc:
-            st.error(str(exc), icon=":material/error:")
+            st.error(md(exc), icon=":material/error:")
         else:
             audit.note_rubric(db, load_rubric(), "data/rubric")  # the rubric files may have changed
             nav.sign_in(user)

@@ -13,7 +13,7 @@ from survey import mapdata
 from survey.csvio import fmt1
 from core.errors import UsageError
 from ui import keys, nav, shell
-from ui.text import lang, t
+from ui.text import lang, plain, t
 
 DB = str(shell.db())
 
@@ -51,7 +51,7 @@ st.caption(t("map_round", id=round_id) if round_id else t("map_no_round"))
 towns = dict(sorted({(r.village.township_code, r.village.township) for r in everything.results}))
 c1, c2, c3 = st.columns([2, 2, 3])
 scope = c1.selectbox(t("map_scope"), ["", *towns], key=keys.MAP_SCOPE,
-                     format_func=lambda c: towns[c] if c else t("map_scope_all", n=len(everything.results)))
+                     format_func=lambda c: towns[c] if c else plain("map_scope_all", n=len(everything.results)))
 base = c2.selectbox(t("map_base"), BASES, key=keys.MAP_BASE, format_func=lambda b: t("map_base_" + b))
 url = c3.text_input(t("map_custom_url"), key=keys.MAP_CUSTOM_URL) if base == "custom" else None
 data = mapdata.for_user(everything, user, scope) if scope else everything

@@ -9,7 +9,7 @@ from survey import service
 from core.errors import DataError, SurveyError
 from survey.rubric import load_rubric
 from ui import keys, nav, setup_odk, shell
-from ui.text import lang, rule_text, t
+from ui.text import lang, md, rule_text, t
 
 user = nav.require("setup")
 st.title(t("setup_title"))
@@ -57,7 +57,7 @@ with st.form(key=keys.SETUP_ROUND_FORM, clear_on_submit=True):
             st.session_state[keys.ROUND] = created.id
             st.success(t("setup_round_created", id=created.id), icon=":material/check_circle:")
         except SurveyError as exc:
-            st.error(str(exc), icon=":material/error:")
+            st.error(md(exc), icon=":material/error:")
 
 # --- ODK Collect / KoboCollect: the form out, the exports back in --------------------------------
 setup_odk.render(db, user)
@@ -68,7 +68,7 @@ st.subheader(t("setup_rubric"), anchor=False)
 st.caption(t("setup_rubric_summary", total=rubric.total, pass_mark=rubric.pass_mark))
 en = lang() == "en"
 for section in rubric.sections:
-    with st.expander(f"{section.name_en if en else section.name} · {section.points}"):
+    with st.expander(md(f"{section.name_en if en else section.name} · {section.points}")):
         st.dataframe(
             [{t("col_code"): it.code, t("col_item"): it.text_en if en else it.text,
               t("col_type"): t(f"type_{it.type}"), t("col_points"): str(it.points),

@@ -6,7 +6,7 @@ import streamlit as st
 from survey import audit, auth
 from core.errors import SurveyError
 from ui import keys, nav, shell
-from ui.text import t
+from ui.text import md, t
 
 user = nav.require("users")
 db = shell.db()
@@ -44,7 +44,7 @@ with st.expander(t("us_add"), icon=":material/person_add:"):
                                         towns.replace("，", ",").split(","), display, actor=user.name)
                 done("us_created", created.name)
             except SurveyError as exc:
-                st.error(str(exc), icon=":material/error:")
+                st.error(md(exc), icon=":material/error:")
 
 names = [u.name for u in accounts]
 picked = st.selectbox(t("us_pick"), names, key=keys.US_PICK)
@@ -63,7 +63,7 @@ if chosen is not None:
             st.session_state.pop(keys.US_NEW_PASSWORD, None)
             done("us_password_set", chosen.name)
         except SurveyError as exc:
-            st.error(str(exc), icon=":material/error:")
+            st.error(md(exc), icon=":material/error:")
     with st.form(f"{keys.US_SCOPE_FORM}_{chosen.name}"):  # per account: its values as defaults
         c1, c2, c3 = st.columns(3)
         role = c1.selectbox(t("us_role"), auth.ROLES, index=auth.ROLES.index(chosen.role),
@@ -77,7 +77,7 @@ if chosen is not None:
                                actor=user.name)
                 done("us_scope_set", chosen.name)
             except SurveyError as exc:
-                st.error(str(exc), icon=":material/error:")
+                st.error(md(exc), icon=":material/error:")
 
 with st.expander(t("us_audit"), icon=":material/history:"):
     st.dataframe([{t("rv_col_at"): e.at, t("rv_col_actor"): e.actor, t("rv_col_action"): e.action,

@@ -13,11 +13,18 @@ A web sign-in survives a reload of the page (a tablet that slept, a dropped conn
 browser keeps a random token in the cookie :data:`SESSION_COOKIE`, the database only its
 SHA-256. The session ends on sign-out, after :data:`IDLE_MINUTES` without activity, after
 :data:`SESSION_HOURS` in any case, or when the account is disabled.
+
+The cookie is HttpOnly, so only a server response can set it: after a password sign-in the app
+makes a one-time code (:func:`start_handoff`: single use, bound to the account, valid
+:data:`HANDOFF_SECONDS`), the browser posts it to the app's own route (``ui/endpoints``), and
+:func:`redeem_handoff` gives that route the token for its ``Set-Cookie``. The database holds
+the code's SHA-256 and the token sealed with the code, never either in clear.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import math
 import re
 import secrets
@@ -365,3 +372,50 @@ def resume_session(db_path: str | Path, token: str, now: datetime | None = None)
 def end_session(db_path: str | Path, digest: str) -> None:
     """End the session ``digest`` (signed out, idle, account disabled)."""
     store.delete_session(db_path, digest)
+
+
+# --- handing a session to the browser: a one-time code for an HttpOnly cookie ----------------
+
+HANDOFF_SECONDS = 60
+_HANDOFF_MAX = 128  # a longer "code" is refused before any lookup
+
+
+def _keystream(code: str, size: int) -> bytes:
+    """Bytes only the holder of ``code`` can compute (the database keeps SHA-256(code))."""
+    return hmac.new(code.encode(), b"xiangfeng session handoff", hashlib.sha512).digest()[:size]
+
+
+def start_handoff(db_path: str | Path, name: str, token: str, now: datetime | None = None) -> str:
+    """A one-time code that hands the session ``token`` of ``name`` to the browser: whoever
+    posts it to the app's route within :data:`HANDOFF_SECONDS` gets the token as an HttpOnly
+    cookie, once. The database keeps the code's SHA-256 and the token XORed with a keystream
+    derived from the code (the token itself is 43 URL-safe characters, within the 64 bytes)."""
+    now = now or _now()
+    code = secrets.token_urlsafe(32)
+    raw = token.encode()
+    sealed = bytes(a ^ b for a, b in zip(raw, _keystream(code, len(raw)), strict=True)).hex()
+    store.insert_handoff(db_path, token_digest(code), name, token_digest(token), sealed,
+                                 _iso(now), _iso(now + timedelta(seconds=HANDOFF_SECONDS)))
+    return code
+
+
+def redeem_handoff(db_path: str | Path, code: str, name: str,
+                   now: datetime | None = None) -> str | None:
+    """The session token handed over by ``code`` when the code is known, unused, not expired,
+    made for ``name``, and its session alive with the account active; None otherwise. The code
+    is spent by the first try, whatever its outcome."""
+    if not isinstance(code, str) or not isinstance(name, str) or not 0 < len(code) <= _HANDOFF_MAX:
+        return None
+    now = now or _now()
+    row = store.take_handoff(db_path, token_digest(code))
+    if row is None or row["expires_at"] <= _iso(now) or row["user_name"] != name:
+        return None
+    sealed = bytes.fromhex(row["sealed"])
+    token = bytes(a ^ b for a, b in zip(sealed, _keystream(code, len(sealed)), strict=True)).decode(
+        "ascii", errors="replace")
+    if not hmac.compare_digest(token_digest(token), row["session_sha256"]):
+        return None
+    session = store.session_row(db_path, row["session_sha256"])
+    if session is None or session["user_name"] != name or session["expires_at"] <= _iso(now):
+        return None
+    return token if active_user(db_path, name) is not None else None

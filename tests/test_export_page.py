@@ -19,6 +19,7 @@ from survey.registry import VillageRow
 from survey.rubric import load_rubric
 from survey.scoring import score
 from survey.submissions import Submission
+from ui.text import md
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "export.py")
 ROUND = "2026-B3"
@@ -89,7 +90,8 @@ def test_preview_shows_both_tables_as_the_files_hold_them(page):
     assert towns["乡镇代码"].tolist() == ["421302100", "421302101"]
     assert towns["预计占比(%)"].tolist() == ["100.0", "0.0"]
     assert [s.value for s in at.subheader] == [
-        "下载", "村级测评表 villages_421302_2026-B3.csv", "乡镇汇总表 townships_421302_2026-B3.csv"]
+        "下载", "村级测评表 " + md("villages_421302_2026-B3.csv"),
+        "乡镇汇总表 " + md("townships_421302_2026-B3.csv")]  # file names are data: escaped
     assert at.success[0].value == "没有提示，文件可以直接报送"
 
 
@@ -119,7 +121,7 @@ def test_a_reviewer_sees_their_county_and_townships_only(tmp_path, monkeypatch):
     assert table(at, "区划代码")["区划代码"].tolist() == ["421303100001"]
     at = run(db, monkeypatch, "reviewer", county="421302", townships=("421302101",), name="rev-town")
     # a reviewer of some townships cannot send the county's files: told why, nothing offered
-    assert [e.value for e in at.error] == [render("export_county_only")]
+    assert [e.value for e in at.error] == [md(render("export_county_only"))]
     assert not at.dataframe and not at.get("download_button")
 
 

@@ -51,7 +51,7 @@ def wrong_arrows(layer: str, source: str) -> list[str]:
 def _layer_files() -> list:
     files = [pytest.param(layer, p, id=str(p.relative_to(ROOT)))
              for layer in LAYERS for p in sorted((ROOT / layer).rglob("*.py"))]
-    return files + [pytest.param("pages", ROOT / "app.py", id="app.py")]
+    return files + [pytest.param("pages", ROOT / name, id=name) for name in ("app.py", "serve.py")]
 
 
 @pytest.mark.parametrize("layer, path", _layer_files())

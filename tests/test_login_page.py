@@ -152,9 +152,15 @@ def test_an_idle_session_ends_and_a_disabled_account_is_signed_out(db, monkeypat
 
 def test_signing_in_starts_a_session_whose_token_goes_to_the_browser(db, monkeypatch):
     at = sign_in_form(page(LOGIN, db, monkeypatch).run(), "wang", PASSWORD)
-    _, token = at.session_state[keys.AUTH_COOKIE]  # written into the cookie by nav.cookie_jar
+    # nav.cookie_jar has the browser post a one-time code; the route answers with the cookie
+    _, (code, name) = at.session_state[keys.AUTH_COOKIE]
+    assert name == "wang"
+    token = auth.redeem_handoff(db, code, name)
     assert at.session_state[keys.AUTH_SESSION] == auth.token_digest(token)
+    held = [at.session_state[k] for k in at.session_state]
+    assert auth.token_digest(token) in held and token not in str(held)  # only its hash is kept
     assert auth.resume_session(db, token).name == "wang"
+    assert auth.redeem_handoff(db, code, name) is None  # once
 
 
 def signed_in_with_session(db, monkeypatch) -> tuple[AppTest, str]:

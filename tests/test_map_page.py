@@ -26,6 +26,7 @@ from survey.rubric import load_rubric
 from survey.scoring import score
 from survey.submissions import Submission
 from ui import keys
+from ui.text import md
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "map.py")
 COUNTY, CHENG, HEKOU = "429901", "429901100", "429901101"
@@ -173,7 +174,7 @@ def test_a_base_layer_without_its_key_falls_back_to_the_offline_map(db, monkeypa
     monkeypatch.delenv("TIANDITU_KEY", raising=False)
     at = run(db, monkeypatch, **{keys.MAP_BASE: "tianditu"})
     [warning] = at.warning
-    assert "TIANDITU_KEY" in warning.value and "已改用无底图" in warning.value
+    assert md("TIANDITU_KEY") in warning.value and "已改用无底图" in warning.value  # the message is escaped
     assert "tianditu" not in folium_args(at)["script"]
 
 

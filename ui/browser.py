@@ -1,11 +1,12 @@
 """Our own small Streamlit component for what only the browser can do: its position, and the
-app's cookies. No build step and no third-party code: ``ui/components/browser/index.html``.
+app's sign-in cookie. No build step and no third-party code: ``ui/components/browser/index.html``.
 
 Each call is one action, run once by the browser in a hidden frame (height 0) and answered back.
 The answer comes with a rerun; until then the call returns None. Give every new request a new
 ``key`` (an old key returns the old answer). Streamlit serves the frame from the app's own
-origin (``/component/ui.browser.xf_browser/index.html``), so a cookie written there is the
-app's cookie, sent with the page's next connection (``st.context.cookies``).
+origin (``/component/ui.browser.xf_browser/index.html``), so its requests to the app's routes
+(``ui/endpoints``) carry and receive the app's cookies. The frame never writes a cookie itself:
+the sign-in cookie is HttpOnly, set and deleted only by the server's answers.
 """
 
 from __future__ import annotations
@@ -26,13 +27,16 @@ def geolocation(key: str) -> dict[str, Any] | None:
     return _component(action="geolocation", key=key, default=None)
 
 
-def set_cookie(name: str, value: str, max_age_s: int, key: str) -> bool:
-    """Write the cookie ``name`` (URI-encoded value; Path=/, SameSite=Strict, Secure on https)
-    for ``max_age_s`` seconds; True once the browser has written it."""
-    return _component(action="set_cookie", name=name, value=value, max_age_s=int(max_age_s),
-                      key=key, default=None) is not None
+def hand_over_session(code: str, user: str, key: str) -> int | None:
+    """Post the one-time ``code`` of ``user`` (``survey.auth.start_handoff``) to
+    ``/auth/session``, whose answer sets the HttpOnly session cookie; the HTTP status once the
+    browser has its answer (204: cookie set; 0: no answer)."""
+    answer = _component(action="hand_over_session", code=code, user=user, key=key, default=None)
+    return None if answer is None else int(answer.get("status", 0))
 
 
-def clear_cookie(name: str, key: str) -> bool:
-    """Delete the cookie ``name``; True once the browser has done it."""
-    return _component(action="clear_cookie", name=name, key=key, default=None) is not None
+def end_session(key: str) -> int | None:
+    """``DELETE /auth/session``: the server ends the session of the cookie and deletes it; the
+    HTTP status once the browser has its answer."""
+    answer = _component(action="end_session", key=key, default=None)
+    return None if answer is None else int(answer.get("status", 0))

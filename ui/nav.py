@@ -7,8 +7,14 @@ effect at once. Every page starts with :func:`require`, which stops the page for
 role does not allow (:data:`PAGES`).
 
 A reload of the page starts a new Streamlit session: signing in with the password also starts a
-persistent session (``survey.auth``) whose token the browser keeps in a cookie, written by
-:func:`cookie_jar`; a new session with that cookie is signed in again without the password.
+persistent session (``survey.auth``) whose token the browser keeps in an HttpOnly cookie. Only a
+server answer can set such a cookie: :func:`sign_in` makes a one-time code
+(``auth.start_handoff``) and :func:`cookie_jar` has our browser component post it to the app's
+route (``ui/endpoints/session.py``), which answers with the cookie; signing out, or a session
+that ended, has the component ask the route to delete it. A new Streamlit session with that
+cookie (``st.context.cookies`` sees HttpOnly cookies: they come with the page's connection) is
+signed in again without the password. The token itself never reaches a script of the page, and
+the Streamlit session keeps only its SHA-256.
 
 Tests sign in by creating an account and setting ``at.session_state[keys.AUTH_USER]`` before
 ``at.run()`` (see ``tests/conftest.py``).
@@ -27,7 +33,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 from survey import auth
 from survey.auth import User
 from ui import browser, keys, shell
-from ui.text import t
+from ui.text import Md, t
 
 ROOT = Path(__file__).resolve().parents[1]
 FIRST_ADMIN = ("echo 'PASSWORD' | python -m survey users add NAME --role admin --county CODE "
@@ -121,7 +127,7 @@ def _resume() -> User | None:
     st.session_state[keys.AUTH_TRIED] = True
     user = auth.resume_session(shell.db(), token)
     if user is None:
-        _write_cookie(None)
+        _cookie(None)
         st.session_state[keys.AUTH_NOTICE] = "login_ended"
         return None
     _enter(user.name, auth.token_digest(token))
@@ -143,10 +149,10 @@ def _enter(name: str, digest: str) -> None:
 
 def sign_in(user: User) -> None:
     """Sign ``user`` in (the password was right) with a new persistent session; the browser
-    gets its cookie on the next run (:func:`cookie_jar`)."""
+    collects its cookie with a one-time code on the next run (:func:`cookie_jar`)."""
     token = auth.start_session(shell.db(), user.name)
     _enter(user.name, auth.token_digest(token))
-    _write_cookie(token)
+    _cookie((auth.start_handoff(shell.db(), user.name, token), user.name))
 
 
 def sign_out(reason: str = "logout") -> None:
@@ -164,28 +170,26 @@ def sign_out(reason: str = "logout") -> None:
         st.session_state[keys.LANG] = lang
     st.session_state[keys.AUTH_TRIED] = True  # the cookie this browser connected with is spent
     if digest:
-        _write_cookie(None)
+        _cookie(None)
 
 
-def _write_cookie(token: str | None) -> None:
-    """Ask the browser to store ``token`` as the session cookie (None: delete it)."""
-    st.session_state[keys.AUTH_COOKIE] = (uuid.uuid4().hex[:8], token)
+def _cookie(handoff: tuple[str, str] | None) -> None:
+    """Have the browser collect its session cookie with ``handoff`` (one-time code, account), or
+    (None) have the server end the session of its cookie and delete it."""
+    st.session_state[keys.AUTH_COOKIE] = (uuid.uuid4().hex[:8], handoff)
 
 
 def cookie_jar() -> None:
-    """The pending session-cookie write, in a hidden frame of the sidebar, until the browser
-    confirms it (its answer reruns the app). app.py calls it once per run."""
+    """The pending session-cookie request, in a hidden frame of the sidebar, until the browser
+    has the server's answer (which reruns the app). app.py calls it once per run."""
     pending = st.session_state.get(keys.AUTH_COOKIE)
     if not pending:
         return
-    request, token = pending
+    request, handoff = pending
     key = f"{keys.AUTH_COOKIE}_{request}"
     with st.sidebar:
-        if token:
-            done = browser.set_cookie(auth.SESSION_COOKIE, token, auth.SESSION_HOURS * 3600, key)
-        else:
-            done = browser.clear_cookie(auth.SESSION_COOKIE, key)
-    if done:
+        status = browser.hand_over_session(*handoff, key) if handoff else browser.end_session(key)
+    if status is not None:  # 204; otherwise the cookie stays as it was (served without serve.py)
         del st.session_state[keys.AUTH_COOKIE]
 
 
@@ -202,11 +206,11 @@ def require(page: str) -> User:
     return user
 
 
-def role_label(role: str) -> str:
+def role_label(role: str) -> Md:
     return t(f"role_{role}")
 
 
-def scope_text(user: User) -> str:
+def scope_text(user: User) -> Md:
     """The user's scope in words, with the registry's names (codes where a name is unknown)."""
     if user.admin:
         return t("scope_everything")

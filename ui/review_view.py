@@ -16,15 +16,15 @@ from core.errors import SurveyError
 from core.model import STATUS_LABELS, STATUS_PENDING, STATUS_RETURNED
 from survey.rubric import load_rubric
 from ui import keys, nav
-from ui.survey_view import md, num
-from ui.text import lang, source_label, t
+from ui.survey_view import num
+from ui.text import Md, lang, md, source_label, t
 
 
 def status_label(status: str) -> str:
     return STATUS_LABELS.get(status, status) if lang() == "zh" else status
 
 
-def result_label(item: review.Item) -> str:
+def result_label(item: review.Item) -> Md:
     return t("rv_passed") if item.passed else t("rv_failed")
 
 
@@ -46,17 +46,17 @@ def decided(text_key: str, **fields: str) -> None:
     st.rerun()
 
 
-def bulk(db: Path, user: User, pending: list[review.Item], filter_text: str) -> None:
+def bulk(db: Path, user: User, pending: list[review.Item], filter_text: Md) -> None:
     """Approve every pending submission listed, after the filter was shown and confirmed."""
     with st.expander(t("rv_bulk_title"), icon=":material/done_all:"):
-        st.markdown(md(t("rv_bulk_filter", n=len(pending), filter=filter_text)))
+        st.markdown(t("rv_bulk_filter", n=len(pending), filter=filter_text))
         sure = st.checkbox(t("rv_bulk_confirm"), key=keys.RV_BULK_CONFIRM)
         if st.button(t("rv_bulk", n=len(pending)), key=keys.RV_BULK, disabled=not sure,
                      icon=":material/done_all:"):
             try:
                 n = review.approve(db, user, [i.id for i in pending])
             except SurveyError as exc:  # decided meanwhile by another reviewer: nothing changed
-                st.error(str(exc), icon=":material/error:")
+                st.error(md(exc), icon=":material/error:")
             else:
                 st.session_state.pop(keys.RV_BULK_CONFIRM, None)
                 decided("rv_bulk_done", n=str(n))
@@ -74,17 +74,17 @@ def detail(db: Path, user: User, submission_id: str) -> None:
     """One submission: score, position, answers, photos, versions, decisions, village history."""
     d = review.detail(db, user, submission_id)
     i, rubric, en = d.item, load_rubric(), lang() == "en"
-    st.subheader(md(t("rv_heading", village=i.village, code=i.village_code, township=i.township,
-                      date=i.date, surveyor=i.surveyor)), anchor=False)
+    st.subheader(t("rv_heading", village=i.village, code=i.village_code, township=i.township,
+                   date=i.date, surveyor=i.surveyor), anchor=False)
     c1, c2, c3 = st.columns(3)
     c1.metric(t("rv_total"), num(i.total))
     c2.metric(t("rv_result_value"), result_label(i))
-    c3.metric(t("rv_col_status"), status_label(i.status))
+    c3.metric(t("rv_col_status"), md(status_label(i.status)))
     if i.veto:
         names = {v.code: v.text_en if en else v.text for v in rubric.veto}
-        st.error(md(t("rv_veto", items="；".join(names.get(c, c) for c in i.veto))))
+        st.error(t("rv_veto", items="；".join(names.get(c, c) for c in i.veto)))
     if i.comment:
-        st.warning(md(t("rv_comment_shown", by=i.reviewed_by or "", comment=i.comment)))
+        st.warning(t("rv_comment_shown", by=i.reviewed_by or "", comment=i.comment))
     st.caption(t("rv_position", lon=i.lon, lat=i.lat, acc=i.gps_accuracy_m if i.gps_accuracy_m
                  is not None else "—") if i.lon is not None else t("rv_no_position"))
     st.caption(t("rv_source", source=source_label(i.source)))
@@ -98,7 +98,7 @@ def detail(db: Path, user: User, submission_id: str) -> None:
     st.markdown(f"**{t('rv_photos')}**")
     if d.photos:
         st.image([review.photo(db, user, i.id, p.id) for p in d.photos],
-                 caption=[p.item_code for p in d.photos], width=240)
+                 caption=[md(p.item_code) for p in d.photos], width=240)
     else:
         st.caption(t("rv_no_photos"))
     if len(d.versions) > 1:
@@ -123,7 +123,7 @@ def _decide(db: Path, user: User, i: review.Item) -> None:
         try:
             review.approve(db, user, [i.id])
         except SurveyError as exc:  # decided meanwhile by another reviewer
-            st.error(str(exc), icon=":material/error:")
+            st.error(md(exc), icon=":material/error:")
         else:
             decided("rv_approved", village=i.village)
     with st.form(keys.RV_RETURN_FORM, clear_on_submit=True):
@@ -133,7 +133,7 @@ def _decide(db: Path, user: User, i: review.Item) -> None:
                 review.return_(db, user, i.id, comment)
                 decided("rv_returned", village=i.village)
             except SurveyError as exc:
-                st.error(str(exc), icon=":material/error:")
+                st.error(md(exc), icon=":material/error:")
 
 
 def mine(db: Path, user: User, round_id: str) -> None:
@@ -149,11 +149,11 @@ def mine(db: Path, user: User, round_id: str) -> None:
             continue
         with st.container(border=True):
             st.markdown(md(f"{i.village}（{i.village_code}）· {i.date}"))
-            st.warning(md(t("rv_comment_shown", by=i.reviewed_by or "", comment=i.comment or "")))
+            st.warning(t("rv_comment_shown", by=i.reviewed_by or "", comment=i.comment or ""))
             if st.button(t("rv_correct"), key=f"{keys.RV_CORRECT}_{i.id}", icon=":material/edit:"):
                 try:
                     _, village = review.correct(db, user, i.id)  # of the round in the sidebar
                 except SurveyError as exc:
-                    st.error(str(exc), icon=":material/error:")
+                    st.error(md(exc), icon=":material/error:")
                 else:
                     nav.go("tablet", **{keys.SV_TOWN: township_of(village), keys.SV_VILLAGE: village})

@@ -14,7 +14,7 @@ from core import config
 from survey import service
 from core.model import Round
 from ui import keys
-from ui.text import t
+from ui.text import code_span, t
 
 
 def db() -> Path:
@@ -71,7 +71,7 @@ def sidebar() -> None:
         else:
             st.session_state.pop(keys.ROUND, None)
             st.info(t("no_round"), icon=":material/info:")
-        st.caption(f"{t('db_label')}: `{db()}`")
+        st.caption(t("db_label") + ": " + code_span(db()))
     if _is_demo(str(db()), version()):
         st.warning(t("demo_banner"), icon=":material/science:")
 

@@ -8,7 +8,6 @@ fragment, which also redraws the running-total bar (an ``st.empty`` above the se
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterable
 from decimal import Decimal
@@ -21,7 +20,7 @@ from core.errors import DataError, NotFound
 from core.model import Village
 from survey.rubric import Item, Rubric, Section
 from ui import browser, keys, shell
-from ui.text import lang, t
+from ui.text import Md, lang, md, t
 
 #: Large touch targets for gloved fingers; served inline (no CDN).
 CSS = """<style>
@@ -41,11 +40,6 @@ def num(value: Decimal) -> str:
     """A score as people write it: 32, 84.5 (no trailing zeros)."""
     text = format(value, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def md(text: str) -> str:
-    """Data text made safe for st.markdown (no formatting, links or HTML)."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", text)
 
 
 def _text(item: Item) -> str:
@@ -263,7 +257,7 @@ def _item(item: Item, draft: fieldwork.Draft, pics: list[fieldwork.PhotoInfo], v
     key = f"{keys.SV_ANSWER}_{item.code}"
     _seed(key, draft.answers.get(item.code))
     with st.container(border=True, key=f"{keys.SV_ITEM}_{item.code}"):
-        st.markdown(f"**{item.code}** {md(_text(item))}")
+        st.markdown(f"**{md(item.code)}** {md(_text(item))}")
         common = dict(key=key, on_change=_on_answer, args=(item.code,), label_visibility="collapsed")
         if item.type == "check":
             st.segmented_control(t("sv_answer"), [True, False], **common,
@@ -300,7 +294,7 @@ def _evidence(item: Item, draft: fieldwork.Draft, pics: list[fieldwork.PhotoInfo
                      key=upload_key, on_change=_on_upload, args=(item.code, upload_key, village))
     error = st.session_state.get(keys.SV_UPLOAD_ERROR, {}).get(item.code)
     if error:
-        st.error(error, icon=":material/broken_image:")
+        st.error(md(error), icon=":material/broken_image:")
 
 
 # --- veto and position ---------------------------------------------------------------------------
@@ -311,7 +305,7 @@ def veto(rubric: Rubric, slot) -> None:
     """The veto question: none happened, or which did."""
     st.subheader(t("sv_veto_title"), anchor=False)
     en = lang() == "en"
-    st.markdown("\n".join(f"- **{v.code}** {md(v.text_en if en and v.text_en else v.text)}"
+    st.markdown("\n".join(f"- **{md(v.code)}** {md(v.text_en if en and v.text_en else v.text)}"
                           for v in rubric.veto))
     st.segmented_control(t("sv_veto_question"), [False, True], key=keys.SV_VETO_ANY,
                          on_change=_on_veto,
@@ -319,7 +313,7 @@ def veto(rubric: Rubric, slot) -> None:
     if st.session_state.get(keys.SV_VETO_ANY):
         names = {v.code: f"{v.code} {v.name}" for v in rubric.veto}
         st.pills(t("sv_veto_pick"), list(names), selection_mode="multi", key=keys.SV_VETO,
-                 format_func=names.get, on_change=_on_veto)
+                 format_func=lambda code: md(names[code]), on_change=_on_veto)
     total_bar(slot, rubric, "veto")
 
 
@@ -348,7 +342,7 @@ def position(village: Village) -> None:
         st.success(t("sv_gps_fix", lon=f"{fix.lon:.6f}", lat=f"{fix.lat:.6f}",
                      accuracy=f"{fix.accuracy_m:.0f}"), icon=":material/my_location:")
     for warning in gps.check(fix, village) if fix else []:
-        st.warning(warning.message, icon=":material/wrong_location:")
+        st.warning(md(warning.message), icon=":material/wrong_location:")
     if state.get(keys.SV_GPS_REFUSED):
         st.warning(t("sv_gps_refused", message=state[keys.SV_GPS_REFUSED]),
                    icon=":material/location_off:")
@@ -367,8 +361,8 @@ def done(rubric: Rubric, village: Village, outcome: fieldwork.Outcome) -> None:
     """The stored submission: its score, its result, and a way to assess the village again."""
     result = outcome.score
     verdict = t("sv_vetoed") if result.vetoed else t("sv_passed" if result.passed else "sv_failed")
-    message = t("sv_done", village=village.name, total=num(result.total), result=verdict)
-    st.success(message + ("" if outcome.added else t("sv_done_repeat")), icon=":material/task_alt:")
+    st.success(t("sv_done", village=village.name, total=num(result.total), result=verdict)
+               + ("" if outcome.added else t("sv_done_repeat")), icon=":material/task_alt:")
     names = {s.code: s.name_en if lang() == "en" else s.name for s in rubric.sections}
     st.caption(t("sv_done_sections", sections="，".join(
         f"{names[code]} {num(points)}" for code, points in result.sections.items())))
@@ -382,7 +376,11 @@ def missing(rubric: Rubric) -> None:
     found = st.session_state.get(keys.SV_MISSING)
     if not found:
         return
-    lines = [t("sv_missing_veto") if m.kind == "veto" else
-             t(f"sv_missing_{m.kind}", item=m.item, text=md(_text(rubric.item(m.item)))) for m in found]
-    st.error(t("sv_missing_title", n=len(lines)) + "\n\n" + "\n".join(f"- {line}" for line in lines),
-             icon=":material/error:")
+    st.error(t("sv_missing_title", n=len(found)) + "\n"
+             + "".join(f"\n- {_missing_line(rubric, m)}" for m in found), icon=":material/error:")
+
+
+def _missing_line(rubric: Rubric, m: fieldwork.Missing) -> Md:
+    if m.kind == "veto":
+        return t("sv_missing_veto")
+    return t(f"sv_missing_{m.kind}", item=m.item, text=_text(rubric.item(m.item)))

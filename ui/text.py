@@ -1,10 +1,22 @@
-"""Every user-facing string of the app, Chinese first, English alongside.
+"""Every user-facing string of the app, Chinese first, English alongside; and the one rule by
+which text from data reaches the page: as text, never as Markdown.
 
 ``t("key", **fields)`` returns the text in the language chosen in the sidebar (Chinese by
-default). Pages never spell user-facing text themselves.
+default) as :class:`Md`, Markdown source that is safe to render: the catalogue's own text as
+written, every field escaped by :func:`md` (a field that is :class:`Md` already, a nested
+``t()``, is kept). Streamlit renders Markdown almost everywhere: ``st.markdown``, captions,
+titles, alerts, toasts, expander, tab, button and widget labels, ``help`` tooltips, image
+captions, metric labels *and values*, and the options of ``st.radio``, ``st.pills`` and
+``st.segmented_control``. The places that show plain text (``st.dataframe`` cells,
+``st.selectbox``/``st.multiselect`` options, ``st.code``, placeholders) take :func:`plain`,
+which formats without escaping. ``tests/test_text_safety.py`` reads every page and part of the
+UI and fails on a Markdown place fed anything but ``t()``, ``md()`` or a literal.
+Pages never spell user-facing text themselves.
 """
 
 from __future__ import annotations
+
+import re
 
 import streamlit as st
 
@@ -460,26 +472,86 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 
+class Md(str):
+    """Markdown source that is safe to render: catalogue text, or data escaped by :func:`md`."""
+
+    __slots__ = ()
+
+    def __add__(self, other: str) -> Md | str:
+        return Md(str.__add__(self, other)) if isinstance(other, Md) else str.__add__(self, other)
+
+
+#: Always escaped: the escape character, code, emphasis, strikethrough, links, images and
+#: Streamlit's directives (``:red[…]``) and icons (``:material/…:``, ``:smile:``), HTML and
+#: character references, table cells, math.
+_ALWAYS = re.compile(r"([\\`*_~\[\]<>&|$:])")
+#: At the start of a line: headings, block quotes, lists, setext underlines, ordered lists.
+_LINE_START = re.compile(r"^([ \t]*)([#>+\-=]|\d+(?=[.)](?:[ \t]|$)))", re.MULTILINE)
+#: What Streamlit's renderer rewrites in the text itself, after escapes are undone: bare URLs
+#: and e-mail addresses become links (GFM), ``:streamlit:`` its logo, ``:material_x:`` an icon.
+#: A word joiner (U+2060, invisible) before them keeps them text.
+_AUTOLINK = re.compile(r"(?i)(?=https?://|www\.|@)|(?<=:)(?=streamlit:|material_)")
+#: ... and arrows and dashes between spaces (``->`` shows as →, ``--`` as —): joined the same way.
+_TYPOGRAPHY = re.compile(r"(?<!\S)(<->|->|<-|--|>=|<=|~=)(?!\S)")
+WORD_JOINER = "\u2060"
+
+
+def md(text: object) -> Md:
+    """``text`` (data: a name, a note, an error message quoting input) as Markdown source that
+    renders exactly as those characters: no formatting, link, image, HTML, icon, colour or
+    math. :class:`Md` is returned as it is (escaping twice would show the backslashes)."""
+    if isinstance(text, Md):
+        return text
+    text = _TYPOGRAPHY.sub(lambda m: WORD_JOINER.join(m.group(1)), str(text))
+    text = _AUTOLINK.sub(WORD_JOINER, text)
+    escaped = _ALWAYS.sub(r"\\\1", text)
+    escaped = _LINE_START.sub(lambda m: m.group(1) + (
+        m.group(2) + "\\" if m.group(2)[0].isdigit() else "\\" + m.group(2)), escaped)
+    return Md(escaped.replace("\\:material/", "\\:material\\/"))  # Streamlit's own icon rewrite
+
+
+def code_span(text: object) -> Md:
+    """``text`` as inline code (nothing inside a code span is Markdown), fenced by more
+    backticks than it holds in a row."""
+    text = str(text).replace("\n", " ")
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    return Md(f"{fence} {text} {fence}")
+
+
 def lang() -> str:
     return st.session_state.get(keys.LANG, "zh")
 
 
-def t(key: str, **fields) -> str:
-    """The text for ``key`` in the current language, formatted with ``fields``."""
+def _template(key: str) -> str:
     zh, en = TEXT[key]
-    return (en if lang() == "en" else zh).format(**fields)
+    return en if lang() == "en" else zh
+
+
+def t(key: str, **fields) -> Md:
+    """The text for ``key`` in the current language, with ``fields`` escaped for Markdown."""
+    return Md(_template(key).format(**{name: md(value) for name, value in fields.items()}))
+
+
+def plain(key: str, **fields) -> str:
+    """The text for ``key`` with ``fields`` as they are, for places that show plain text
+    (data-frame cells, select-box options); never for Markdown."""
+    for name, value in fields.items():
+        if isinstance(value, Md):
+            raise TypeError(f"plain({key!r}): field {name!r} is Markdown source")
+    return _template(key).format(**fields)
 
 
 def rule_text(item) -> str:
-    """How an item earns its points, in words (for the rubric tables)."""
+    """How an item earns its points, in words (plain: for the rubric tables)."""
     if item.type == "check":
-        return t("rule_check", points=item.points)
+        return plain("rule_check", points=item.points)
     if item.type == "count":
-        return t("rule_count", deduct=item.deduct)
+        return plain("rule_count", deduct=item.deduct)
     grades = "，".join(f"{g} ×{f}" for g, f in item.grades)
-    return t("rule_grade", grades=grades)
+    return plain("rule_grade", grades=grades)
 
 
 def source_label(source: str) -> str:
-    """Where a submission came from, in words: 平板 / ODK Collect / KoboCollect / JSON Lines 导入."""
-    return t(f"source_{source}") if f"source_{source}" in TEXT else source
+    """Where a submission came from, in words: 平板 / ODK Collect / KoboCollect / JSON Lines 导入
+    (plain text: a table cell, or a field of ``t()``)."""
+    return plain(f"source_{source}") if f"source_{source}" in TEXT else source

@@ -21,11 +21,14 @@ from survey.store.meta import get_meta, set_meta, stats
 from survey.store.audit import append_audit, audit_rows
 from survey.store.users import insert_user, login_begin, login_end, logout, update_user, user_count, user_row, user_rows
 from survey.store.review import decide, review_rows
+from survey.store.handoff import insert_handoff, take_handoff
 from survey.store.sessions import delete_session, insert_session, session_row, touch_session
 
 from survey.store import trends as trends  # noqa: E402  (reads across rounds: store.trends.history)
 
 __all__ = [
+    "insert_handoff",
+    "take_handoff",
     "SOURCES",
     "stored_ids",
     "NewPhoto",

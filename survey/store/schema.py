@@ -137,4 +137,11 @@ MIGRATIONS: list[str] = [
     ALTER TABLE users_new RENAME TO users;
     CREATE UNIQUE INDEX users_display_name ON users(display_name);
     """,
+    # 8: one-time codes with which a browser collects its session as an HttpOnly cookie
+    # (survey.auth.start_handoff): the SHA-256 of the code, the token sealed with the code.
+    """
+    CREATE TABLE session_handoffs (
+        code_sha256 TEXT PRIMARY KEY, user_name TEXT NOT NULL, session_sha256 TEXT NOT NULL,
+        sealed TEXT NOT NULL, expires_at TEXT NOT NULL) WITHOUT ROWID;
+    """,
 ]

@@ -1,8 +1,8 @@
 """Shared fixtures of the real-browser journeys (``pytest -m browser``).
 
 - ``demo_db``: the demo county loaded into a database in tmp (with its trial accounts).
-- ``serve(db)``: ``streamlit run app.py`` on a free port with ``SURVEY_DB=db``; returns the base
-  URL. Servers stop at the end of the session. ``demo_server`` is ``serve(demo_db)``.
+- ``serve(db)``: ``streamlit run serve.py`` (the app with its own routes, as ``make run``) on a
+  free port with ``SURVEY_DB=db``; returns the base URL. Servers stop at the end of the session. ``demo_server`` is ``serve(demo_db)``.
 - ``chromium``: Debian's Chromium (``/usr/bin/chromium``) driven by Playwright; no browser
   download. ``new_page(width, height, **context options)`` opens a page in a fresh context.
 - ``steps``: ``steps.wait_idle(page)`` waits for the app's own script-state attribute;
@@ -73,12 +73,17 @@ class Steps:
 
     @classmethod
     def sign_in(cls, page, name: str, password: str) -> None:
-        """Sign in on the login page (the first page of a new session)."""
+        """Sign in on the login page (the first page of a new session), and wait until the
+        server has answered the browser's one-time code with the session cookie (so that a
+        reload or a new address right after is signed in too)."""
         cls.wait_idle(page)
         page.get_by_label("账号").fill(name)
         page.get_by_label("密码").fill(password)
-        page.get_by_role("button", name="登录").click()
-        page.get_by_role("button", name="退出登录").wait_for()
+        with page.expect_response(lambda r: r.url.endswith("/auth/session")
+                                  and r.request.method == "POST") as answer:
+            page.get_by_role("button", name="登录").click()
+            page.get_by_role("button", name="退出登录").wait_for()
+        assert answer.value.status == 204
         cls.wait_idle(page)
 
 
@@ -103,14 +108,14 @@ def demo_db(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def serve(tmp_path_factory) -> Iterator[Callable[[Path], str]]:
-    """``serve(db) -> base URL``: a Streamlit server of app.py over ``db`` on a free port."""
+    """``serve(db) -> base URL``: the app's server (serve.py) over ``db`` on a free port."""
     procs: list[subprocess.Popen] = []
 
     def start(db: Path) -> str:
         port = free_port()
         log = (tmp_path_factory.mktemp("server") / "streamlit.log").open("wb")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"),
              "--server.port", str(port), "--server.address", "127.0.0.1",
              "--server.headless", "true", "--server.fileWatcherType", "none",
              "--browser.gatherUsageStats", "false"],
