@@ -3,7 +3,7 @@
 Callers use the names listed here (``from survey import store; store.villages(db)``); the modules
 are :mod:`~survey.store.db` (connection, transactions, migrations, shared helpers) and one per
 concept: registry, rounds, submissions, drafts, photos, roads, targets, meta, audit, users,
-review, sessions. Only ``survey`` modules import the store; pages and ``ui`` never do.
+review, sessions, households (the household register and its ten-star ratings). Only ``survey`` modules import the store; pages and ``ui`` never do.
 """
 
 from __future__ import annotations
@@ -23,10 +23,30 @@ from survey.store.users import insert_user, login_begin, login_end, logout, upda
 from survey.store.review import decide, review_rows
 from survey.store.handoff import insert_handoff, take_handoff
 from survey.store.sessions import delete_session, insert_session, session_row, touch_session
+from survey.store.households import (
+    change_ratings,
+    household_rows,
+    import_households,
+    rating_counts,
+    rating_periods,
+    rating_rows,
+    register_counts,
+    remove_household,
+    save_household,
+)
 
 from survey.store import trends as trends  # noqa: E402  (reads across rounds: store.trends.history)
 
 __all__ = [
+    "change_ratings",
+    "household_rows",
+    "import_households",
+    "rating_counts",
+    "rating_periods",
+    "rating_rows",
+    "register_counts",
+    "remove_household",
+    "save_household",
     "insert_handoff",
     "take_handoff",
     "SOURCES",

@@ -144,4 +144,21 @@ MIGRATIONS: list[str] = [
         code_sha256 TEXT PRIMARY KEY, user_name TEXT NOT NULL, session_sha256 TEXT NOT NULL,
         sealed TEXT NOT NULL, expires_at TEXT NOT NULL) WITHOUT ROWID;
     """,
+    # 9: ten-star households (十星级文明户): each village's household register (head and members
+    # are personal data) and the ratings of its households per period. A household taken off the
+    # register keeps its row (removed = 1) and its ratings.
+    """
+    CREATE TABLE households (
+        village_code TEXT NOT NULL REFERENCES villages(code), number TEXT NOT NULL,
+        head TEXT NOT NULL, village_group TEXT, members INTEGER,
+        removed INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL,
+        PRIMARY KEY (village_code, number)) WITHOUT ROWID;
+    CREATE TABLE household_ratings (
+        village_code TEXT NOT NULL, household TEXT NOT NULL, period TEXT NOT NULL,
+        stars TEXT NOT NULL, star_count INTEGER NOT NULL, disqualifier TEXT,
+        state TEXT NOT NULL CHECK (state IN ('claimed', 'discussed', 'reviewed', 'notice', 'awarded')),
+        notice_start TEXT, notice_end TEXT, updated_by TEXT NOT NULL, updated_at TEXT NOT NULL,
+        PRIMARY KEY (village_code, period, household),
+        FOREIGN KEY (village_code, household) REFERENCES households(village_code, number)) WITHOUT ROWID;
+    """,
 ]

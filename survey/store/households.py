@@ -1,0 +1,245 @@
+"""The household register (户籍名册 of each village) and the ten-star ratings of its households.
+
+``households`` holds one row per household of a village (its number 户号 unique within the
+village, the head 户主, the village group 村民小组, the members); a household taken off the
+register keeps its row (``removed = 1``) and its ratings. ``household_ratings`` holds one row per
+household and rating period: the stars awarded (a JSON list of star codes) and their count, a
+disqualifier, the state of the procedure and the notice period. Heads and members are personal
+data: only the functions here read them, and every change is audited in the same transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from survey.store.db import _audit_row, _bump, _insert_rows, _json, _now, connect
+from survey.store.registry import ImportSummary
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from survey.households import HouseholdRow
+
+_FIELDS = ("head", "village_group", "members")
+_RATING_FIELDS = ("stars", "star_count", "disqualifier", "state", "notice_start", "notice_end")
+
+
+def _entity(village: str, number: str) -> str:
+    return f"{village}/{number}"
+
+
+def import_households(db_path: str | Path, rows: Iterable[HouseholdRow],
+                      actor: str | None = None) -> ImportSummary:
+    """Add or update households from validated rows, in one transaction; a household taken off
+    the register and listed again is back on it. Fields a file did not carry (``None`` for the
+    group or members column absent) keep their stored value. Nothing is ever removed."""
+    rows = list(rows)
+    now = _now()
+    villages = sorted({r.village for r in rows})
+    with connect(db_path) as db, db.atomic():
+        existing: dict[tuple[str, str], dict[str, Any]] = {}
+        for start in range(0, len(villages), 500):
+            chunk = villages[start:start + 500]
+            for r in db.execute(
+                    f"SELECT village_code, number, head, village_group, members, removed FROM households "
+                    f"WHERE village_code IN ({','.join('?' * len(chunk))})", chunk).fetchall():
+                existing[(r[0], r[1])] = {"head": r[2], "village_group": r[3], "members": r[4], "removed": r[5]}
+        changed, audit = [], []
+        added = updated = unchanged = 0
+        for row in rows:
+            old = existing.get((row.village, row.household))
+            record = {
+                "head": row.head,
+                "village_group": row.group if row.group is not None else (old or {}).get("village_group"),
+                "members": row.members if row.members is not None else (old or {}).get("members"),
+                "removed": 0,
+            }
+            if old is None:
+                added += 1
+                before = None
+            elif any(old[f] != record[f] for f in (*_FIELDS, "removed")):
+                updated += 1
+                before = {f: old[f] for f in (*_FIELDS, "removed") if old[f] != record[f]}
+            else:
+                unchanged += 1
+                continue
+            after = {f: record[f] for f in (*_FIELDS, "removed") if before is None or f in before}
+            if before is None:
+                after.pop("removed")
+            changed.append((row.village, row.household, record["head"], record["village_group"],
+                            record["members"], now))
+            audit.append(_audit_row(actor, "household.update" if old else "household.add", "household",
+                                    _entity(row.village, row.household), row.village, before, after, at=now))
+        if changed:
+            db.conn.executemany(
+                "INSERT INTO households (village_code, number, head, village_group, members, removed, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, 0, ?) ON CONFLICT (village_code, number) DO UPDATE SET "
+                "head = excluded.head, village_group = excluded.village_group, members = excluded.members, "
+                "removed = 0, updated_at = excluded.updated_at", changed)
+            _insert_rows(db, "audit", audit)
+            _bump(db)
+    return ImportSummary(added, updated, unchanged)
+
+
+def household_rows(db_path: str | Path, village: str, removed: bool = False) -> list[dict[str, Any]]:
+    """The households of ``village`` on its register (also those taken off it with
+    ``removed``), by group then number."""
+    with connect(db_path) as db:
+        return list(db.query(
+            "SELECT village_code, number, head, village_group, members, removed, updated_at FROM households "
+            f"WHERE village_code = ?{'' if removed else ' AND removed = 0'} "
+            "ORDER BY COALESCE(village_group, ''), length(number), number", [village]))
+
+
+def save_household(db_path: str | Path, village: str, number: str, head: str, group: str | None,
+                   members: int | None, actor: str | None = None) -> str:
+    """Add a household to the register, or change one (a household taken off is back on it).
+    Returns ``added``, ``updated`` or ``unchanged``."""
+    now = _now()
+    with connect(db_path) as db, db.atomic():
+        rows = list(db.query("SELECT head, village_group, members, removed FROM households "
+                             "WHERE village_code = ? AND number = ?", [village, number]))
+        old = rows[0] if rows else None
+        record = {"head": head, "village_group": group, "members": members, "removed": 0}
+        if old is not None and all(old[f] == record[f] for f in record):
+            return "unchanged"
+        db.execute(
+            "INSERT INTO households (village_code, number, head, village_group, members, removed, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, 0, ?) ON CONFLICT (village_code, number) DO UPDATE SET head = excluded.head, "
+            "village_group = excluded.village_group, members = excluded.members, removed = 0, "
+            "updated_at = excluded.updated_at", [village, number, head, group, members, now])
+        before = None if old is None else {f: old[f] for f in record if old[f] != record[f]}
+        after = {f: record[f] for f in (before or _FIELDS)}
+        db["audit"].insert(_audit_row(actor, "household.update" if old else "household.add", "household",
+                                      _entity(village, number), village, before, after, at=now))
+        _bump(db)
+    return "updated" if old else "added"
+
+
+def remove_household(db_path: str | Path, village: str, number: str, actor: str | None = None) -> bool:
+    """Take a household off the register (moved away, merged): its row and ratings are kept.
+    False when it is not on the register."""
+    with connect(db_path) as db, db.atomic():
+        cursor = db.execute("UPDATE households SET removed = 1, updated_at = ? "
+                            "WHERE village_code = ? AND number = ? AND removed = 0", [_now(), village, number])
+        if cursor.rowcount == 0:
+            return False
+        db["audit"].insert(_audit_row(actor, "household.remove", "household", _entity(village, number),
+                                      village, {"removed": 0}, {"removed": 1}))
+        _bump(db)
+    return True
+
+
+# --- ratings ---------------------------------------------------------------------------------------
+
+
+def _rating(r: dict[str, Any]) -> dict[str, Any]:
+    return dict(r, stars=tuple(json.loads(r["stars"])))
+
+
+def rating_rows(db_path: str | Path, village: str, period: str | None = None) -> list[dict[str, Any]]:
+    """The ratings of ``village``'s households on its register: of ``period``, or of every
+    period (oldest first) when None."""
+    where, params = "r.village_code = ?", [village]
+    if period is not None:
+        where += " AND r.period = ?"
+        params.append(period)
+    with connect(db_path) as db:
+        return [_rating(r) for r in db.query(
+            "SELECT r.village_code, r.household, r.period, r.stars, r.star_count, r.disqualifier, r.state, "
+            "r.notice_start, r.notice_end, r.updated_by, r.updated_at FROM household_ratings r "
+            "JOIN households h ON h.village_code = r.village_code AND h.number = r.household AND h.removed = 0 "
+            f"WHERE {where} ORDER BY r.period, r.household", params)]
+
+
+def rating_periods(db_path: str | Path, village: str) -> list[str]:
+    """The periods in which households of ``village`` were rated, oldest first."""
+    with connect(db_path) as db:
+        return [r[0] for r in db.execute(
+            "SELECT DISTINCT period FROM household_ratings WHERE village_code = ? ORDER BY period", [village])]
+
+
+#: What the domain decides from the current ratings: ``{household: stored rating or None}`` ->
+#: the records to write (``household`` plus the rating fields), raising to refuse.
+Decide = Callable[[dict[str, dict[str, Any] | None]], list[dict[str, Any]]]
+
+
+def change_ratings(db_path: str | Path, village: str, period: str, households: Iterable[str] | None,
+                   decide: Decide, actor: str | None = None) -> int:
+    """Change ratings of ``village`` in ``period`` in one transaction: the current ratings of
+    ``households`` (None: every rating of the village and period) are read under the write lock
+    and given to ``decide``, whose records are written and audited (``rating.<state>``). Returns
+    how many were written. Households not on the register are not given to ``decide``."""
+    now = _now()
+    with connect(db_path) as db, db.atomic():
+        on_register = {r[0] for r in db.execute(
+            "SELECT number FROM households WHERE village_code = ? AND removed = 0", [village])}
+        stored = {r["household"]: _rating(r) for r in db.query(
+            f"SELECT household, {', '.join(_RATING_FIELDS)} FROM household_ratings "
+            "WHERE village_code = ? AND period = ?", [village, period])}
+        wanted = [h for h in (stored if households is None else households) if h in on_register]
+        records = decide({h: stored.get(h) for h in wanted})
+        rows, audit = [], []
+        for rec in records:
+            old = stored.get(rec["household"])
+            values = {f: rec.get(f) for f in _RATING_FIELDS}
+            values["stars"] = list(values["stars"] or ())
+            before = None if old is None else {f: list(old[f]) if f == "stars" else old[f] for f in _RATING_FIELDS}
+            rows.append((village, rec["household"], period, _json(values["stars"]), values["star_count"],
+                         values["disqualifier"], values["state"], values["notice_start"], values["notice_end"],
+                         actor or "", now))
+            changed_before = None if before is None else {f: v for f, v in before.items() if v != values[f]}
+            changed_after = {f: v for f, v in values.items() if before is None or before[f] != v}
+            audit.append(_audit_row(actor, f"rating.{values['state']}", "rating",
+                                    f"{_entity(village, rec['household'])}/{period}", village,
+                                    changed_before, changed_after, at=now))
+        if rows:
+            db.conn.executemany(
+                "INSERT INTO household_ratings (village_code, household, period, stars, star_count, disqualifier, "
+                "state, notice_start, notice_end, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (village_code, period, household) DO UPDATE SET stars = excluded.stars, "
+                "star_count = excluded.star_count, disqualifier = excluded.disqualifier, state = excluded.state, "
+                "notice_start = excluded.notice_start, notice_end = excluded.notice_end, "
+                "updated_by = excluded.updated_by, updated_at = excluded.updated_at", rows)
+            _insert_rows(db, "audit", audit)
+            _bump(db)
+    return len(rows)
+
+
+# --- what a village is assessed on: counts, no names -----------------------------------------------
+
+
+def _range(county: str | None, village: str | None) -> tuple[str, list[str]]:
+    if village is not None:
+        return "village_code = ?", [village]
+    if county is not None:  # the primary keys begin with the code: a range scan
+        return "village_code BETWEEN ? AND ?", [county + "000000", county + "999999"]
+    return "1", []
+
+
+def register_counts(db_path: str | Path, county: str | None = None,
+                    village: str | None = None) -> dict[str, int]:
+    """Village code -> households on its register (villages with none are left out)."""
+    where, params = _range(county, village)
+    with connect(db_path) as db:
+        return dict(db.execute(f"SELECT village_code, COUNT(*) FROM households WHERE {where} AND removed = 0 "
+                               "GROUP BY village_code", params).fetchall())
+
+
+def rating_counts(db_path: str | Path, period: str | None, county: str | None = None,
+                  village: str | None = None) -> list[tuple[str, str, str, int, bool, int, str | None, str | None]]:
+    """The ratings of households on the register, counted by (village, period, state, number of
+    stars, disqualified): ``(village, period, state, stars, disqualified, households, first notice
+    start, last notice end)``; of ``period``, or of every period when None."""
+    where, params = _range(county, village)
+    where = where.replace("village_code", "r.village_code")
+    if period is not None:
+        where += " AND r.period = ?"
+        params.append(period)
+    with connect(db_path) as db:
+        return [(v, p, s, n, bool(d), k, a, b) for v, p, s, n, d, k, a, b in db.execute(
+            "SELECT r.village_code, r.period, r.state, r.star_count, r.disqualifier IS NOT NULL, COUNT(*), "
+            "MIN(r.notice_start), MAX(r.notice_end) FROM household_ratings r "
+            "JOIN households h ON h.village_code = r.village_code AND h.number = r.household AND h.removed = 0 "
+            f"WHERE {where} GROUP BY 1, 2, 3, 4, 5", params).fetchall()]
