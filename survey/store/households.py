@@ -29,11 +29,12 @@ def _entity(village: str, number: str) -> str:
     return f"{village}/{number}"
 
 
-def import_households(db_path: str | Path, rows: Iterable[HouseholdRow],
+def import_households(db_path: str | Path, rows: Iterable[HouseholdRow], kept: Iterable[str] = (),
                       actor: str | None = None) -> ImportSummary:
     """Add or update households from validated rows, in one transaction; a household taken off
-    the register and listed again is back on it. Fields a file did not carry (``None`` for the
-    group or members column absent) keep their stored value. Nothing is ever removed."""
+    the register and listed again is back on it. ``kept``: the optional fields (``group``,
+    ``members``) the file did not carry, whose stored values stay. Nothing is ever removed."""
+    keep_group, keep_members = "group" in kept, "members" in kept
     rows = list(rows)
     now = _now()
     villages = sorted({r.village for r in rows})
@@ -51,8 +52,8 @@ def import_households(db_path: str | Path, rows: Iterable[HouseholdRow],
             old = existing.get((row.village, row.household))
             record = {
                 "head": row.head,
-                "village_group": row.group if row.group is not None else (old or {}).get("village_group"),
-                "members": row.members if row.members is not None else (old or {}).get("members"),
+                "village_group": (old or {}).get("village_group") if keep_group else row.group,
+                "members": (old or {}).get("members") if keep_members else row.members,
                 "removed": 0,
             }
             if old is None:
@@ -153,11 +154,13 @@ def rating_rows(db_path: str | Path, village: str, period: str | None = None) ->
             f"WHERE {where} ORDER BY r.period, r.household", params)]
 
 
-def rating_periods(db_path: str | Path, village: str) -> list[str]:
-    """The periods in which households of ``village`` were rated, oldest first."""
+def rating_periods(db_path: str | Path, county: str | None = None, village: str | None = None) -> list[str]:
+    """The periods in which households of ``village`` (or of ``county``, or anywhere) were rated,
+    oldest first."""
+    where, params = _range(county, village)
     with connect(db_path) as db:
         return [r[0] for r in db.execute(
-            "SELECT DISTINCT period FROM household_ratings WHERE village_code = ? ORDER BY period", [village])]
+            f"SELECT DISTINCT period FROM household_ratings WHERE {where} ORDER BY period", params)]
 
 
 #: What the domain decides from the current ratings: ``{household: stored rating or None}`` ->
@@ -190,6 +193,8 @@ def change_ratings(db_path: str | Path, village: str, period: str, households: I
                          values["disqualifier"], values["state"], values["notice_start"], values["notice_end"],
                          actor or "", now))
             changed_before = None if before is None else {f: v for f, v in before.items() if v != values[f]}
+            if changed_before == {}:
+                continue  # nothing changes
             changed_after = {f: v for f, v in values.items() if before is None or before[f] != v}
             audit.append(_audit_row(actor, f"rating.{values['state']}", "rating",
                                     f"{_entity(village, rec['household'])}/{period}", village,
