@@ -7,6 +7,7 @@ from survey import fieldwork
 from survey.rubric import load_rubric
 from ui import keys, nav, shell
 from ui import survey_view as parts
+from ui import tenstar_view
 from ui.text import t
 
 user = nav.require("tablet")
@@ -40,6 +41,7 @@ if status == "submitted" and not draft.answers:
 
 total_slot = st.empty()
 for section in rubric.sections:
+    tenstar_view.beside(user, section.code, village.code, round_id)  # the household register's figures
     parts.section(rubric, section, village, total_slot)
 parts.veto(rubric, total_slot)
 parts.position(village)

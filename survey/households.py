@@ -586,6 +586,16 @@ def default_period(db_path: str | Path, stars: StarSet, village: str | None = No
     return rated[-1] if rated else current
 
 
+def periods(db_path: str | Path, user: User, county: str, today: date | None = None) -> tuple[list[str], str]:
+    """The periods to choose from in ``county`` (those rated and today's, newest first) and the
+    one shown first (:func:`default_period`)."""
+    user.scope.check_county(county)
+    stars = load_stars()
+    rated = store.rating_periods(db_path, county=county)
+    current = stars.period_of(today or config.today())
+    return sorted({*rated, current}, reverse=True), default_period(db_path, stars, county=county, today=today)
+
+
 def _figures(stars: StarSet, village: str, period: str, households: int, counts: list[tuple]) -> VillageFigures:
     states: Counter[str] = Counter()
     tiers: Counter[str] = Counter()
