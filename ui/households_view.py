@@ -166,6 +166,7 @@ def import_register(user: User, village: Village) -> None:
                 st.session_state[keys.HH_IMPORT_RESULT] = ("errors", [str(p) for p in exc.problems])
             except SurveyError as exc:
                 st.session_state[keys.HH_IMPORT_RESULT] = ("errors", [str(exc)])
+            st.rerun()  # the tables above show the new register
         result = st.session_state.get(keys.HH_IMPORT_RESULT)
         if result and result[0] == "ok":
             st.success(t("hh_imported", **result[1]), icon=":material/check_circle:")
@@ -192,6 +193,8 @@ def pick_household(found: list[hh.Household]) -> hh.Household | None | str:
     by_number = {h.number: h for h in found}
     labels = {h.number: plain("hh_option", number=h.number, head=h.head, group=f"（{h.group}）" if h.group else "")
               for h in found}
+    if keys.HH_NEXT in st.session_state:  # chosen by the last action (the widget was drawn then)
+        st.session_state[keys.HH_HOUSEHOLD] = st.session_state.pop(keys.HH_NEXT)
     if st.session_state.get(keys.HH_HOUSEHOLD) not in (None, "", *by_number):
         st.session_state[keys.HH_HOUSEHOLD] = None
     chosen = st.selectbox(t("hh_household"), ["", *by_number], index=None, key=keys.HH_HOUSEHOLD,
@@ -217,7 +220,7 @@ def edit_household(user: User, village: Village, h: hh.Household | None) -> None
                 outcome = hh.save_household(_db(), user, village.code, number, head, group,
                                             int(members) if members is not None else None)
                 say("success", t(f"hh_saved_{outcome}", number=number.strip()))
-                st.session_state[keys.HH_HOUSEHOLD] = number.strip()
+                st.session_state[keys.HH_NEXT] = number.strip()
             except SurveyError as exc:
                 _failed(exc)
             st.rerun()
@@ -228,7 +231,7 @@ def edit_household(user: User, village: Village, h: hh.Household | None) -> None
             try:
                 hh.remove_household(_db(), user, village.code, h.number)
                 say("success", t("hh_removed", number=h.number))
-                st.session_state[keys.HH_HOUSEHOLD] = None
+                st.session_state[keys.HH_NEXT] = None
             except SurveyError as exc:
                 _failed(exc)
             st.rerun()

@@ -163,6 +163,7 @@ HH_UPLOAD = "hh_upload"
 HH_IMPORT = "hh_import"
 HH_IMPORT_RESULT = "hh_import_result"  # ("ok", fields) or ("errors", lines) of the last import
 HH_HOUSEHOLD = "hh_household"  # the household number chosen ("" = a new one)
+HH_NEXT = "hh_next"  # the household to choose on the next run (set by an action)
 HH_FORM = "hh_form"  # + "_<household number>"
 HH_NUMBER = "hh_number"  # + "_<household number>"
 HH_HEAD = "hh_head"  # + "_<household number>"
