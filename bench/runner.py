@@ -25,7 +25,10 @@ through the real pipelines (:mod:`survey.service`), then:
    rounds, and the Word bulletin of one county (:mod:`bench.bench_rounds`, floors there);
 8. ``concurrent_save_*`` — ``store.save_submissions`` of one submission by each of 20 threads
    at once (released together by a barrier), repeated: p50 / p95 latency, errors, and lost
-   (saves that returned but whose row is missing); floor: the same saves by one writer.
+   (saves that returned but whose row is missing); floor: the same saves by one writer;
+9. ``households_import`` / ``village_figures_county`` — the household register of the first
+   county (300 households a village) imported, and every village's ten-star figures
+   (:mod:`bench.bench_households`, floors there).
 
 Timings are the best of ``scale.repeat`` runs, except the submissions import (once).
 """
@@ -53,7 +56,7 @@ from pathlib import Path
 
 import folium
 
-from bench import bench_rounds, best, peak_rss_mb, synth
+from bench import bench_households, bench_rounds, best, peak_rss_mb, synth
 from bench.bench_geo import bare_query
 from bench.bench_targets import SHARES_SQL, compute
 from geo.belts import belt_membership
@@ -506,6 +509,7 @@ def run(scale: synth.Scale, log: Log) -> list[Figure]:
             ("trends and bulletin", lambda: bench_rounds.figures(db, province.rounds[-1].id, province.counties[0],
                                                                  scale.repeat, log)),
             ("concurrent saves", lambda: concurrent_saves(db, scale, log)),
+            ("households", lambda: bench_households.figures(db, province.counties[0], work, scale, log)),
         ]
         for name, step in steps:
             t0 = time.perf_counter()

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from core import config, limits
 from core.errors import DataError, NotFound, Problem, UsageError, problem
@@ -45,6 +45,7 @@ from survey.auth import ADMIN, LIAISON, REVIEWER, User
 from survey.csvio import Column
 from survey.stars import STAR_COUNT, StarSet, Tier, load_stars, meets, percent
 from survey.tables import (
+    STRIP,
     TABLE_SUFFIXES,
     aliases,
     cell_text,
@@ -80,9 +81,9 @@ EDITORS: tuple[str, ...] = (LIAISON, REVIEWER, ADMIN)
 # --- records -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class HouseholdRow:
-    """One validated row of a register file (``group``/``members`` None: empty or no column)."""
+class HouseholdRow(NamedTuple):
+    """One validated row of a register file (``group``/``members`` None: empty or no column); a
+    named tuple: cheap to build by the 75,000."""
 
     village: str
     household: str
@@ -246,57 +247,60 @@ def _validate(table, name: str, known: set[str], village: str | None) -> list[Ho
     if problems:
         raise DataError(problems)
     headers = table.headers
-    at = {f: columns.get(f) for f in FIELDS}
+    order = ("village", "household", "head", "group", "members")
+    at = [columns.get(f) for f in order]
+    shown = {f: headers[i] for f, i in zip(order, at) if i is not None}
     seen: dict[tuple[str, str], int] = {}
     carried = frozenset(columns)
+    limit = limits.FIELD_CHARS
     out: list[HouseholdRow] = []
+    checked: dict[str, tuple[str, dict[str, Any]] | None] = {}  # village code -> its problem, once
     for line, cells in table.rows:
-        before = len(problems)
-        for index, value in enumerate(cells):
-            if isinstance(value, str) and len(value) > limits.FIELD_CHARS:
-                problems.append(limits.text_problem(value, name, line, headers[index] if index < len(headers)
-                                                    else f"#{index + 1}"))  # type: ignore[arg-type]
-
-        def get(f: str, cells: list[Any] = cells) -> str | None:
-            index = at[f]
-            return None if index is None else (cell_text(cells[index]) if index < len(cells) else "")
-
-        def bad(key: str, f: str, line: int = line, **fields: Any) -> None:
-            problems.append(problem(key, name, line, headers[at[f]], **fields))  # type: ignore[index]
-
-        code = get("village")
-        if code is None:
+        width = len(cells)
+        values = [None if i is None else "" if i >= width else  # a CSV cell is text: trimmed here, fast
+                  c.strip(STRIP) if type(c := cells[i]) is str else cell_text(c) for i in at]
+        code, number, head, group, members_text = values
+        found: list[tuple[str, str, dict[str, Any]]] = []  # (key, field, message fields)
+        if len("".join(filter(None, values))) > limit:  # the fields read (other columns are not kept)
+            found.extend(("text_long", f, {"n": len(value), "limit": limit})
+                         for f, value in zip(order, values) if value and len(value) > limit)
+        if code is None or (not code and village):
             code = village or ""
-        elif not code:
-            if village:
-                code = village
+        elif code in checked:
+            if checked[code] is not None:
+                found.append((checked[code][0], "village", checked[code][1]))  # type: ignore[index]
+        else:
+            if not code:
+                checked[code] = ("field_required", {})
+            elif not _CODE.fullmatch(code):
+                checked[code] = ("code_digits", {"value": code})
+            elif village and code != village:
+                checked[code] = ("household_other_village", {"value": code, "expected": village})
+            elif code not in known:
+                checked[code] = ("village_unknown", {"value": code})
             else:
-                bad("field_required", "village")
-        elif not _CODE.fullmatch(code):
-            bad("code_digits", "village", value=code)
-        elif village and code != village:
-            bad("household_other_village", "village", value=code, expected=village)
-        elif code not in known:
-            bad("village_unknown", "village", value=code)
-        number = get("household")
+                checked[code] = None
+            if checked[code] is not None:
+                found.append((checked[code][0], "village", checked[code][1]))  # type: ignore[index]
         if not number:
-            bad("field_required", "household")
+            found.append(("field_required", "household", {}))
         elif (code, number) in seen:
-            bad("household_duplicate", "household", value=number, village=code, first=seen[(code, number)])
+            found.append(("household_duplicate", "household",
+                          {"value": number, "village": code, "first": seen[(code, number)]}))
         else:
             seen[(code, number)] = line
-        head = get("head")
         if not head:
-            bad("field_required", "head")
-        group = get("group")
-        members_text = get("members")
+            found.append(("field_required", "head", {}))
         members = None
         if members_text:
-            if _INT.fullmatch(members_text) and int(members_text) >= 1:
+            if members_text.isdecimal() or _INT.fullmatch(members_text):
                 members = int(members_text)
-            else:
-                bad("household_members", "members", value=members_text)
-        if len(problems) == before:
+            if members is None or members < 1:
+                members = None
+                found.append(("household_members", "members", {"value": members_text}))
+        if found:
+            problems.extend(problem(key, name, line, shown[f], **fields) for key, f, fields in found)
+        else:
             out.append(HouseholdRow(code, number, head, group or None, members, line, carried))  # type: ignore[arg-type]
     if problems:
         raise DataError(problems)
@@ -597,11 +601,12 @@ def periods(db_path: str | Path, user: User, county: str, today: date | None = N
 
 
 def _figures(stars: StarSet, village: str, period: str, households: int, counts: list[tuple]) -> VillageFigures:
+    """The figures of one village from its rows of :func:`survey.store.figure_counts`."""
     states: Counter[str] = Counter()
     tiers: Counter[str] = Counter()
     ten = disqualified = noticed = 0
     first = last = None
-    for _v, _p, state, n, disq, k, start, end in counts:
+    for _v, state, n, disq, k, start, end in counts:
         states[state] += k
         disqualified += k if disq else 0
         if state in (NOTICE, AWARDED):
@@ -626,9 +631,8 @@ def village_figures(db_path: str | Path, user: User, village_code: str, period: 
     _reader(db_path, user, village_code)
     stars = load_stars()
     period = stars.check_period(period) if period else default_period(db_path, stars, village=village_code)
-    households = store.register_counts(db_path, village=village_code).get(village_code, 0)
-    return _figures(stars, village_code, period, households,
-                    store.rating_counts(db_path, period, village=village_code))
+    registers, counts = store.figure_counts(db_path, period, village=village_code)
+    return _figures(stars, village_code, period, registers.get(village_code, 0), counts)
 
 
 def county_figures(db_path: str | Path, user: User, county: str, period: str | None = None) -> list[Progress]:
@@ -640,9 +644,9 @@ def county_figures(db_path: str | Path, user: User, county: str, period: str | N
     stars = load_stars()
     period = stars.check_period(period) if period else default_period(db_path, stars, county=county)
     villages = store.villages(db_path, county=county, townships=user.scope.townships)
-    registers = store.register_counts(db_path, county=county)
+    registers, counts = store.figure_counts(db_path, period, county=county)
     by_village: dict[str, list[tuple]] = {}
-    for row in store.rating_counts(db_path, period, county=county):
+    for row in counts:
         by_village.setdefault(row[0], []).append(row)
     return [Progress(v, _figures(stars, v.code, period, registers.get(v.code, 0), by_village.get(v.code, [])))
             for v in villages]

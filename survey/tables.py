@@ -27,7 +27,8 @@ from core.errors import DataError, Problem, problem
 
 #: The suffixes read as tables.
 TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".xls")
-_STRIP = "\ufeff \t\r\n\u3000\u00a0"
+#: What is trimmed from a cell: BOM, spaces (also full-width and no-break), tabs, line ends.
+STRIP = "\ufeff \t\r\n\u3000\u00a0"
 
 
 def norm(header: object) -> str:
@@ -43,6 +44,8 @@ def aliases(fields: dict[str, tuple[str, ...]]) -> dict[str, str]:
 
 def cell_text(value: Any) -> str:
     """A cell as trimmed text: blanks and NaN -> "", integral floats without ``.0``."""
+    if type(value) is str:  # most cells (every CSV cell): first
+        return value.strip(STRIP)
     if value is None:
         return ""
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
@@ -53,7 +56,7 @@ def cell_text(value: Any) -> str:
         if math.isnan(value):
             return ""
         return str(int(value)) if value.is_integer() else repr(value)
-    return str(value).strip(_STRIP)
+    return str(value).strip(STRIP)
 
 
 @dataclass
@@ -92,27 +95,33 @@ def capped(rows: Iterable[tuple[int, Sequence[Any]]], name: str,
     such cell in column XFD would cost 16,384 cells a row: refused at once."""
     out: list[tuple[int, list[Any]]] = []
     cells = 0
+    max_columns, max_rows, max_cells = limits.TABLE_COLUMNS, limits.TABLE_ROWS, limits.TABLE_CELLS
     for line, row in rows:
         if not row:
             continue
-        if len(row) > limits.TABLE_COLUMNS:
+        width = len(row)
+        if width > max_columns:
             if trim:
                 row = list(row)
                 while row and row[-1] == "":
                     row.pop()
-            if len(row) > limits.TABLE_COLUMNS:
-                raise DataError([problem("too_many_columns", name, line, limit=limits.TABLE_COLUMNS)])
-        if len(out) >= limits.TABLE_ROWS:
-            raise DataError([problem("too_many_rows", name, line, limit=limits.TABLE_ROWS)])
-        cells += len(row)
-        if cells > limits.TABLE_CELLS:
-            raise DataError([problem("too_many_cells", name, line, limit=limits.TABLE_CELLS)])
-        out.append((line, list(row)))
+                width = len(row)
+            if width > max_columns:
+                raise DataError([problem("too_many_columns", name, line, limit=max_columns)])
+        if len(out) >= max_rows:
+            raise DataError([problem("too_many_rows", name, line, limit=max_rows)])
+        cells += width
+        if cells > max_cells:
+            raise DataError([problem("too_many_cells", name, line, limit=max_cells)])
+        out.append((line, row if type(row) is list else list(row)))
     return out
 
 
 def _blank(cells: list[Any]) -> bool:
-    return all(cell_text(c) == "" for c in cells)
+    for c in cells:
+        if (c.strip(STRIP) if type(c) is str else cell_text(c)):
+            return False
+    return True
 
 
 def split_header(rows: list[tuple[int, list[Any]]], name: str, is_key: IsKey) -> Table:

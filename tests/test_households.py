@@ -60,9 +60,12 @@ def test_a_gbk_csv_of_two_villages_is_imported_once_and_again_changes_nothing(sc
     rows = store.household_rows(scoped, JIA)
     assert [(r["number"], r["head"], r["village_group"], r["members"]) for r in rows] == [
         ("001", "张三", "一组", 4), ("002", "李四", "一组", 3)]
-    added = [a for a in store.audit_rows(scoped, entity="household") if a["action"] == "household.add"]
-    assert sorted(a["entity_id"] for a in added) == [f"{JIA}/001", f"{JIA}/002", f"{YI}/001"]
-    assert all(a["actor"] == "liaison-a1" for a in added)
+    imports = {a["entity_id"]: a for a in store.audit_rows(scoped, entity="household")}  # one row per village
+    assert sorted(imports) == [JIA, YI] and {a["action"] for a in imports.values()} == {"household.import"}
+    assert imports[JIA]["before"] is None and imports[JIA]["after"] == {
+        "001": {"head": "张三", "village_group": "一组", "members": 4},
+        "002": {"head": "李四", "village_group": "一组", "members": 3}}
+    assert all(a["actor"] == "liaison-a1" and a["village_code"] == a["entity_id"] for a in imports.values())
 
 
 def test_a_workbook_for_one_village_needs_no_code_column(scoped, tmp_path, liaison):
@@ -128,9 +131,9 @@ def test_a_second_file_updates_what_changed_and_keeps_a_column_it_does_not_carry
     assert (s.added, s.updated, s.unchanged) == (0, 1, 1)
     assert [(r["head"], r["village_group"]) for r in store.household_rows(scoped, JIA)] == [
         ("张三", "一组"), ("李小四", "二组")]
-    update = store.audit_rows(scoped, entity="household", entity_id=f"{JIA}/002")[0]
+    update = store.audit_rows(scoped, entity="household", entity_id=JIA)[0]
     assert (update["action"], update["before"], update["after"]) == (
-        "household.update", {"head": "李四"}, {"head": "李小四"})
+        "household.import", {"002": {"head": "李四"}}, {"002": {"head": "李小四"}})
 
 
 def test_one_household_added_changed_and_taken_off_the_register_all_audited(scoped, liaison):

@@ -33,7 +33,9 @@ def import_households(db_path: str | Path, rows: Iterable[HouseholdRow], kept: I
                       actor: str | None = None) -> ImportSummary:
     """Add or update households from validated rows, in one transaction; a household taken off
     the register and listed again is back on it. ``kept``: the optional fields (``group``,
-    ``members``) the file did not carry, whose stored values stay. Nothing is ever removed."""
+    ``members``) the file did not carry, whose stored values stay. Nothing is ever removed.
+    Audited as one ``household.import`` row per village: every household changed, keyed by its
+    number, with its values before (None: added) and after."""
     keep_group, keep_members = "group" in kept, "members" in kept
     rows = list(rows)
     now = _now()
@@ -46,39 +48,38 @@ def import_households(db_path: str | Path, rows: Iterable[HouseholdRow], kept: I
                     f"SELECT village_code, number, head, village_group, members, removed FROM households "
                     f"WHERE village_code IN ({','.join('?' * len(chunk))})", chunk).fetchall():
                 existing[(r[0], r[1])] = {"head": r[2], "village_group": r[3], "members": r[4], "removed": r[5]}
-        changed, audit = [], []
+        changed = []
+        trail: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}  # village -> (before, after) by number
         added = updated = unchanged = 0
         for row in rows:
             old = existing.get((row.village, row.household))
-            record = {
-                "head": row.head,
-                "village_group": (old or {}).get("village_group") if keep_group else row.group,
-                "members": (old or {}).get("members") if keep_members else row.members,
-                "removed": 0,
-            }
+            group = (old or {}).get("village_group") if keep_group else row.group
+            members = (old or {}).get("members") if keep_members else row.members
+            was, now_is = trail.get(row.village) or trail.setdefault(row.village, ({}, {}))
             if old is None:
                 added += 1
-                before = None
-            elif any(old[f] != record[f] for f in (*_FIELDS, "removed")):
-                updated += 1
-                before = {f: old[f] for f in (*_FIELDS, "removed") if old[f] != record[f]}
+                now_is[row.household] = {"head": row.head, "village_group": group, "members": members}
             else:
-                unchanged += 1
-                continue
-            after = {f: record[f] for f in (*_FIELDS, "removed") if before is None or f in before}
-            if before is None:
-                after.pop("removed")
-            changed.append((row.village, row.household, record["head"], record["village_group"],
-                            record["members"], now))
-            audit.append(_audit_row(actor, "household.update" if old else "household.add", "household",
-                                    _entity(row.village, row.household), row.village, before, after, at=now))
+                record = {"head": row.head, "village_group": group, "members": members, "removed": 0}
+                before = {f: old[f] for f in record if old[f] != record[f]}
+                if not before:
+                    unchanged += 1
+                    continue
+                updated += 1
+                was[row.household] = before
+                now_is[row.household] = {f: record[f] for f in before}
+            changed.append((row.village, row.household, row.head, group, members, now))
+        trail = {v: pair for v, pair in trail.items() if pair[1]}
         if changed:
             db.conn.executemany(
                 "INSERT INTO households (village_code, number, head, village_group, members, removed, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, 0, ?) ON CONFLICT (village_code, number) DO UPDATE SET "
                 "head = excluded.head, village_group = excluded.village_group, members = excluded.members, "
                 "removed = 0, updated_at = excluded.updated_at", changed)
-            _insert_rows(db, "audit", audit)
+            # one row per village and import: every household changed, by number, before and after
+            _insert_rows(db, "audit", [_audit_row(actor, "household.import", "household", village, village,
+                                                  was or None, now_is, at=now)
+                                       for village, (was, now_is) in sorted(trail.items())])
             _bump(db)
     return ImportSummary(added, updated, unchanged)
 
@@ -223,28 +224,29 @@ def _range(county: str | None, village: str | None) -> tuple[str, list[str]]:
     return "1", []
 
 
-def register_counts(db_path: str | Path, county: str | None = None,
-                    village: str | None = None) -> dict[str, int]:
-    """Village code -> households on its register (villages with none are left out)."""
+def figure_counts(db_path: str | Path, period: str, county: str | None = None, village: str | None = None
+                  ) -> tuple[dict[str, int], list[tuple[str, str, int, bool, int, str | None, str | None]]]:
+    """What the figures of ``village`` (or of ``county``'s villages, or every village) are made
+    of, for ``period``: village -> households on its register, and the ratings of those
+    households counted by ``(village, state, stars, disqualified, households, first notice
+    start, last notice end)``. The ratings are counted from their covering index, in its order;
+    the few households taken off a register (a partial index), whose ratings are taken out."""
     where, params = _range(county, village)
+    counts: dict[tuple[str, str, int, bool], list[Any]] = {}
     with connect(db_path) as db:
-        return dict(db.execute(f"SELECT village_code, COUNT(*) FROM households WHERE {where} AND removed = 0 "
-                               "GROUP BY village_code", params).fetchall())
-
-
-def rating_counts(db_path: str | Path, period: str | None, county: str | None = None,
-                  village: str | None = None) -> list[tuple[str, str, str, int, bool, int, str | None, str | None]]:
-    """The ratings of households on the register, counted by (village, period, state, number of
-    stars, disqualified): ``(village, period, state, stars, disqualified, households, first notice
-    start, last notice end)``; of ``period``, or of every period when None."""
-    where, params = _range(county, village)
-    where = where.replace("village_code", "r.village_code")
-    if period is not None:
-        where += " AND r.period = ?"
-        params.append(period)
-    with connect(db_path) as db:
-        return [(v, p, s, n, bool(d), k, a, b) for v, p, s, n, d, k, a, b in db.execute(
-            "SELECT r.village_code, r.period, r.state, r.star_count, r.disqualifier IS NOT NULL, COUNT(*), "
-            "MIN(r.notice_start), MAX(r.notice_end) FROM household_ratings r "
-            "JOIN households h ON h.village_code = r.village_code AND h.number = r.household AND h.removed = 0 "
-            f"WHERE {where} GROUP BY 1, 2, 3, 4, 5", params).fetchall()]
+        registers = dict(db.execute(f"SELECT village_code, COUNT(*) FROM households WHERE {where} AND removed = 0 "
+                                    "GROUP BY village_code", params).fetchall())
+        for v, state, n, flag, k, start, end in db.execute(
+                "SELECT village_code, state, star_count, disqualifier, COUNT(*), MIN(notice_start), MAX(notice_end) "
+                f"FROM household_ratings WHERE period = ? AND {where} "
+                "GROUP BY village_code, state, star_count, disqualifier", [period, *params]).fetchall():
+            found = counts.setdefault((v, state, n, flag is not None), [0, None, None])
+            found[0] += k
+            found[1] = start if found[1] is None or (start and start < found[1]) else found[1]
+            found[2] = end if found[2] is None or (end and end > found[2]) else found[2]
+        for v, state, n, flag in db.execute(
+                "SELECT r.village_code, r.state, r.star_count, r.disqualifier FROM households h "
+                "JOIN household_ratings r ON r.village_code = h.village_code AND r.period = ? AND r.household = h.number "
+                f"WHERE {where.replace('village_code', 'h.village_code')} AND h.removed = 1", [period, *params]).fetchall():
+            counts[(v, state, n, flag is not None)][0] -= 1
+    return registers, [(*key, k, start, end) for key, (k, start, end) in counts.items() if k]

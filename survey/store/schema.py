@@ -160,5 +160,9 @@ MIGRATIONS: list[str] = [
         notice_start TEXT, notice_end TEXT, updated_by TEXT NOT NULL, updated_at TEXT NOT NULL,
         PRIMARY KEY (village_code, period, household),
         FOREIGN KEY (village_code, household) REFERENCES households(village_code, number)) WITHOUT ROWID;
+    -- the village figures of a period read these two, never the rows (survey.store.figure_counts)
+    CREATE INDEX household_ratings_figures ON household_ratings(
+        period, village_code, state, star_count, disqualifier, notice_start, notice_end);
+    CREATE INDEX households_removed ON households(village_code, number) WHERE removed = 1;
     """,
 ]
