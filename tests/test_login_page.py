@@ -90,6 +90,7 @@ def test_nobody_signed_in_sees_only_the_login_page(db, monkeypatch):
     ("surveyor", "实地测评", ["dashboard", "export", "users"]),
     ("reviewer", "审核测评结果", ["tablet", "setup", "users"]),
     ("admin", "实地测评", []),
+    ("liaison", "十星级文明户：户籍名册与评星", ["tablet", "review", "dashboard", "users"]),
 ])
 def test_a_signed_in_user_sees_the_pages_of_their_role(db, monkeypatch, role, first, hidden):
     at = page(APP, db, monkeypatch)
@@ -115,8 +116,9 @@ def test_every_page_refuses_a_visitor_who_is_not_signed_in(db, monkeypatch, name
 
 @pytest.mark.parametrize("role, pages", [
     ("surveyor", {"tablet", "review"}),
-    ("reviewer", {"review", "dashboard", "map", "export"}),
-    ("admin", {"tablet", "review", "dashboard", "map", "export", "setup", "users"}),
+    ("reviewer", {"review", "dashboard", "map", "export", "households"}),
+    ("admin", {"tablet", "review", "dashboard", "map", "export", "households", "setup", "users"}),
+    ("liaison", {"households"}),
 ])
 def test_each_role_opens_its_pages_only(role, pages):
     user = auth.User("u", "U", role, "429901")

@@ -63,7 +63,8 @@ PAGES: dict[str, Page] = {
     "setup": Page("pages/setup.py", "nav_setup", ":material/settings:", (auth.ADMIN,)),
     "users": Page("pages/users.py", "nav_users", ":material/manage_accounts:", (auth.ADMIN,)),
 }
-GROUPS = {"group_field": ("tablet", "households"), "group_office": ("review", "dashboard", "map", "export"),
+GROUPS = {"group_field": ("tablet",), "group_office": ("review", "dashboard", "map", "export"),
+          "group_villages": ("households",),
           "group_admin": ("setup", "users")}
 
 

@@ -471,6 +471,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "rv_source": ("来源：{source}", "Source: {source}"),
     # --- ten-star households (pages/households.py, ui/households_view.py, ui/tenstar_view.py) --
     "nav_households": ("十星级文明户", "Ten-star households"),
+    "group_villages": ("村级评星", "Villages"),
     "hh_title": ("十星级文明户：户籍名册与评星", "Ten-star households: register and rating"),
     "hh_stars_bad": ("十星标准文件有 {n} 处问题，请修改后刷新：", "The ten-star set has {n} problems; fix it and reload:"),
     "hh_period": ("评星周期", "Rating period"),
