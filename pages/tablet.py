@@ -5,9 +5,8 @@ import streamlit as st
 
 from survey import fieldwork
 from survey.rubric import load_rubric
-from ui import keys, nav, shell
+from ui import keys, nav, shell, tenstar_view
 from ui import survey_view as parts
-from ui import tenstar_view
 from ui.text import t
 
 user = nav.require("tablet")

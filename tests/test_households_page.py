@@ -17,6 +17,7 @@ from survey import auth, store
 from survey import households as hh
 from survey.stars import load_stars
 from ui import keys
+from ui.text import md
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE, TABLET = str(ROOT / "pages" / "households.py"), str(ROOT / "pages" / "tablet.py")
@@ -198,3 +199,53 @@ def test_a_village_without_a_register_says_so_on_the_tablet(db):
     assert not at.exception
     assert any("本村还没有户籍名册" in c.value for c in at.caption)
     assert not at.metric
+
+
+# --- text from data is only text -----------------------------------------------------------------
+
+
+def test_hostile_heads_groups_village_and_star_names_stay_text(tmp_path, monkeypatch):
+    import hostile_db as h
+    from test_hostile_text_pages import assert_no_markdown_from_data, shown
+
+    from survey import stars as star_module
+
+    db = h.build(tmp_path / "hostile.db")
+    monkeypatch.setenv("SURVEY_DB", str(db))
+    text = star_module.DEFAULT_FILE.read_text(encoding="utf-8")
+    star, tier = h.hostile("星"), h.hostile("牌")
+    hostile_set = tmp_path / "stars.yaml"
+    hostile_set.write_text(text.replace("name: 爱党爱国", f"name: {star!r}").replace("name: 金牌", f"name: {tier!r}"),
+                           encoding="utf-8")
+    monkeypatch.setattr(star_module, "DEFAULT_FILE", hostile_set)
+    head, group = h.hostile("户主"), h.hostile("组")
+    admin = auth.get_user(db, "admin")
+    hh.save_household(db, admin, h.HOSTILE_CODE, "001", head, group, 3)
+    hh.rate(db, admin, h.HOSTILE_CODE, "001", "2026", ALL)
+    for step in (hh.DISCUSSED, hh.REVIEWED):
+        hh.move(db, admin, h.HOSTILE_CODE, "2026", step)
+    hh.move(db, admin, h.HOSTILE_CODE, "2026", hh.NOTICE, start="2026-05-01", end="2026-05-07")
+    hh.move(db, admin, h.HOSTILE_CODE, "2026", hh.AWARDED, today=date(2026, 5, 8))
+
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state[keys.AUTH_USER] = "admin"
+    at.session_state[keys.HH_PERIOD] = "2026"
+    at.query_params[keys.HH_VILLAGE] = h.HOSTILE_CODE
+    at.session_state[keys.HH_HOUSEHOLD] = "001"
+    at.run()
+    assert not at.exception
+    sources = assert_no_markdown_from_data(at)
+    assert shown(sources, h.VILLAGE) and shown(sources, h.TOWNSHIP)
+    assert md(star) in at.pills(key=f"{keys.HH_STARS}_2026_001").options  # a Markdown place: escaped
+    assert table(at, *REGISTER).iloc[0][["户主", "村民小组", "等级"]].tolist() == [head, group, tier]  # plain
+    assert at.selectbox(key=keys.HH_HOUSEHOLD).format_func("001") == f"001 · {head}（{group}）"
+
+    tablet = AppTest.from_file(TABLET, default_timeout=60)
+    tablet.session_state[keys.AUTH_USER] = "surveyor"
+    tablet.session_state[keys.ROUND] = h.ROUND
+    tablet.session_state[keys.SV_VILLAGE] = h.HOSTILE_CODE
+    tablet.run()
+    assert not tablet.exception
+    assert_no_markdown_from_data(tablet)
+    assert table(tablet, "户号", "户主").iloc[0][["户主", "等级"]].tolist() == [head, tier]
+    assert any(md(tier) in c.value for c in tablet.caption)  # the tiers line
