@@ -266,7 +266,7 @@ def test_demo_refuses_a_database_that_holds_a_real_county(db, capsys):
 
 def test_demo_refuses_a_database_with_only_accounts(tmp_path):
     path = tmp_path / "accounts.db"
-    auth.add_user(path, "chief", auth.ADMIN, "420102", "a-long-password")
+    auth.add_user(path, "chief", auth.ADMIN, "420102", "a-long-password", by=auth.operator())
     with pytest.raises(UsageError) as err:
         service.load_demo(path, auth.operator())
     assert err.value.key == "demo_refused"

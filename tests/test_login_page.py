@@ -34,7 +34,7 @@ def sign_in_form(at: AppTest, name: str, password: str) -> AppTest:
 @pytest.fixture
 def db(tmp_path) -> Path:
     path = tmp_path / "t.db"
-    auth.add_user(path, "wang", "surveyor", "429901", PASSWORD, display_name="王测试")
+    auth.add_user(path, "wang", "surveyor", "429901", PASSWORD, display_name="王测试", by=auth.operator())
     store.create_round(path, Round("2026-B3", "第三次双月测评"))
     return path
 
@@ -143,7 +143,7 @@ def test_an_idle_session_ends_and_a_disabled_account_is_signed_out(db, monkeypat
     assert at.info[0].value == "长时间未操作，已自动退出，请重新登录"
     at = page(APP, db, monkeypatch)
     sign_in(at, db, "reviewer")
-    auth.set_disabled(db, "test-reviewer", True, actor="admin")
+    auth.set_disabled(db, "test-reviewer", True, by=auth.operator())
     at.run()
     assert [t.value for t in at.title] == ["登录"]
     assert store.audit_rows(db, entity="user", limit=1)[0]["action"] == "logout"
