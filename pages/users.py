@@ -6,7 +6,7 @@ import streamlit as st
 from survey import audit, auth
 from core.errors import SurveyError
 from ui import keys, nav, shell
-from ui.text import md, t
+from ui.text import md, t, when
 
 user = nav.require("users")
 db = shell.db()
@@ -80,6 +80,6 @@ if chosen is not None:
                 st.error(md(exc), icon=":material/error:")
 
 with st.expander(t("us_audit"), icon=":material/history:"):
-    st.dataframe([{t("rv_col_at"): e.at, t("rv_col_actor"): e.actor, t("rv_col_action"): e.action,
+    st.dataframe([{t("rv_col_at"): when(e.at), t("rv_col_actor"): e.actor, t("rv_col_action"): e.action,
                    t("col_code"): e.village or e.entity_id or ""} for e in audit.recent(db, user)],
                  hide_index=True, key=keys.US_AUDIT)
