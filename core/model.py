@@ -65,11 +65,19 @@ class Village(NamedTuple):
 
 @dataclass(frozen=True)
 class Round:
+    """An assessment round: its kind (:data:`core.constants.ROUND_KINDS`), a cadence label
+    (双月测评, 单月讲评…), whether its results count toward titles and targets (a mock round's do
+    not), and the rubric version it is scored with (pinned when it is opened)."""
+
     id: str
     name: str
     start_date: str | None = None
     end_date: str | None = None
     created_at: str | None = None
+    kind: str = "regular"
+    cadence: str = ""
+    counts: bool = True
+    rubric_version: str | None = None
 
 
 class VillageResult(NamedTuple):

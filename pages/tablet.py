@@ -4,8 +4,7 @@ every change is saved as a draft at once; submit stores the assessment exactly o
 import streamlit as st
 
 from core.errors import SurveyError
-from survey import fieldwork
-from survey.rubric import load_rubric
+from survey import fieldwork, service
 from ui import keys, nav, shell
 from ui import survey_view as parts
 from ui.text import md, t
@@ -29,7 +28,7 @@ if village is None:
     st.stop()
 
 st.subheader(t("sv_village_head", village=village.name, township=village.township), anchor=False)
-rubric = load_rubric()
+rubric = service.rubric_for_round(shell.db(), round_id)
 done = st.session_state.get(keys.SV_DONE)
 if done and done["key"] == (round_id, village.code, surveyor):
     parts.done(rubric, village, done["outcome"])

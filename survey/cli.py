@@ -68,7 +68,7 @@ def _cmd_import_submissions(args: argparse.Namespace) -> int:
 def _cmd_checklists(args: argparse.Namespace) -> int:
     from survey.rubric import load_rubric
 
-    doc = load_rubric().to_json()
+    doc = (service.rubric_for_round(args.db, args.round) if args.round else load_rubric()).to_json()
     print(json.dumps(doc, ensure_ascii=False, indent=None if args.json else 2))
     return 0
 
@@ -260,8 +260,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="buffer around the road in metres (default 2000)")
     add("import-submissions", _cmd_import_submissions,
         "add submissions from a JSON Lines file").add_argument("file")
-    add("checklists", _cmd_checklists, "print the active rubric").add_argument(
-        "--json", action="store_true", help="compact JSON on one line")
+    p = add("checklists", _cmd_checklists, "print the active rubric, or the one pinned by a round")
+    p.add_argument("--json", action="store_true", help="compact JSON on one line")
+    p.add_argument("--round", metavar="R", help="the rubric round R is scored with")
     p = add("flags", _cmd_flags, "write the township table (share target) of a round")
     p.add_argument("--round", required=True, metavar="R")
     p.add_argument("--target", type=_percent, metavar="P", help="share target in percent, e.g. 55")

@@ -582,6 +582,7 @@ def import_export(db_path: str | Path, user: User, data: bytes, filename: str,
     is :func:`survey.auth.operator`). :class:`DataError` lists every problem."""
     from survey.audit import note_rubric
     from survey.scoring import score
+    from survey.service import pinned
     from survey.submissions import parse_submission
 
     if not user.reviews:
@@ -630,7 +631,8 @@ def import_export(db_path: str | Path, user: User, data: bytes, filename: str,
     scored = [(sub, score(rubrics[sub.round], sub.answers, sub.veto)) for sub, _ in subs]
     added, skipped = store.save_submissions(db_path, scored, located={sub.id: (table.name, row.line)
                                                                       for sub, row in subs},
-                                            actor=actor, origin=export.source, photos=prepared)
+                                            actor=actor, origin=export.source, photos=prepared,
+                                            versions={r: pinned(rubrics[r]) for r in {sub.round for sub, _ in subs}})
     return OdkImport(added, skipped, sum(len(p) for p in prepared.values()), export.source,
                      tuple(warnings))
 

@@ -6,6 +6,7 @@ Pages import these constants; no page spells a key as a literal string.
 # --- shell -------------------------------------------------------------------------------------
 LANG = "lang"  # "zh" | "en"
 ROUND = "round_id"  # the round chosen in the sidebar
+ROUND_PENDING = "round_pending"  # a round to choose in the sidebar on the next run
 
 # --- setup page --------------------------------------------------------------------------------
 SETUP_UPLOAD = "setup_upload"
@@ -15,6 +16,10 @@ SETUP_ROUND_NAME = "setup_round_name"
 SETUP_ROUND_START = "setup_round_start"
 SETUP_ROUND_END = "setup_round_end"
 SETUP_ROUND_CREATE = "setup_round_create"
+SETUP_ROUND_KIND = "setup_round_kind"
+SETUP_ROUND_CADENCE = "setup_round_cadence"
+SETUP_ROUND_COUNTS = "setup_round_counts"
+SETUP_ROUND_OPENED = "setup_round_opened"  # id of the round just opened (its message)
 SETUP_RESULT = "setup_last_result"
 SETUP_ROUNDS_TABLE = "setup_rounds_table"
 SETUP_ROUND_FORM = "setup_round_form"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from survey.store.db import BUSY_TIMEOUT_MS, SCHEMA_VERSION, backup, connect, data_version, migrate, restore
 from survey.store.registry import ImportSummary, counties, import_registry, townships, village, villages
-from survey.store.rounds import create_round, get_round, rounds
+from survey.store.rounds import create_round, get_round, rounds, rubric_documents
 from survey.store.submissions import SOURCES, clean_batches, save_submissions
 from survey.store.results import item_losses, round_progress, round_results, stored_ids, submission, submission_exists
 from survey.store.drafts import close_draft, delete_draft, load_draft, reopen_draft, save_draft
@@ -27,6 +27,7 @@ from survey.store.sessions import delete_session, insert_session, session_row, t
 from survey.store import trends as trends  # noqa: E402  (reads across rounds: store.trends.history)
 
 __all__ = [
+    "rubric_documents",
     "insert_handoff",
     "take_handoff",
     "SOURCES",

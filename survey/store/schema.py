@@ -144,4 +144,19 @@ MIGRATIONS: list[str] = [
         code_sha256 TEXT PRIMARY KEY, user_name TEXT NOT NULL, session_sha256 TEXT NOT NULL,
         sealed TEXT NOT NULL, expires_at TEXT NOT NULL) WITHOUT ROWID;
     """,
+    # 9: rounds of several kinds, each scored with the rubric pinned when it opened: the rubric's
+    # files are kept per version (its content hash); every submission records the version that
+    # scored it.
+    """
+    ALTER TABLE rounds ADD COLUMN kind TEXT NOT NULL DEFAULT 'regular'
+        CHECK (kind IN ('regular', 'unannounced', 'mock', 'recheck'));
+    ALTER TABLE rounds ADD COLUMN cadence TEXT NOT NULL DEFAULT '';
+    ALTER TABLE rounds ADD COLUMN counts INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE rounds ADD COLUMN rubric_version TEXT REFERENCES rubric_versions(version);
+    CREATE TABLE rubric_versions (
+        version TEXT PRIMARY KEY, documents TEXT NOT NULL, created_at TEXT NOT NULL);
+    ALTER TABLE submission_rows ADD COLUMN rubric_version TEXT;
+    DROP VIEW submissions;
+    CREATE VIEW submissions AS SELECT * FROM submission_rows WHERE batch IS NULL;
+    """,
 ]
