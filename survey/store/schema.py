@@ -144,4 +144,10 @@ MIGRATIONS: list[str] = [
         code_sha256 TEXT PRIMARY KEY, user_name TEXT NOT NULL, session_sha256 TEXT NOT NULL,
         sealed TEXT NOT NULL, expires_at TEXT NOT NULL) WITHOUT ROWID;
     """,
+    # 9: HTTP Digest for ODK Collect (survey.openrosa): per account, H(name:realm:password) for each
+    # Digest algorithm as JSON, written whenever the password is set or checked (Digest cannot be
+    # checked against the argon2 hash). NULL until then.
+    """
+    ALTER TABLE users ADD COLUMN digest_ha1 TEXT;
+    """,
 ]
