@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -403,7 +403,7 @@ def receive(db_path: str | Path, user: User, xml: bytes, files: Mapping[str, Att
         if missing:
             raise DataError([problem("openrosa_photo_missing", XML_PART, None, column, value=name[:80])
                              for name, column in missing])
-        new_photos = [photos[_base(name)] for _code, name, _column in row.photos]
+        new_photos = [replace(photos[_base(name)], item_code=code) for code, name, _column in row.photos]
         note_rubric(db_path, rubric, user.name)
     added, _skipped = store.save_submissions(db_path, [(sub, result)], located={sub.id: (XML_PART, None)},
                                              actor=user.name, origin="odk",
@@ -429,7 +429,7 @@ def _prepare(row: odk.Row, files: Mapping[str, Attachment], village: Any, survey
     problems: list[Problem] = []
     for code, name, column in row.photos:
         attachment = files.get(_base(name))
-        if attachment is None:
+        if attachment is None or _base(name) in out:
             continue
         if attachment.size > limits.PHOTO_BYTES:
             problems.append(problem("photo_too_large", XML_PART, None, column, size=limits.human_bytes(attachment.size),

@@ -548,3 +548,14 @@ def test_collect_talks_to_serve_py(db, tmp_path):
         server.terminate()
         server.wait(timeout=30)
         log.close()
+
+
+def test_the_routes_follow_the_base_url_path(db):
+    """Under Streamlit's ``server.baseUrlPath`` the server address is ``…/<base>/odk``."""
+    with TestClient(Starlette(routes=endpoints.routes("/xf/")), base_url="https://testserver") as c:
+        listed = wang(c).get("/xf/odk/formList")
+        assert listed.status_code == 200
+        [entry] = ElementTree.fromstring(listed.content).findall("f:xform", NS)
+        assert entry.findtext("f:manifestUrl", namespaces=NS) == f"https://testserver/xf/odk/forms/{FORM}/manifest"
+        assert wang(c).get(entry.findtext("f:manifestUrl", namespaces=NS)).status_code == 200
+        assert c.get("/odk/formList").status_code == 404
