@@ -85,13 +85,10 @@ _xforms_lock = threading.Lock()
 _XFORMS_MAX = 16
 
 
-def _xform(rnd: Round) -> bytes:
+def _xform(rnd: Round, rubric: Any) -> bytes:
     """The XForm of round ``rnd`` (UTF-8), made once per (round, name, rubric version)."""
     from pyxform.xls2xform import convert
 
-    from survey.rubric import load_rubric
-
-    rubric = load_rubric()  # the rubric every round is scored with (survey.service.rubric_for_round)
     key = (rnd.id, rnd.name, rubric.version)
     with _xforms_lock:
         found = _xforms.get(key)
@@ -121,21 +118,24 @@ def _round_of(db_path: str | Path, form_id: str, today: date | None = None) -> R
 
 def forms(db_path: str | Path, user: User, today: date | None = None) -> list[FormEntry]:
     """The form of each open round, for an account that may fill forms."""
-    from survey.rubric import load_rubric
+    from survey.service import rubric_for_round
 
     _filler(user)
-    rubric = load_rubric()
     out = []
     for rnd in open_rounds(db_path, today):
+        rubric = rubric_for_round(db_path, rnd.id)
         out.append(FormEntry(xf.form_id(rnd.id), xf.settings_row(rubric, rnd)["form_title"],
-                             xf.form_version(rnd.id, rubric), _md5(_xform(rnd)), rnd.id))
+                             xf.form_version(rnd.id, rubric), _md5(_xform(rnd, rubric)), rnd.id))
     return out
 
 
 def xform(db_path: str | Path, user: User, form_id: str, today: date | None = None) -> bytes:
     """The XForm (XML, UTF-8) of the open round whose form is ``form_id``."""
+    from survey.service import rubric_for_round
+
     _filler(user)
-    return _xform(_round_of(db_path, form_id, today))
+    rnd = _round_of(db_path, form_id, today)
+    return _xform(rnd, rubric_for_round(db_path, rnd.id))
 
 
 def villages_csv(db_path: str | Path, user: User, form_id: str, today: date | None = None) -> bytes:

@@ -11,12 +11,14 @@ journey runs through ``serve.py`` started on its own port."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import random
 import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from xml.etree import ElementTree
@@ -397,6 +399,24 @@ def test_a_checked_password_is_believed_for_a_while_then_a_new_one_is_needed(db,
     assert Collect(client, "wang", "a-new-password-2").get("/odk/formList").status_code == 200
 
 
+def test_a_believed_password_is_checked_again_after_a_while(db):
+    start = datetime.now(UTC)
+    for seconds in (0, 60, auth.CREDENTIAL_SECONDS - 1, auth.CREDENTIAL_SECONDS + 1):
+        assert auth.check_password(db, "wang", PASSWORD, start + timedelta(seconds=seconds)).name == "wang"
+    logins = [r for r in store.audit_rows(db, entity="user", entity_id="wang") if r["action"] == "login"]
+    assert len(logins) == 2 and all(r["after"] == {"via": "openrosa"} for r in logins)
+
+
+def test_digest_secrets_never_reach_the_audit_or_the_account_list(db):
+    auth.set_password(db, "wang", "another-password-3")
+    auth.login(db, "wang", "another-password-3")
+    stored = json.loads(store.user_row(db, "wang", with_hash=True)["digest_ha1"])
+    assert stored == {a: auth.digest_ha1("wang", "another-password-3", a) for a in auth.DIGEST_ALGORITHMS}
+    trail = json.dumps(store.audit_rows(db, limit=100_000), ensure_ascii=False)
+    assert not [v for v in stored.values() if v in trail]
+    assert all("digest_ha1" not in row and "password_hash" not in row for row in store.user_rows(db))
+
+
 def test_a_disabled_account_is_refused_at_once(db, client):
     collect = wang(client)
     assert collect.get("/odk/formList").status_code == 200
@@ -431,7 +451,8 @@ def test_digest_over_plain_http_from_this_machine(db, local, algorithm):
 def test_collect_sends_over_digest_and_a_wrong_digest_password_counts(db, local):
     f = filled(db)
     collect = wang(local, https=False)
-    head, post = collect.send(instance_xml(RUBRIC, ROUND, f), photos_of(f))
+    head, post = collect.send(instance_xml(RUBRIC, ROUND, f), photos_of(f),
+                              url="/odk/submission?deviceID=collect%3AAbC123")  # as Collect adds it
     assert (head.status_code, post.status_code, collect.scheme) == (204, 201, "digest")
     assert store.submission(db, f.id)["source"] == "odk"
     wrong = wang(local, "not-the-password", https=False).get("/odk/formList")
@@ -538,7 +559,8 @@ def test_collect_talks_to_serve_py(db, tmp_path):
             assert url == f"{base}/odk/forms/{FORM}/form.xml"
             assert collect.get(url).status_code == 200
             f = filled(db)
-            head, post = collect.send(instance_xml(RUBRIC, ROUND, f), photos_of(f))
+            head, post = collect.send(instance_xml(RUBRIC, ROUND, f), photos_of(f),
+                                      url="/odk/submission?deviceID=collect%3AAbC123")
             assert (head.status_code, post.status_code) == (204, 201), message(post)
             assert post.headers["x-openrosa-version"] == "1.0"
         assert store.submission(db, f.id)["source"] == "odk"
