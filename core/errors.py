@@ -458,10 +458,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "这次发送的数据有 {size}，超过 {limit} 的上限",
         "this upload is {size}, over the limit of {limit}",
     ),
-    "openrosa_xml": (
-        "表单数据（xml_submission_file）无法读取：{detail}",
-        "the form data (xml_submission_file) cannot be read: {detail}",
-    ),
     "openrosa_no_xml": (
         "缺少表单数据（multipart 中的 xml_submission_file 部分）",
         "the form data is missing (the xml_submission_file part of the multipart body)",

@@ -95,8 +95,9 @@ class Collect:
         return False
 
     def request(self, method: str, url: str, **kwargs: Any):
+        extra = kwargs.pop("headers", {})
         for _ in range(3):
-            headers = dict(HEADERS, **kwargs.pop("headers", {}))
+            headers = dict(HEADERS, **extra)
             authorization = self._authorization(method, url)
             if authorization:
                 headers["Authorization"] = authorization

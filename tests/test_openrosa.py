@@ -185,7 +185,8 @@ def test_every_answer_carries_the_openrosa_version(client):
                    collect.get(f"/odk/forms/{FORM}/media/other.csv"), collect.request("HEAD", "/odk/submission"),
                    collect.get("/odk/forms/xiangfeng_9999-X/manifest")):
         assert answer.headers["x-openrosa-version"] == "1.0", answer.status_code
-    assert collect.get("/odk/nothing/here").status_code == 404
+    nowhere = collect.get("/odk/nothing/here")
+    assert nowhere.status_code == 404 and shows(nowhere, "openrosa_not_found")
 
 
 # --- sending a submission ------------------------------------------------------------------------
@@ -359,6 +360,21 @@ def test_an_instance_document_over_its_limit(db, client, monkeypatch):
     refused = wang(client).send(b"<data>" + b"x" * 5000 + b"</data>")[-1]
     assert refused.status_code == 413
     assert shows(refused, "openrosa_too_large", size=limits.human_bytes(5013), limit=limits.human_bytes(4096))
+
+
+def test_split_parts_are_refused_while_the_server_holds_too_many(db, client, monkeypatch):
+    f = filled(db, photos_at_least=2)
+    monkeypatch.setattr(limits, "OPENROSA_HELD_BYTES", 10)  # less than one prepared photo
+    part = wang(client).send(instance_xml(RUBRIC, ROUND, f), photos_of(f), accept=1)[1]
+    assert part.status_code == 503 and shows(part, "openrosa_busy")
+    assert openrosa.held_photos() == 0 and submissions(db) == len(VILLAGES)
+
+
+def test_a_body_that_is_not_multipart_as_collect_sends_it(client):
+    collect = wang(client)
+    broken = collect.request("POST", "/odk/submission", content=b"--x\r\n",
+                             headers={"Content-Type": "multipart/form-data"})  # no boundary
+    assert broken.status_code == 400 and shows_template(broken, "openrosa_multipart", "detail")
 
 
 def test_a_post_without_the_instance_document(client):

@@ -147,11 +147,17 @@ def _nonce_age(nonce: str, now: float) -> float | None:
     return now - int(stamp.split(".")[0], 16)
 
 
+def _fresh(nonce: str, now: float) -> bool:
+    """Whether we made ``nonce`` at most :data:`NONCE_SECONDS` ago."""
+    age = _nonce_age(nonce, now)
+    return age is not None and 0 <= age <= NONCE_SECONDS
+
+
 def _first_use(nonce: str, count: str, now: float) -> bool:
     """Record ``count`` as used with ``nonce``; False when it was used already (a replay)."""
     with _seen_lock:
         if len(_seen) > 10_000:
-            for old in [n for n in _seen if (_nonce_age(n, now) or NONCE_SECONDS + 1) > NONCE_SECONDS]:
+            for old in [n for n in _seen if not _fresh(n, now)]:
                 del _seen[old]
         used = _seen.setdefault(nonce, set())
         if count in used or len(used) > 100_000:
@@ -245,8 +251,7 @@ async def _digest(request: Request, p: dict[str, str], db: Any) -> User | Respon
         return _challenge(request, render("login_failed"))
     if p.get("uri") != _target(request):
         return _refusal(400, "Digest uri does not match the request")
-    age = _nonce_age(nonce, now)
-    if age is None or not 0 <= age <= NONCE_SECONDS or not _first_use(nonce, count.lower(), now):
+    if not _fresh(nonce, now) or not _first_use(nonce, count.lower(), now):
         # stale, whatever the response: a client that knows the password answers the new nonce
         # (after a restart too); nothing is checked, so an old nonce tells a guesser nothing
         return _challenge(request, render("login_failed"), stale=True)
