@@ -482,6 +482,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "source_odk": ("ODK Collect", "ODK Collect"),
     "source_kobo": ("KoboCollect", "KoboCollect"),
     "source_jsonl": ("JSON Lines 导入", "JSON Lines import"),
+    # --- what ODK Collect shows after sending (ui/endpoints/openrosa.py; plain text: both()) --------
+    "odk_received": ("已收到：{village}（{code}），总分 {total}，照片 {photos} 张",
+                     "Received: {village} ({code}), total {total}, {photos} photos"),
+    "odk_received_again": ("这份测评已经收到过：{village}（{code}），没有重复保存",
+                           "Received before: {village} ({code}); not stored twice"),
+    "odk_received_part": ("已收到 {village}（{code}）的一部分，等待其余照片",
+                          "Part of {village} ({code}) received; waiting for the other photos"),
     "rv_col_source": ("来源", "Source"),
     "rv_source": ("来源：{source}", "Source: {source}"),
 }
@@ -556,6 +563,14 @@ def plain(key: str, **fields) -> str:
         if isinstance(value, Md):
             raise TypeError(f"plain({key!r}): field {name!r} is Markdown source")
     return _template(key).format(**fields)
+
+
+def both(key: str, **fields) -> str:
+    """The text for ``key`` in both languages, ``中文（English）``, with ``fields`` as they are:
+    for answers to other programs that show plain text (ODK Collect), where no language was
+    chosen; never for Markdown."""
+    zh, en = TEXT[key]
+    return f"{zh.format(**fields)}（{en.format(**fields)}）"
 
 
 def rule_text(item) -> str:

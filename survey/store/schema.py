@@ -159,4 +159,10 @@ MIGRATIONS: list[str] = [
     DROP VIEW submissions;
     CREATE VIEW submissions AS SELECT * FROM submission_rows WHERE batch IS NULL;
     """,
+    # 10: HTTP Digest for ODK Collect (survey.openrosa): per account, H(name:realm:password) for each
+    # Digest algorithm as JSON, written whenever the password is set or checked (Digest cannot be
+    # checked against the argon2 hash). NULL until then.
+    """
+    ALTER TABLE users ADD COLUMN digest_ha1 TEXT;
+    """,
 ]
