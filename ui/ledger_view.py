@@ -54,8 +54,12 @@ def message() -> None:
         st.success(t(found[0], **found[1]), icon=":material/check_circle:")
 
 
-def _done(text_key: str, **fields: str) -> None:
+def _done(text_key: str, clear: tuple[str, ...] = (), **fields: str) -> None:
+    """Remember a message for the next run, empty the widgets ``clear``, and rerun (a form
+    keeps what was typed when the write is refused)."""
     st.session_state[keys.LG_MESSAGE] = (text_key, fields)
+    for key in clear:
+        st.session_state.pop(key, None)
     st.rerun()
 
 
@@ -216,7 +220,7 @@ def open_form(user: User, county: str) -> None:
         villages = {v.code: f"{v.name}（{v.township}）" for v in auth.villages_in(db, user.scope)
                     if v.county_code == county}
         items = {i.code: f"{i.code} {i.text_en if en and i.text_en else i.text}" for i in load_rubric().items}
-        with st.form(keys.LG_OPEN_FORM, clear_on_submit=True):
+        with st.form(keys.LG_OPEN_FORM):
             code = st.selectbox(t("lg_open_village"), list(villages), key=keys.LG_OPEN_VILLAGE,
                                 format_func=villages.get, filter_mode="contains")
             item = st.selectbox(t("lg_open_item"), ["", *items], key=keys.LG_OPEN_ITEM,
@@ -232,7 +236,8 @@ def open_form(user: User, county: str) -> None:
                 except SurveyError as exc:
                     st.error(md(exc), icon=":material/error:")
                 else:
-                    _done("lg_opened", id=str(opened.id))
+                    _done("lg_opened", (keys.LG_OPEN_ITEM, keys.LG_OPEN_TEXT, keys.LG_OPEN_DEADLINE,
+                                        keys.LG_OPEN_PHOTO), id=str(opened.id))
 
 
 def _files(uploads) -> list[tuple[bytes, str]]:
