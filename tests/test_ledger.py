@@ -515,3 +515,9 @@ def test_approve_command_refuses_bad_input(scoped, capsys, args, code, says):
     assert says in capsys.readouterr().err
     assert review.queue(scoped, user(scoped, "admin"), ROUND) != []
     assert store.ledger_entries(scoped) == []
+
+
+def test_an_entry_is_built_from_the_stores_columns_in_order():
+    from survey.store.ledger import ENTRY_COLUMNS
+
+    assert ledger.Entry._fields == (*ENTRY_COLUMNS, "overdue")

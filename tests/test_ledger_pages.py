@@ -194,3 +194,42 @@ def test_the_dashboard_shows_open_and_overdue_fixes_beside_each_share(db):
     at = page_as("dashboard.py", "rev-a")
     towns = table(at, "预计占比(%)", "待整改", "逾期")
     assert dict(zip(towns["名称"], zip(towns["待整改"], towns["逾期"]))) == {"城关镇": (4, 4), "青石镇": (1, 1)}
+
+
+# --- text from data is only text ---------------------------------------------------------------
+
+
+def test_names_notes_and_fixes_from_data_are_text_on_every_ledger_page(tmp_path, monkeypatch):
+    import hostile_db as h
+    from test_hostile_text_pages import assert_no_markdown_from_data, shown
+
+    from survey import auth, review, store
+    from survey.rubric import load_rubric
+    from survey.scoring import score
+    from survey.submissions import Submission
+
+    db = h.build(tmp_path / "hostile.db")
+    monkeypatch.setenv("SURVEY_DB", str(db))
+    liaison, fix = h.hostile("联"), h.hostile("修")
+    auth.add_user(db, "liaison", auth.LIAISON, h.COUNTY_CODE, h.PASSWORD, [h.TOWNSHIP_CODE], liaison)
+    rubric = load_rubric()
+    answers = h._answers(rubric, fail_first=True)
+    sub = Submission(id="sub-again", village=h.HOSTILE_CODE, round=h.ROUND, date="2026-05-21", surveyor=h.SURVEYOR_NAME,
+                     answers=answers, notes={rubric.items[0].code: h.NOTE})
+    store.save_submissions(db, [(sub, score(rubric, answers, ()))])
+    review.approve(db, auth.get_user(db, "reviewer"), ["sub-again", h.PENDING])
+    mine = {e.village_code: e for e in ledger.worklist(db, auth.get_user(db, "liaison"))}
+    ledger.report_fix(db, auth.get_user(db, "liaison"), mine[h.HOSTILE_CODE].id, fix)
+
+    at = page_as("ledger.py", "reviewer", **{keys.LG_VILLAGE: h.HOSTILE_CODE})
+    sources = assert_no_markdown_from_data(at)
+    for text in (h.VILLAGE, h.TOWNSHIP, h.NOTE, fix, liaison):
+        assert shown(sources, text), text
+    assert h.NOTE in " ".join(table(at, "编号", "问题")["问题"])  # a table cell: plain text
+    assert at.selectbox(key=keys.LG_TOWNSHIP).format_func(h.TOWNSHIP_CODE) == h.TOWNSHIP
+    at = page_as("fixes.py", "liaison")
+    assert shown(assert_no_markdown_from_data(at), h.NOTE)
+    at = page_as("recheck.py", "surveyor", **{keys.RC_VILLAGE: h.HOSTILE_CODE})
+    sources = assert_no_markdown_from_data(at)
+    assert shown(sources, fix) and shown(sources, h.VILLAGE)
+    assert at.selectbox(key=keys.RC_VILLAGE).format_func(h.HOSTILE_CODE) == f"{h.VILLAGE}（{h.TOWNSHIP}）· 1"
