@@ -513,13 +513,12 @@ def recheck(db_path: str | Path, user: User, entry_id: int, passed: bool, note: 
 
 
 def open_by_hand(db_path: str | Path, user: User, village_code: str, text: str, due: date,
-                 files: Sequence[tuple[bytes, str]] = (), item_code: str | None = None,
-                 today: date | None = None, rubric: Rubric | None = None, when: str | None = None) -> Entry:
+                 files: Sequence[tuple[bytes, str]] = (), today: date | None = None,
+                 when: str | None = None) -> Entry:
     """An entry opened by an officer (an unannounced visit, a complaint): the problem in words,
-    a deadline (today or later) and photos as its "before" evidence; optionally the rubric item
-    it concerns (then a later finding of that item in the village recurs after it)."""
+    a deadline (today or later) and photos as its "before" evidence. It has no round and no
+    rubric item (ledger.md), found today."""
     from core import limits
-    from survey.rubric import load_rubric
 
     if not user.reviews:
         raise UsageError("forbidden")
@@ -527,16 +526,14 @@ def open_by_hand(db_path: str | Path, user: User, village_code: str, text: str, 
     user.scope.check(village_code)
     village = store.village(db_path, village_code)
     problem = _text(text, "ledger_text", limits.NOTE_CHARS)
-    if item_code:
-        (rubric or load_rubric()).item(item_code)  # NotFound for an unknown item
     due_text = _check_day(due, day)
     stand_in = Entry(0, village.code, village.name, village.township_code, village.township,
-                     village.county_code, village.county, None, item_code, None, "manual", problem,
+                     village.county_code, village.county, None, None, None, "manual", problem,
                      day.isoformat(), due_text, LEDGER_OPEN, 0, None, None, None, None, None, None,
                      None, None, user.name, "")
     pictures = _prepare(db_path, user, stand_in, files, "before", when)
     entry_id = store.insert_entry(db_path, store.NewEntry(
-        village.code, None, item_code or None, None, problem, day.isoformat(), due_text), user.name, pictures)
+        village.code, None, None, None, problem, day.isoformat(), due_text), user.name, pictures)
     return entry(db_path, user, entry_id, day)
 
 

@@ -325,28 +325,25 @@ def test_a_closed_entry_older_than_the_window_does_not_make_a_finding_recur(scop
 def test_an_officer_opens_an_entry_by_hand_with_text_and_a_photo(db):
     reviewer = user(db, "rev-a")
     e = ledger.open_by_hand(db, reviewer, V2, " 暗访发现河道漂浮垃圾 ", LATER + timedelta(days=5),
-                            [(jpeg(), "暗访.jpg")], item_code="LJ06", today=LATER)
+                            [(jpeg(), "暗访.jpg")], today=LATER)
     assert (e.source, e.round_id, e.item_code, e.problem, e.found_on, e.deadline, e.status) == (
-        "manual", None, "LJ06", "暗访发现河道漂浮垃圾", LATER.isoformat(), "2026-06-05", "open")
+        "manual", None, None, "暗访发现河道漂浮垃圾", LATER.isoformat(), "2026-06-05", "open")
     assert [p.kind for p in ledger.entry_photos(db, reviewer, e.id)] == ["before"]
     assert audit(db, e.id) == [("ledger.open", "rev-a")]
-    # the next finding of that item in the village recurs after it
-    submit(db, V2, "sub-v2-x", {"LJ06": "C"}, day="2026-06-02")  # assessed after it was opened
-    review.approve(db, reviewer, ["sub-v2-x"], today=LATER)
-    [found] = ledger.entries(db, reviewer, village=V2, round_id=ROUND)
-    assert found.recurs == e.id
+    fixed = ledger.report_fix(db, user(db, "liu"), e.id, "已打捞", [(jpeg(), "after.jpg")], today=LATER)
+    assert fixed.status == "fixed"  # the same moves as any entry
 
 
-@pytest.mark.parametrize("text, due, files, item, key", [
-    ("  ", LATER, [], None, "ledger_text"),
-    ("河道垃圾", LATER - timedelta(days=1), [], None, "ledger_deadline_past"),
-    ("河道垃圾", LATER, [(b"not a picture", "x.png")], None, "photo_unreadable"),
-    ("河道垃圾", LATER, [], "ZZ99", "item_unknown"),
+@pytest.mark.parametrize("text, due, files, key", [
+    ("  ", LATER, [], "ledger_text"),
+    ("河道垃圾", LATER - timedelta(days=1), [], "ledger_deadline_past"),
+    ("河道垃圾", LATER, [(b"not a picture", "x.png")], "photo_unreadable"),
+    ("河" * 4001, LATER, [], "text_long"),
 ])
-def test_bad_input_by_hand_writes_nothing(db, text, due, files, item, key):
+def test_bad_input_by_hand_writes_nothing(db, text, due, files, key):
     before = store.data_version(db)
     with pytest.raises((UsageError, DataError)) as caught:
-        ledger.open_by_hand(db, user(db, "rev-a"), V2, text, due, files, item, today=LATER)
+        ledger.open_by_hand(db, user(db, "rev-a"), V2, text, due, files, today=LATER)
     keys = [p.key for p in caught.value.problems] if isinstance(caught.value, DataError) else [caught.value.key]
     assert keys == [key]
     assert store.data_version(db) == before

@@ -169,7 +169,6 @@ LG_VILLAGE = "lg_village"
 LG_ENTRY = "lg_entry"  # + "_<entry id>" (an entry's container)
 LG_OPEN_FORM = "lg_open_form"
 LG_OPEN_VILLAGE = "lg_open_village"
-LG_OPEN_ITEM = "lg_open_item"
 LG_OPEN_TEXT = "lg_open_text"
 LG_OPEN_DEADLINE = "lg_open_deadline"
 LG_OPEN_PHOTO = "lg_open_photo"

@@ -213,18 +213,14 @@ def village(user: User, found: list[ledger.Entry]) -> None:
 
 
 def open_form(user: User, county: str) -> None:
-    """Open an entry by hand: village, item (optional), problem, deadline, photo."""
+    """Open an entry by hand: village, problem, deadline, photo."""
     db = _db()
-    en = lang() == "en"
     with st.expander(t("lg_open_title"), icon=":material/add_task:"):
         villages = {v.code: f"{v.name}（{v.township}）" for v in auth.villages_in(db, user.scope)
                     if v.county_code == county}
-        items = {i.code: f"{i.code} {i.text_en if en and i.text_en else i.text}" for i in load_rubric().items}
         with st.form(keys.LG_OPEN_FORM):
             code = st.selectbox(t("lg_open_village"), list(villages), key=keys.LG_OPEN_VILLAGE,
                                 format_func=villages.get, filter_mode="contains")
-            item = st.selectbox(t("lg_open_item"), ["", *items], key=keys.LG_OPEN_ITEM,
-                                format_func=lambda c: items[c] if c else plain("lg_open_none"))
             text = st.text_area(t("lg_open_text"), key=keys.LG_OPEN_TEXT, max_chars=2000)
             due = st.date_input(t("lg_open_deadline"), value=config.today() + timedelta(days=7),
                                 key=keys.LG_OPEN_DEADLINE)
@@ -232,12 +228,12 @@ def open_form(user: User, county: str) -> None:
                                      key=keys.LG_OPEN_PHOTO)
             if st.form_submit_button(t("lg_open_submit"), key=keys.LG_OPEN_SUBMIT, icon=":material/add_task:"):
                 try:
-                    opened = ledger.open_by_hand(db, user, code or "", text, due, _files(files), item or None)
+                    opened = ledger.open_by_hand(db, user, code or "", text, due, _files(files))
                 except SurveyError as exc:
                     st.error(md(exc), icon=":material/error:")
                 else:
-                    _done("lg_opened", (keys.LG_OPEN_ITEM, keys.LG_OPEN_TEXT, keys.LG_OPEN_DEADLINE,
-                                        keys.LG_OPEN_PHOTO), id=str(opened.id))
+                    _done("lg_opened", (keys.LG_OPEN_TEXT, keys.LG_OPEN_DEADLINE, keys.LG_OPEN_PHOTO),
+                          id=str(opened.id))
 
 
 def _files(uploads) -> list[tuple[bytes, str]]:

@@ -517,8 +517,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "lg_no_photo": ("无照片", "No photo"),
     "lg_open_title": ("手动建档（暗访、群众投诉等）", "Open an entry by hand (unannounced visit, complaint)"),
     "lg_open_village": ("村", "Village"),
-    "lg_open_item": ("测评项目（可选）", "Rubric item (optional)"),
-    "lg_open_none": ("（不对应测评项目）", "(no rubric item)"),
     "lg_open_text": ("发现的问题", "Problem found"),
     "lg_open_deadline": ("整改期限", "Deadline"),
     "lg_open_photo": ("现场照片", "Photo"),

@@ -125,7 +125,7 @@ def insert_entry(db_path: str | Path, entry: NewEntry, actor: str,
     with connect(db_path) as db, db.atomic():
         if not list(db.query("SELECT 1 FROM villages WHERE code = ?", [entry.village_code])):
             raise NotFound("village_unknown", value=entry.village_code)
-        [entry_id] = open_entries(db, [entry._replace(round_id=None)], actor, now, source="manual")
+        [entry_id] = open_entries(db, [entry._replace(round_id=None, item_code=None)], actor, now, source="manual")
         _insert_rows(db, "ledger_photos", _photo_rows(entry_id, photos, actor, now))
         _bump(db)
     return entry_id
