@@ -473,6 +473,34 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "服务器暂存的分批照片已满，请几分钟后在 Collect 中再发送",
         "the server holds too many photos of split uploads just now: send again from Collect in a few minutes",
     ),
+    # --- the fix-it ledger (整改台账, survey/ledger.py) ---------------------------------------
+    "township_unknown": ("乡镇代码“{value}”不在名录中", "township {value!r} is not in the registry"),
+    "ledger_unknown": ("整改台账中没有编号为 {value} 的条目", "there is no ledger entry {value}"),
+    "ledger_status": (
+        "未知的整改状态“{value}”，可选：open（待整改）、fixed（已整改）、closed（已销号）、overdue（逾期）",
+        "unknown ledger status {value!r}; choose open, fixed, closed or overdue",
+    ),
+    "ledger_move": (
+        ("条目 {value} 现为“{status}”，不能{move}：状态只能按 待整改 → 已整改 → 已销号 推进，"
+         "复查未通过时 已整改 → 待整改"),
+        ("entry {value} is {status_en}: it cannot be {move_en}; an entry moves only open → fixed → closed, "
+         "or fixed → open when a re-check fails"),
+    ),
+    "ledger_fix_text": ("请填写整改情况（做了什么）", "describe the fix (what was done)"),
+    "ledger_after_photo": (
+        "该问题以照片为证据，请至少上传一张整改后照片", "this finding's evidence is a photo: add at least one photo taken after the fix"),
+    "ledger_recheck_photo": ("复查请至少上传一张现场照片", "a re-check needs at least one photo taken on the spot"),
+    "ledger_recheck_note": ("复查未通过时请写明仍存在的问题", "say what is still wrong when a re-check fails"),
+    "ledger_text": ("请填写发现的问题", "describe the problem found"),
+    "ledger_deadline_past": (
+        "整改期限 {value} 早于今天（{today}），请选择今天或以后的日期",
+        "the deadline {value} is before today ({today}); choose today or a later date",
+    ),
+    "ledger_photos_many": ("一次最多上传 {limit} 张照片，实为 {n} 张", "at most {limit} photos at a time, got {n}"),
+    "ledger_out": (
+        "台账文件名应以 .csv 或 .xlsx 结尾，实为“{value}”", "the ledger file name must end in .csv or .xlsx, got {value!r}"),
+    "approve_as_role": (
+        "账号“{value}”不是审核员或管理员，不能审核提交", "account {value!r} is not a reviewer or administrator: it cannot approve"),
 }
 
 #: key -> (Chinese, English) warnings: returned, never raised.

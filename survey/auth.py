@@ -424,11 +424,13 @@ class DemoAccount:
 
 
 #: The accounts of the demo database (README lists them; the login page shows them on the demo
-#: only). The surveyor signs as 王芳, who surveyed four townships of the demo county.
+#: only). The surveyor signs as 王芳, who surveyed four townships of the demo county; the
+#: township liaison (乡镇联络员) has the first of them, 城关镇.
 DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount("admin", "demo-admin", ADMIN, "管理员（演示）"),
     DemoAccount("reviewer", "demo-review", REVIEWER, "审核员（演示）"),
     DemoAccount("surveyor", "demo-survey", SURVEYOR, "王芳"),
+    DemoAccount("liaison", "demo-liaison", LIAISON, "城关镇联络员（演示）"),
 )
 
 
@@ -442,8 +444,9 @@ def ensure_demo_accounts(db_path: str | Path) -> int:
     added = 0
     for account in DEMO_ACCOUNTS:
         if get_user(db_path, account.name) is None:
-            add_user(db_path, account.name, account.role, demo.COUNTY_CODE, account.password,
-                     towns if account.role == SURVEYOR else (), account.display_name, by=operator())
+            scope = towns if account.role == SURVEYOR else towns[:1] if account.role == LIAISON else ()
+            add_user(db_path, account.name, account.role, demo.COUNTY_CODE, account.password, scope,
+                     account.display_name, by=operator())
             added += 1
     return added
 

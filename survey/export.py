@@ -283,6 +283,14 @@ def _xlsx_text(value: Any) -> str:
 def xlsx_bytes(export: CountyExport) -> bytes:
     """One workbook, sheets 村级测评 and 乡镇汇总, with code cells stored as text cells
     (number format ``@``), so a 12-digit code never shows as 4.2E+11."""
+    return workbook_bytes(((SHEET_VILLAGES, VILLAGE_COLUMNS, export.villages),
+                           (SHEET_TOWNSHIPS, TOWNSHIP_COLUMNS, export.townships)))
+
+
+def workbook_bytes(sheets: Iterable[tuple[str, Sequence[Column], Iterable[Sequence[Any]]]]) -> bytes:
+    """A workbook of ``(title, columns, rows)`` sheets, cells formatted by their column's kind
+    as the CSV dialect does: text guarded against formulas, codes as text cells (``@``), one
+    decimal, six for coordinates, integers; a bold header row, frozen."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -290,10 +298,7 @@ def xlsx_bytes(export: CountyExport) -> bytes:
 
     wb = Workbook(write_only=True)
     bold = Font(bold=True)
-    for title, columns, rows in (
-        (SHEET_VILLAGES, VILLAGE_COLUMNS, export.villages),
-        (SHEET_TOWNSHIPS, TOWNSHIP_COLUMNS, export.townships),
-    ):
+    for title, columns, rows in sheets:
         ws = wb.create_sheet(title)
         ws.freeze_panes = "A2"
         for i, c in enumerate(columns, 1):

@@ -165,4 +165,35 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE users ADD COLUMN digest_ha1 TEXT;
     """,
+    # 11: the fix-it ledger (整改台账): one entry per finding of an approved submission (village,
+    # round, item: at most one, so approving twice or a newer version adds none) or opened by hand
+    # (round and item may be empty); status open -> fixed -> closed, or fixed -> open when a
+    # re-check fails. ``recurs`` links a finding to the earlier entry of the same village and
+    # item. Photos taken for the ledger (before, by hand; after a fix; at a re-check) live beside
+    # it; an approval's "before" photos are the submission's own (photos by submission and item).
+    """
+    CREATE TABLE ledger_entries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        village_code TEXT NOT NULL REFERENCES villages(code),
+        round_id TEXT REFERENCES rounds(id), item_code TEXT,
+        submission_id TEXT REFERENCES submission_rows(id),
+        source TEXT NOT NULL CHECK (source IN ('approval', 'manual')),
+        problem TEXT NOT NULL, found_on TEXT NOT NULL, deadline TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('open', 'fixed', 'closed')),
+        failed_rechecks INTEGER NOT NULL DEFAULT 0,
+        recurs INTEGER REFERENCES ledger_entries(id),
+        fix_text TEXT, fixed_by TEXT, fixed_at TEXT,
+        recheck_note TEXT, rechecked_by TEXT, rechecked_at TEXT,
+        closed_on TEXT, opened_by TEXT NOT NULL, opened_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+    CREATE UNIQUE INDEX ledger_finding ON ledger_entries(village_code, round_id, item_code)
+        WHERE round_id IS NOT NULL AND item_code IS NOT NULL;
+    CREATE INDEX ledger_village_item ON ledger_entries(village_code, item_code);
+    CREATE INDEX ledger_round ON ledger_entries(round_id);
+    CREATE TABLE ledger_photos (
+        id TEXT PRIMARY KEY, entry_id INTEGER NOT NULL REFERENCES ledger_entries(id),
+        kind TEXT NOT NULL CHECK (kind IN ('before', 'after', 'recheck')),
+        sha256 TEXT NOT NULL, jpeg BLOB NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL,
+        taken_by TEXT NOT NULL, created_at TEXT NOT NULL);
+    CREATE INDEX ledger_photos_entry ON ledger_photos(entry_id);
+    """,
 ]
