@@ -23,12 +23,15 @@ through the real pipelines (:mod:`survey.service`), then:
    and ``csv.writer`` (the RSS floor process imports the same modules first);
 7. ``trends_province`` / ``bulletin_county`` — every township's and county's share over all
    rounds, and the Word bulletin of one county (:mod:`bench.bench_rounds`, floors there);
-8. ``concurrent_save_*`` — ``store.save_submissions`` of one submission by each of 20 threads
+8. ``ledger_bulk_approve`` / ``ledger_county_page`` — an approval of 500 submissions with the
+   fix-it ledger entries of their findings, and one county's ledger page data once the province
+   holds about five entries per village (:mod:`bench.bench_ledger`, floors there);
+9. ``concurrent_save_*`` — ``store.save_submissions`` of one submission by each of 20 threads
    at once (released together by a barrier), repeated: p50 / p95 latency, errors, and lost
    (saves that returned but whose row is missing); floor: the same saves by one writer;
-9. ``households_import`` / ``village_figures_county`` — the household register of the first
-   county (300 households a village) imported, and every village's ten-star figures
-   (:mod:`bench.bench_households`, floors there).
+10. ``households_import`` / ``village_figures_county`` — the household register of the first
+    county (300 households a village) imported, and every village's ten-star figures
+    (:mod:`bench.bench_households`, floors there).
 
 Timings are the best of ``scale.repeat`` runs, except the submissions import (once).
 """
@@ -56,14 +59,14 @@ from pathlib import Path
 
 import folium
 
-from bench import bench_households, bench_rounds, best, peak_rss_mb, synth
+from bench import bench_households, bench_ledger, bench_rounds, best, peak_rss_mb, synth
 from bench.bench_geo import bare_query
 from bench.bench_targets import SHARES_SQL, compute
+from core.model import Round, VillageResult
 from geo.belts import belt_membership
 from geo.maps import build_county_map, build_overview_map, result_class
 from survey import auth, export, mapdata, service, store, targets
 from survey.roads import load_roads
-from core.model import Round, VillageResult
 from survey.rubric import load_rubric
 from survey.scoring import Score, score
 from survey.submissions import Submission
@@ -183,7 +186,7 @@ def submissions_import(province: synth.Province, db: Path, work: Path, log: Log)
         log(f"submissions import {path.name}: {result.added:,} in {took:.2f} s")
     floor_db = _fresh(work / "floor_submissions.db")
     with _floor_connect(floor_db) as conn:
-        _copy(conn, {t: _rows(db, f"SELECT * FROM {t}") for t in ("counties", "townships", "villages", "rounds")})
+        _copy(conn, {t: _rows(db, f"SELECT * FROM {t}") for t in ("counties", "townships", "villages", "rubric_versions", "rounds")})
     t_floor = 0.0
     for rnd in province.rounds:
         ids = "SELECT id FROM submissions WHERE round_id = ?"
@@ -508,6 +511,8 @@ def run(scale: synth.Scale, log: Log) -> list[Figure]:
             ("export", lambda: export_figures(db, province, work, scale.repeat)),
             ("trends and bulletin", lambda: bench_rounds.figures(db, province.rounds[-1].id, province.counties[0],
                                                                  scale.repeat, log)),
+            ("ledger", lambda: bench_ledger.figures(db, [r.id for r in province.rounds], province.counties[0],
+                                                    scale.repeat, log)),
             ("concurrent saves", lambda: concurrent_saves(db, scale, log)),
             ("households", lambda: bench_households.figures(db, province.counties[0], work, scale, log)),
         ]

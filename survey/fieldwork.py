@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 from core import config
 from core.errors import DataError, NotFound, UsageError
 from core.model import Village
-from survey import gps, photos, store
+from survey import gps, photos, service, store
 from survey.auth import ADMIN, SURVEYOR, User
 from survey.store import PhotoInfo
 from survey.rubric import Item, Rubric
@@ -280,5 +280,6 @@ def submit(db_path: str | Path, user: User, rubric: Rubric, draft: Draft,
         raise DataError(problems)
     result = score(rubric, sub.answers, sub.veto)
     added, _ = store.save_submissions(db_path, [(sub, result)], actor=user.name,
-                                      drafts={sub.id: (draft.round_id, draft.village, draft.surveyor)})
+                                      drafts={sub.id: (draft.round_id, draft.village, draft.surveyor)},
+                                      versions={draft.round_id: service.pinned(rubric)})
     return Outcome(submission_id=sub.id, score=result, added=bool(added))

@@ -118,10 +118,7 @@ def capped(rows: Iterable[tuple[int, Sequence[Any]]], name: str,
 
 
 def _blank(cells: list[Any]) -> bool:
-    for c in cells:
-        if (c.strip(STRIP) if type(c) is str else cell_text(c)):
-            return False
-    return True
+    return not any((c.strip(STRIP) if type(c) is str else cell_text(c)) for c in cells)
 
 
 def split_header(rows: list[tuple[int, list[Any]]], name: str, is_key: IsKey) -> Table:

@@ -28,7 +28,8 @@ PERIOD = "2026"
 @pytest.fixture
 def liaison(scoped):
     """The township liaison of A1 (甲村, 乙村)."""
-    return auth.add_user(scoped, "liaison-a1", auth.LIAISON, A1[:6], "right-password-1", (A1,), "联络员甲")
+    return auth.add_user(scoped, "liaison-a1", auth.LIAISON, A1[:6], "right-password-1", (A1,), "联络员甲",
+                         by=auth.operator())
 
 
 def csv_file(tmp_path: Path, text: str, name: str = "名册.csv", encoding: str = "gb18030") -> Path:
@@ -330,8 +331,10 @@ def test_the_commands_import_list_and_write_the_notice_read_back(scoped, tmp_pat
     r = cli("households", "--village", JIA, db=scoped)
     assert r.returncode == 0
     lines = r.stdout.splitlines()
-    assert lines[0] == "区划代码,村,户号,户主,村民小组,家庭人口,评星周期,星数,所获星级,等级,否决情形,状态,公示开始,公示结束"
-    assert lines[1].startswith(f"{JIA},甲村,001,张三,一组,,2026,10,爱党爱国、") and ",金牌,,已授牌,2026-05-01,2026-05-07" in lines[1]
+    assert lines[0] == ("区划代码,村,户号,户主,村民小组,家庭人口,评星周期,星数,所获星级,等级,否决情形,状态,"
+                        "公示开始,公示结束")
+    assert lines[1].startswith(f"{JIA},甲村,001,张三,一组,,2026,10,爱党爱国、")
+    assert ",金牌,,已授牌,2026-05-01,2026-05-07" in lines[1]
     assert lines[3].endswith(",2026,3,爱党爱国、遵纪守法、诚实守信,,参与赌博,已授牌,2026-05-01,2026-05-07")
     out = tmp_path / "公示.docx"
     r = cli("households", "--village", JIA, "--period", PERIOD, "--out", out, db=scoped)
@@ -343,7 +346,7 @@ def test_the_commands_import_list_and_write_the_notice_read_back(scoped, tmp_pat
     assert "公示期间如有异议，请向村民委员会（村务监督委员会）反映。" in paragraphs
     rows = [[c.text for c in row.cells] for row in doc.tables[0].rows]
     assert rows[0] == ["序号", "村民小组", "户号", "户主", "星数", "所获星级", "等级"]
-    assert [r[2:5] + [r[6]] for r in rows[1:]] == [["001", "张三", "10", "金牌"], ["002", "李四", "8", "银牌"]]
+    assert [[*r[2:5], r[6]] for r in rows[1:]] == [["001", "张三", "10", "金牌"], ["002", "李四", "8", "银牌"]]
     assert "王五" not in "\n".join(paragraphs + [c for r in rows for c in r])  # disqualified: not published
     assert cli("households", "--village", JIA, "--out", tmp_path / "x.txt", db=scoped).returncode == 2
     r = cli("households", "--village", YI, "--out", tmp_path / "y.docx", db=scoped)

@@ -101,7 +101,8 @@ def test_a_wrong_file_lists_every_line_and_writes_nothing(db):
 
 
 def test_rate_a_household_by_taps_and_take_the_village_through_the_procedure(db):
-    liaison = auth.add_user(db, "lia", auth.LIAISON, "429901", "right-password-1", (A1,), "联络员")
+    liaison = auth.add_user(db, "lia", auth.LIAISON, "429901", "right-password-1", (A1,), "联络员",
+                             by=auth.operator())
     hh.save_household(db, liaison, JIA, "001", "张三", "一组", 4)
     hh.save_household(db, liaison, JIA, "002", "李四", "一组", 3)
     at = page(db, village=JIA, name="lia")

@@ -188,7 +188,7 @@ def register_table(stars: StarSet, found: list[hh.Household]) -> None:
         hide_index=True, key=keys.HH_REGISTER_TABLE)
 
 
-def pick_household(found: list[hh.Household]) -> hh.Household | None | str:
+def pick_household(found: list[hh.Household]) -> hh.Household | str | None:
     """The household chosen (None: none yet), or ``""`` to add a new one."""
     by_number = {h.number: h for h in found}
     labels = {h.number: plain("hh_option", number=h.number, head=h.head, group=f"（{h.group}）" if h.group else "")

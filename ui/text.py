@@ -20,6 +20,7 @@ import re
 
 import streamlit as st
 
+from core.errors import Problem, SurveyError
 from ui import keys
 
 TEXT: dict[str, tuple[str, str]] = {
@@ -63,6 +64,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "setup_round_start": ("开始日期", "Start date"),
     "setup_round_end": ("结束日期", "End date"),
     "setup_round_create": ("新建轮次", "Open round"),
+    "setup_round_kind": ("类型", "Kind"),
+    "setup_round_cadence": ("节奏（可选）", "Cadence (optional)"),
+    "setup_round_cadence_hint": ("如：双月测评、单月讲评", "e.g. bimonthly assessment"),
+    "setup_round_counts": ("计入称号与目标", "Counts toward titles and targets"),
+    "setup_round_counts_help": (
+        "模拟测评不计入；例行、暗访、复查默认计入", "A mock round never counts; regular, unannounced and re-inspection rounds do by default"),
+    "round_kind_regular": ("例行测评", "Regular"),
+    "round_kind_unannounced": ("暗访", "Unannounced"),
+    "round_kind_mock": ("模拟测评", "Mock"),
+    "round_kind_recheck": ("复查", "Re-inspection"),
+    "col_round_kind": ("类型", "Kind"),
+    "col_round_cadence": ("节奏", "Cadence"),
+    "col_round_counts": ("计入目标", "Counts"),
+    "col_rubric_version": ("细则版本", "Rubric version"),
     "setup_round_created": ("已新建轮次 {id}", "Round {id} opened"),
     "setup_rubric": ("测评细则", "Rubric"),
     "setup_rubric_summary": (
@@ -467,19 +482,128 @@ TEXT: dict[str, tuple[str, str]] = {
     "source_odk": ("ODK Collect", "ODK Collect"),
     "source_kobo": ("KoboCollect", "KoboCollect"),
     "source_jsonl": ("JSON Lines 导入", "JSON Lines import"),
+    # --- what ODK Collect shows after sending (ui/endpoints/openrosa.py; plain text: both()) --------
+    "odk_received": ("已收到：{village}（{code}），总分 {total}，照片 {photos} 张",
+                     "Received: {village} ({code}), total {total}, {photos} photos"),
+    "odk_received_again": ("这份测评已经收到过：{village}（{code}），没有重复保存",
+                           "Received before: {village} ({code}); not stored twice"),
+    "odk_received_part": ("已收到 {village}（{code}）的一部分，等待其余照片",
+                          "Part of {village} ({code}) received; waiting for the other photos"),
     "rv_col_source": ("来源", "Source"),
     "rv_source": ("来源：{source}", "Source: {source}"),
+    # --- the fix-it ledger (整改台账): ledger, fixes (liaison) and recheck pages, ui/ledger_view.py --
+    "nav_ledger": ("整改台账", "Fix-it ledger"),
+    "nav_fixes": ("整改上报", "Report fixes"),
+    "nav_recheck": ("整改复查", "Re-check fixes"),
+    "group_township": ("乡镇", "Township"),
+    "lg_title": ("整改台账", "Fix-it ledger"),
+    "lg_help": (
+        "测评发现的问题在审核通过时自动建档；乡镇联络员上报整改，测评员或县文明办复查后销号。",
+        "Findings open an entry when their submission is approved; township liaisons report the fix, a surveyor or the office re-checks and closes it.",
+    ),
+    "lg_round": ("测评轮次", "Round"),
+    "lg_township": ("乡镇", "Township"),
+    "lg_status": ("状态", "Status"),
+    "lg_section": ("测评部分", "Section"),
+    "lg_item": ("项目", "Item"),
+    "lg_all": ("全部", "All"),
+    "lg_status_open": ("待整改", "Open"),
+    "lg_status_fixed": ("已整改", "Fixed"),
+    "lg_status_closed": ("已销号", "Closed"),
+    "lg_status_overdue": ("逾期", "Overdue"),
+    "lg_recurring": ("反复出现", "Recurring"),
+    "lg_total": ("条目合计", "Entries"),
+    "lg_none": ("没有符合条件的台账条目", "No ledger entry matches"),
+    "lg_townships": ("各乡镇整改情况", "By township"),
+    "lg_entries": ("台账条目（逾期和反复出现的在前）", "Entries (overdue and recurring first)"),
+    "lg_download": ("下载台账（Excel）", "Download the ledger (Excel)"),
+    "lg_download_csv": ("下载台账（CSV）", "Download the ledger (CSV)"),
+    "lg_notice_town": ("督办单：乡镇", "Notice to township"),
+    "lg_notice": ("下载督办单（Word）", "Download the notice (Word)"),
+    "lg_village": ("查看一个村的整改情况", "One village's entries"),
+    "lg_village_pick": ("村", "Village"),
+    "lg_entry_head": ("#{id} {item} · {village}（{township}）", "#{id} {item} · {village} ({township})"),
+    "lg_entry_state": (
+        "状态：{status}　发现日期：{found}　整改期限：{deadline}{overdue}{recurring}{failed}",
+        "Status: {status}　found {found}　due {deadline}{overdue}{recurring}{failed}",
+    ),
+    "lg_overdue_mark": ("　**逾期**", "　**overdue**"),
+    "lg_recurring_mark": ("　**反复出现**（见 #{id}）", "　**recurring** (see #{id})"),
+    "lg_failed_mark": ("　复查未通过 {n} 次", "　failed re-checks: {n}"),
+    "lg_problem": ("问题：{text}", "Problem: {text}"),
+    "lg_fix": ("整改情况（{by}）：{text}", "Fix ({by}): {text}"),
+    "lg_recheck_note": ("复查意见（{by}）：{text}", "Re-check ({by}): {text}"),
+    "lg_before": ("整改前", "Before"),
+    "lg_after": ("整改后", "After"),
+    "lg_recheck_photos": ("复查照片", "Re-check"),
+    "lg_no_photo": ("无照片", "No photo"),
+    "lg_open_title": ("手动建档（暗访、群众投诉等）", "Open an entry by hand (unannounced visit, complaint)"),
+    "lg_open_village": ("村", "Village"),
+    "lg_open_text": ("发现的问题", "Problem found"),
+    "lg_open_deadline": ("整改期限", "Deadline"),
+    "lg_open_photo": ("现场照片", "Photo"),
+    "lg_open_submit": ("建档", "Open entry"),
+    "lg_opened": ("已建档：#{id}", "Entry #{id} opened"),
+    "lg_col_id": ("编号", "No."),
+    "lg_col_village": ("村", "Village"),
+    "lg_col_township": ("乡镇", "Township"),
+    "lg_col_round": ("测评轮次", "Round"),
+    "lg_col_item": ("项目编码", "Item"),
+    "lg_col_problem": ("问题", "Problem"),
+    "lg_col_found": ("发现日期", "Found"),
+    "lg_col_deadline": ("整改期限", "Deadline"),
+    "lg_col_status": ("状态", "Status"),
+    "lg_col_overdue": ("逾期", "Overdue"),
+    "lg_col_recurring": ("反复出现", "Recurring"),
+    "lg_col_failed": ("复查未通过次数", "Failed re-checks"),
+    "lg_col_closed": ("销号日期", "Closed on"),
+    "lg_col_total": ("合计", "Total"),
+    "lg_yes": ("是", "yes"),
+    "lg_no": ("否", "no"),
+    "dash_col_ledger_open": ("待整改", "Open fixes"),
+    "dash_col_ledger_overdue": ("逾期", "Overdue fixes"),
+    "fx_title": ("整改上报", "Report fixes"),
+    "fx_help": (
+        "以下是本乡镇待整改的问题（逾期的在前）。整改完成后，写明做了什么、拍整改后照片，点“标记已整改”；县里复查通过后销号。",
+        "These are your township's open problems (overdue first). When fixed, say what was done, add photos taken after, and tap “Mark fixed”; the county re-checks and closes it.",
+    ),
+    "fx_none": ("没有待整改的问题", "Nothing to fix"),
+    "fx_count": ("待整改 {n} 个，其中逾期 {overdue} 个", "{n} to fix, {overdue} of them overdue"),
+    "fx_text": ("整改情况（做了什么）", "What was done"),
+    "fx_photo": ("整改后照片", "Photos after the fix"),
+    "fx_photo_needed": ("需要至少一张整改后照片", "At least one photo after the fix is needed"),
+    "fx_submit": ("标记已整改", "Mark fixed"),
+    "fx_done": ("已上报整改：#{id} {village}", "Fix reported: #{id} {village}"),
+    "rc_title": ("整改复查", "Re-check fixes"),
+    "rc_help": (
+        "到现场查看已整改的问题，拍照后选择“通过，销号”或“未通过”（写明仍存在的问题，重新限期整改）。",
+        "Look at each fixed problem on the spot, take a photo, then choose “Passed: close” or “Not passed” (say what is still wrong; a new deadline is set).",
+    ),
+    "rc_none": ("没有待复查的问题", "Nothing to re-check"),
+    "rc_village": ("选择村（括号内为待复查数）", "Village (entries to re-check)"),
+    "rc_pick": ("选择一个村", "Choose a village"),
+    "rc_photo": ("复查照片", "Re-check photo"),
+    "rc_note": ("复查意见（未通过时必填）", "Remarks (required when not passed)"),
+    "rc_deadline": ("新的整改期限（未通过时；不填按项目天数）", "New deadline (when not passed; empty: the item's days)"),
+    "rc_pass": ("通过，销号", "Passed: close"),
+    "rc_fail": ("未通过，重新整改", "Not passed: fix again"),
+    "rc_closed": ("已销号：#{id} {village}", "Closed: #{id} {village}"),
+    "rc_reopened": ("复查未通过，已重新限期整改：#{id} {village}", "Not passed, to fix again: #{id} {village}"),
     # --- ten-star households (pages/households.py, ui/households_view.py, ui/tenstar_view.py) --
     "nav_households": ("十星级文明户", "Ten-star households"),
     "group_villages": ("村级评星", "Villages"),
     "hh_title": ("十星级文明户：户籍名册与评星", "Ten-star households: register and rating"),
-    "hh_stars_bad": ("十星标准文件有 {n} 处问题，请修改后刷新：", "The ten-star set has {n} problems; fix it and reload:"),
+    "hh_stars_bad": (
+        "十星标准文件有 {n} 处问题，请修改后刷新：",
+        "The ten-star set has {n} problems; fix it and reload:",
+    ),
     "hh_period": ("评星周期", "Rating period"),
     "hh_period_help": ("本县十星标准规定的评星周期（{kind}）", "The county's rating period ({kind})"),
     "hh_progress": ("各村评星进度", "Progress by village"),
     "hh_progress_help": (
         "参评率 = 参评户 ÷ 名册户数（门槛 {threshold}%）；十星率 = 已授牌的十星户 ÷ 参评户",
-        "Participation = rated ÷ households on the register (threshold {threshold} %); ten-star rate = awarded ten-star households ÷ rated",
+        ("Participation = rated ÷ households on the register (threshold {threshold} %); ten-star rate = awarded "
+         "ten-star households ÷ rated"),
     ),
     "hh_col_township": ("乡镇", "Township"),
     "hh_col_village": ("村", "Village"),
@@ -497,18 +621,30 @@ TEXT: dict[str, tuple[str, str]] = {
     "hh_town": ("乡镇", "Township"),
     "hh_all_towns": ("全部乡镇", "All townships"),
     "hh_village": ("村（可输入村名中的字查找）", "Village (type part of the name)"),
-    "hh_pick_village": ("选择一个村，查看和编辑其名册与评星", "Choose a village to see and edit its register and rating"),
+    "hh_pick_village": (
+        "选择一个村，查看和编辑其名册与评星",
+        "Choose a village to see and edit its register and rating",
+    ),
     "hh_village_head": ("{village}（{township}）· {period}", "{village} ({township}) · {period}"),
     "hh_register": ("户籍名册", "Register"),
-    "hh_register_empty": ("本村还没有名册：请导入本村的户籍名册（Excel 或 CSV），或逐户添加", "No register yet: import the village's list (Excel or CSV) or add households one by one"),
+    "hh_register_empty": (
+        "本村还没有名册：请导入本村的户籍名册（Excel 或 CSV），或逐户添加",
+        "No register yet: import the village's list (Excel or CSV) or add households one by one",
+    ),
     "hh_import": ("导入本村名册（Excel、CSV）", "Import the village's register (Excel, CSV)"),
     "hh_import_help": (
-        "列：户号、户主、村民小组（可选）、家庭人口（可选）；区划代码列可省略。CSV 可为 UTF-8 或 GBK。有任何错误时整个文件都不会写入；重复导入同一文件不会改变数据。",
-        "Columns: 户号 (household), 户主 (head), 村民小组 (group, optional), 家庭人口 (members, optional); the code column may be left out. CSV in UTF-8 or GBK. Nothing is written when any row is wrong; importing the same file again changes nothing.",
+        ("列：户号、户主、村民小组（可选）、家庭人口（可选）；区划代码列可省略。CSV 可为 UTF-8 或 GBK。"
+         "有任何错误时整个文件都不会写入；重复导入同一文件不会改变数据。"),
+        ("Columns: 户号 (household), 户主 (head), 村民小组 (group, optional), 家庭人口 (members, optional); the code "
+         "column may be left out. CSV in UTF-8 or GBK. Nothing is written when any row is wrong; importing the same "
+         "file again changes nothing."),
     ),
     "hh_upload": ("选择名册文件", "Choose the register file"),
     "hh_import_button": ("导入名册", "Import register"),
-    "hh_imported": ("已导入：新增 {added} 户，更新 {updated} 户，未变 {unchanged} 户", "Imported: {added} added, {updated} updated, {unchanged} unchanged"),
+    "hh_imported": (
+        "已导入：新增 {added} 户，更新 {updated} 户，未变 {unchanged} 户",
+        "Imported: {added} added, {updated} updated, {unchanged} unchanged",
+    ),
     "hh_errors": ("文件有 {n} 处问题，未导入任何数据：", "The file has {n} problems; nothing was imported:"),
     "hh_col_number": ("户号", "No."),
     "hh_col_head": ("户主", "Head"),
@@ -531,11 +667,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "hh_saved_updated": ("已保存户 {number}", "Household {number} saved"),
     "hh_saved_unchanged": ("户 {number} 没有变化", "Household {number} is unchanged"),
     "hh_remove": ("移出名册（迁出、合户）", "Take off the register (moved away, merged)"),
-    "hh_remove_confirm": ("确认移出户 {number}（评星记录保留）", "Confirm: take household {number} off (its ratings are kept)"),
+    "hh_remove_confirm": (
+        "确认移出户 {number}（评星记录保留）",
+        "Confirm: take household {number} off (its ratings are kept)",
+    ),
     "hh_removed": ("已将户 {number} 移出名册", "Household {number} taken off the register"),
     "hh_rating": ("评星：户 {number}（{period}）", "Rating: household {number} ({period})"),
     "hh_rating_state": ("当前状态：{state}{notice}", "State: {state}{notice}"),
-    "hh_rating_none": ("本周期尚未评星：选星后保存即为农户申报", "Not rated this period: choose stars and save to record the claim"),
+    "hh_rating_none": (
+        "本周期尚未评星：选星后保存即为农户申报",
+        "Not rated this period: choose stars and save to record the claim",
+    ),
     "hh_notice_days": ("（公示 {start} 至 {end}）", " (notice {start} to {end})"),
     "hh_stars": ("获得的星（点选）", "Stars awarded (tap)"),
     "hh_disqualifier": ("否决情形", "Disqualifier"),
@@ -545,13 +687,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "hh_disqualified": ("有否决情形，不授予称号", "disqualified: no title"),
     "hh_rate": ("保存星级", "Save stars"),
     "hh_rated": ("已保存户 {number} 的星级（{state}）", "Stars of household {number} saved ({state})"),
-    "hh_locked": ("已公示或已授牌，星级不能再改；公示期内有异议时可退回审核", "On notice or awarded: the stars are fixed; an objection during the notice sends it back to review"),
+    "hh_locked": (
+        "已公示或已授牌，星级不能再改；公示期内有异议时可退回审核",
+        "On notice or awarded: the stars are fixed; an objection during the notice sends it back to review",
+    ),
     "hh_back": ("退回上一步", "Take one step back"),
     "hh_backed": ("户 {number} 已退回到“{state}”", "Household {number} is back to {state}"),
     "hh_procedure": ("评星程序（全村）", "The procedure (whole village)"),
     "hh_procedure_help": (
         "农户申报 → 村民代表评议 → 村委会审核 → 张榜公示（不少于 {days} 天）→ 授牌建档",
-        "Household claims → villagers' representatives discuss → village committee reviews → public notice (at least {days} days) → plaque and file",
+        ("Household claims → villagers' representatives discuss → village committee reviews → public notice (at "
+         "least {days} days) → plaque and file"),
     ),
     "hh_move_discussed": ("村民代表评议通过（{n} 户）", "Representatives discussed ({n})"),
     "hh_move_reviewed": ("村委会审核通过（{n} 户）", "Committee reviewed ({n})"),
@@ -570,9 +716,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "hh_state_notice": ("公示中", "on notice"),
     "hh_state_awarded": ("已授牌", "awarded"),
     "hh_states": ("已申报 {claimed} · 已评议 {discussed} · 已审核 {reviewed} · 公示中 {notice} · 已授牌 {awarded}",
-                  "claimed {claimed} · discussed {discussed} · reviewed {reviewed} · on notice {notice} · awarded {awarded}"),
+                  ("claimed {claimed} · discussed {discussed} · reviewed {reviewed} · on notice {notice} · awarded "
+                   "{awarded}")),
     # the tablet's panel beside the ten-star section: what the register says
-    "ts_title": ("十星级文明户名册数据（{period}，供核实）", "The household register says ({period}; verify, do not guess)"),
+    "ts_title": (
+        "十星级文明户名册数据（{period}，供核实）",
+        "The household register says ({period}; verify, do not guess)",
+    ),
     "ts_households": ("名册户数", "Households"),
     "ts_participation": ("参评率", "Participation"),
     "ts_participation_value": ("{rate}%（{rated}/{households}）", "{rate} % ({rated}/{households})"),
@@ -586,9 +736,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "ts_posted_no": ("未公示", "not posted"),
     "ts_none": ("—", "—"),
     "ts_tiers": ("已授牌：{tiers}；否决 {disqualified} 户", "Awarded: {tiers}; disqualified {disqualified}"),
-    "ts_no_register": ("本村还没有户籍名册：以下数据需现场核实", "This village has no household register yet: check these items on the spot"),
-    "ts_spot": ("抽查 {n} 户：核对星级牌与档案、实际是否相符，把不符的户数记入 {item}", "Spot check of {n} households: compare plaque, file and facts; record the mismatches in {item}"),
-    "ts_spot_none": ("本周期还没有授牌的户，无法抽查", "No household has been awarded this period: nothing to spot-check"),
+    "ts_no_register": (
+        "本村还没有户籍名册：以下数据需现场核实",
+        "This village has no household register yet: check these items on the spot",
+    ),
+    "ts_spot": (
+        "抽查 {n} 户：核对星级牌与档案、实际是否相符，把不符的户数记入 {item}",
+        "Spot check of {n} households: compare plaque, file and facts; record the mismatches in {item}",
+    ),
+    "ts_spot_none": (
+        "本周期还没有授牌的户，无法抽查",
+        "No household has been awarded this period: nothing to spot-check",
+    ),
     "ts_unavailable": ("十星级文明户数据暂不可用：{error}", "Household figures unavailable: {error}"),
 }
 
@@ -623,6 +782,8 @@ def md(text: object) -> Md:
     math. :class:`Md` is returned as it is (escaping twice would show the backslashes)."""
     if isinstance(text, Md):
         return text
+    if isinstance(text, SurveyError | Problem):  # an error shown in the page's language only
+        text = text.text(lang())
     text = _TYPOGRAPHY.sub(lambda m: WORD_JOINER.join(m.group(1)), str(text))
     text = _AUTOLINK.sub(WORD_JOINER, text)
     escaped = _ALWAYS.sub(r"\\\1", text)
@@ -662,6 +823,14 @@ def plain(key: str, **fields) -> str:
     return _template(key).format(**fields)
 
 
+def both(key: str, **fields) -> str:
+    """The text for ``key`` in both languages, ``中文（English）``, with ``fields`` as they are:
+    for answers to other programs that show plain text (ODK Collect), where no language was
+    chosen; never for Markdown."""
+    zh, en = TEXT[key]
+    return f"{zh.format(**fields)}（{en.format(**fields)}）"
+
+
 def rule_text(item) -> str:
     """How an item earns its points, in words (plain: for the rubric tables)."""
     if item.type == "check":
@@ -676,3 +845,27 @@ def source_label(source: str) -> str:
     """Where a submission came from, in words: 平板 / ODK Collect / KoboCollect / JSON Lines 导入
     (plain text: a table cell, or a field of ``t()``)."""
     return plain(f"source_{source}") if f"source_{source}" in TEXT else source
+
+
+def said(item: SurveyError | Problem) -> str:
+    """An error or a located problem as plain text in the page's language (``st.code`` lines,
+    table cells): the command line keeps both languages, a page speaks its own."""
+    return item.text(lang())
+
+
+def when(moment: str | None) -> str:
+    """A stored moment (ISO text, UTC) as the county's wall clock, ``2026-05-20 14:03``; a bare
+    date stays as it is; empty for None."""
+    if not moment:
+        return ""
+    from datetime import datetime
+
+    from core import config
+
+    try:
+        parsed = datetime.fromisoformat(moment)
+    except ValueError:
+        return moment
+    if parsed.tzinfo is None:
+        return moment if len(moment) <= 10 else parsed.strftime("%Y-%m-%d %H:%M")
+    return parsed.astimezone(config.time_zone()).strftime("%Y-%m-%d %H:%M")

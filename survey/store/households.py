@@ -246,7 +246,9 @@ def figure_counts(db_path: str | Path, period: str, county: str | None = None, v
             found[2] = end if found[2] is None or (end and end > found[2]) else found[2]
         for v, state, n, flag in db.execute(
                 "SELECT r.village_code, r.state, r.star_count, r.disqualifier FROM households h "
-                "JOIN household_ratings r ON r.village_code = h.village_code AND r.period = ? AND r.household = h.number "
-                f"WHERE {where.replace('village_code', 'h.village_code')} AND h.removed = 1", [period, *params]).fetchall():
+                "JOIN household_ratings r "
+                "ON r.village_code = h.village_code AND r.period = ? AND r.household = h.number "
+                f"WHERE {where.replace('village_code', 'h.village_code')} AND h.removed = 1",
+                [period, *params]).fetchall():
             counts[(v, state, n, flag is not None)][0] -= 1
     return registers, [(*key, k, start, end) for key, (k, start, end) in counts.items() if k]
