@@ -97,6 +97,7 @@ def test_a_wrong_file_lists_every_line_and_writes_nothing(db):
     assert "2 处问题" in at.error[0].value
     listing = at.code[0].value
     assert "坏.csv:2: 家庭人口: " in listing and "坏.csv:3: 户号: " in listing
+    assert "家庭人口应为" in listing and "must be a whole number" not in listing  # the page's language only
     assert store.household_rows(db, JIA) == []
 
 

@@ -17,7 +17,7 @@ from survey import households as hh
 from survey.auth import User
 from survey.stars import StarSet, load_stars
 from ui import keys, shell
-from ui.text import lang, md, plain, t
+from ui.text import lang, md, plain, said, t
 
 
 def _db() -> str:
@@ -41,7 +41,7 @@ def message() -> None:
 def _failed(exc: SurveyError) -> None:
     """An action's error: every problem of a DataError, else the message."""
     if isinstance(exc, DataError):
-        say("error", md("；".join(p.message for p in exc.problems)))
+        say("error", md("；".join(said(p) for p in exc.problems)))
     else:
         say("error", md(exc))
 
@@ -52,7 +52,7 @@ def star_set() -> StarSet:
         return load_stars()
     except DataError as exc:
         st.error(t("hh_stars_bad", n=len(exc.problems)), icon=":material/error:")
-        st.code("\n".join(str(p) for p in exc.problems), language=None)
+        st.code("\n".join(said(p) for p in exc.problems), language=None)
         st.stop()
     raise AssertionError  # pragma: no cover
 
@@ -163,9 +163,9 @@ def import_register(user: User, village: Village) -> None:
                 s = hh.import_bytes(_db(), user, upload.getvalue(), upload.name, village.code)
                 st.session_state[keys.HH_IMPORT_RESULT] = ("ok", s.__dict__)
             except DataError as exc:
-                st.session_state[keys.HH_IMPORT_RESULT] = ("errors", [str(p) for p in exc.problems])
+                st.session_state[keys.HH_IMPORT_RESULT] = ("errors", [said(p) for p in exc.problems])
             except SurveyError as exc:
-                st.session_state[keys.HH_IMPORT_RESULT] = ("errors", [str(exc)])
+                st.session_state[keys.HH_IMPORT_RESULT] = ("errors", [said(exc)])
             st.rerun()  # the tables above show the new register
         result = st.session_state.get(keys.HH_IMPORT_RESULT)
         if result and result[0] == "ok":

@@ -13,7 +13,7 @@ from survey import households as hh
 from survey.auth import User
 from survey.stars import SECTION, load_stars
 from ui import keys, shell
-from ui.text import lang, md, plain, t
+from ui.text import lang, md, plain, said, t
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -30,7 +30,7 @@ def beside(user: User, section: str, village: str, round_id: str) -> None:
     try:
         stars, f, sample = _read(str(shell.db()), shell.version(), user, village, round_id)
     except SurveyError as exc:  # e.g. the county's star set has a mistake: the survey goes on
-        st.warning(t("ts_unavailable", error=str(exc)), icon=":material/warning:")
+        st.warning(t("ts_unavailable", error=said(exc)), icon=":material/warning:")
         return
     en = lang() == "en"
     with st.container(border=True, key=keys.TS_PANEL):
