@@ -199,6 +199,9 @@ def _cmd_ledger(args: argparse.Namespace) -> int:
         sys.stdout.flush()
     else:
         _err(f"{result}: fix-it ledger written")
+    return 0
+
+
 # --- ten-star households ---------------------------------------------------------------------------
 
 
