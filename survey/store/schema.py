@@ -196,7 +196,7 @@ MIGRATIONS: list[str] = [
         taken_by TEXT NOT NULL, created_at TEXT NOT NULL);
     CREATE INDEX ledger_photos_entry ON ledger_photos(entry_id);
     """,
-    # 13: ten-star households (十星级文明户): each village's household register (head and members
+    # 12: ten-star households (十星级文明户): each village's household register (head and members
     # are personal data) and the ratings of its households per period. A household taken off the
     # register keeps its row (removed = 1) and its ratings.
     """
