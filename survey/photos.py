@@ -147,10 +147,13 @@ def watermark(img: Image.Image, lines: list[str], font_file: FontFile | None) ->
 
 
 def prepare(data: bytes, lines: list[str], filename: str = "photo", max_side: int = MAX_SIDE,
-            font: FontFile | None | Literal["auto"] = "auto") -> Photo:
+            font: FontFile | None | Literal["auto"] = "auto",
+            original_sha256: str | None = None) -> Photo:
     """Upright, downscaled (longest side ``max_side``, never enlarged), watermarked JPEG of the
-    picture ``data``. ``font``: a font file, None for PIL's font, "auto" to find a CJK font."""
-    sha = hashlib.sha256(data).hexdigest()
+    picture ``data``. ``font``: a font file, None for PIL's font, "auto" to find a CJK font.
+    ``original_sha256``: the SHA-256 of the original file when ``data`` is a copy made smaller
+    on the tablet (which hashed the original before it shrank it); by default, of ``data``."""
+    sha = original_sha256 or hashlib.sha256(data).hexdigest()
     img = open_image(data, filename, max_side)
     if img.mode not in ("RGB", "L", "RGBA", "LA"):
         img = img.convert("RGBA")
@@ -181,6 +184,34 @@ def thumbnail(jpeg: bytes, side: int = 480) -> bytes:
     return out.getvalue()
 
 
-def stamp_lines(village: str, code: str, when: str, surveyor: str) -> list[str]:
-    """The watermark text: village and code, time, surveyor."""
-    return [f"{village} {code}", when, f"测评员 {surveyor}"]
+def stamp_lines(village: str, code: str, when: str, surveyor: str,
+                position: Position | None = None, taken: str | None = None) -> list[str]:
+    """The watermark text: village and code, time (the server's, when the photo arrived), the
+    photo's own capture time from its EXIF when it has one (marked as such), surveyor, and the
+    position when there is one (:class:`Position`: its source is said)."""
+    lines = [f"{village} {code}", when]
+    if taken:
+        lines.append(f"拍摄 {taken}（照片EXIF）")
+    lines.append(f"测评员 {surveyor}")
+    if position is not None:
+        lines.append(position.text())
+    return lines
+
+
+class Position(NamedTuple):
+    """Where a photo was taken, for its watermark: WGS84 degrees, accuracy in metres (None when
+    typed or unknown), and whose position it is: ``browser`` (the tablet's GPS), ``manual``
+    (typed by the surveyor) or ``exif`` (the photo's own GPS tags)."""
+
+    lon: float
+    lat: float
+    accuracy_m: float | None
+    source: str
+
+    def text(self) -> str:
+        where = f"经度 {self.lon:.6f} 纬度 {self.lat:.6f}"
+        if self.source == "exif":
+            return f"{where}（照片EXIF）"
+        if self.source == "manual" or self.accuracy_m is None:
+            return f"{where}（手动输入）"
+        return f"{where} ±{self.accuracy_m:.0f}米"
