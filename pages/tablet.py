@@ -32,11 +32,7 @@ rubric = load_rubric()
 draft = fieldwork.open_draft(shell.db(), user, round_id, village.code, surveyor)
 pictures = fieldwork.draft_photos(shell.db(), user, draft)
 with st.container(key=keys.SV_NOTICE):  # always there: the checklist below keeps its place
-    closed = parts.closed_round(round_id)
-    if closed:
-        st.warning(closed, icon=":material/event_busy:")
-    elif status == "submitted" and not draft.answers:
-        st.info(t("sv_already"), icon=":material/info:")
+    parts.notice(round_id, status, draft)
 tablet.checklist(tablet.payload(user, rubric, village, draft, pictures,
                                 asides=parts.asides(user, village),
                                 office_vetoes=parts.office_vetoes(user, round_id, village)))

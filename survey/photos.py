@@ -135,15 +135,18 @@ def watermark(img: Image.Image, lines: list[str], font_file: FontFile | None) ->
     font = load_font(size, font_file)
     pad = max(4, size // 3)
     line_h = size + pad // 2
-    band_h = pad * 2 + line_h * len(lines)
-    base = img.convert("RGBA")
-    overlay = Image.new("RGBA", base.size, (0, 0, 0, 0))
+    band_h = min(img.height, pad * 2 + line_h * len(lines))
+    # Only the band is blended (the rest of the picture is copied as it is): the same pixels as
+    # blending a whole-picture overlay, in a fraction of the time.
+    top = img.height - band_h
+    band = img.crop((0, top, img.width, img.height)).convert("RGBA")
+    overlay = Image.new("RGBA", band.size, (0, 0, 0, 140))
     draw = ImageDraw.Draw(overlay)
-    draw.rectangle((0, base.height - band_h, base.width, base.height), fill=(0, 0, 0, 140))
     for n, line in enumerate(lines):
-        draw.text((pad, base.height - band_h + pad + n * line_h), line, font=font,
-                  fill=(255, 255, 255, 255))
-    return Image.alpha_composite(base, overlay).convert("RGB")
+        draw.text((pad, pad + n * line_h), line, font=font, fill=(255, 255, 255, 255))
+    out = img.convert("RGB") if img.mode != "RGB" else img.copy()
+    out.paste(Image.alpha_composite(band, overlay).convert("RGB"), (0, top))
+    return out
 
 
 def prepare(data: bytes, lines: list[str], filename: str = "photo", max_side: int = MAX_SIDE,

@@ -139,6 +139,7 @@ def test_a_photo_is_stored_with_the_originals_hash_and_shown_as_a_thumbnail(db, 
     assert answer.status_code == 200, answer.text
     info = answer.json()
     assert info["sha256"] == "ab" * 32 and info["item"] == "LJ01" and (info["width"], info["height"]) == (1200, 900)
+    assert info["received"] == len(jpeg())
     thumb = client.get(f"/tablet/photo/{info['id']}", params={"round": ROUND, "village": VILLAGE, "surveyor": "王芳"})
     assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/jpeg"
     assert max(Image.open(io.BytesIO(thumb.content)).size) == 480

@@ -15,7 +15,7 @@ from survey import auth, fieldwork
 from survey.auth import User
 from core.model import Village
 from ui import keys, shell
-from ui.text import Md, t
+from ui.text import t
 
 #: Large touch targets for gloved fingers on the Streamlit widgets of the page (the checklist
 #: has its own, ui/components/tablet/tablet.css); served inline (no CDN).
@@ -105,12 +105,15 @@ def pick_village(user: User, round_id: str, surveyor: str) -> tuple[Village | No
     return (shown.get(code) if code else None), status.get(code or "", "todo")
 
 
-def closed_round(round_id: str) -> Md | None:
-    """The warning for a round closed to the tablet (``fieldwork.round_closed``), or None."""
+def notice(round_id: str, status: str, draft: fieldwork.Draft) -> None:
+    """Above the checklist: the round closed to the tablet (``fieldwork.round_closed``), or the
+    village submitted already this round."""
     rnd = next((r for r in shell.rounds() if r.id == round_id), None)
-    if rnd is None or not fieldwork.round_closed(rnd, config.today()):
-        return None
-    return t("sv_round_closed", round=rnd.id, end=rnd.end_date, margin=config.ROUND_DATE_MARGIN_DAYS)
+    if rnd is not None and fieldwork.round_closed(rnd, config.today()):
+        st.warning(t("sv_round_closed", round=rnd.id, end=rnd.end_date, margin=config.ROUND_DATE_MARGIN_DAYS),
+                   icon=":material/event_busy:")
+    elif status == "submitted" and not draft.answers:
+        st.info(t("sv_already"), icon=":material/info:")
 
 
 def asides(user: User, village: Village) -> dict[str, list[str]]:

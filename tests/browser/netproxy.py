@@ -83,8 +83,18 @@ class NetProxy:
         await self._cut()
         if self._server is not None:
             self._server.close()
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await self._forward(reader, writer)
+        except asyncio.CancelledError:
+            _abort(writer)  # the proxy stops
+
+    async def _forward(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if self.down:
             self.refused += 1
             _abort(writer)
@@ -97,6 +107,8 @@ class NetProxy:
         self._writers.update((writer, up_writer))
         try:
             await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+        except asyncio.CancelledError:
+            pass  # the proxy stops
         finally:
             for w in (writer, up_writer):
                 self._writers.discard(w)

@@ -8,7 +8,8 @@ down (the page's checklist runs in the browser: ``ui/components/tablet``).
   village was submitted (or returned) meanwhile.
 - ``POST /tablet/photo?round=…&village=…&surveyor=…&draft=…&item=…&sha256=…[&taken=…][&lon=…&lat=…]``
   with the photo as the body (the browser's smaller JPEG, or the original when it could not
-  read it): checked and watermarked on the server (``survey.fieldwork.add_tablet_photo``).
+  read it): checked and watermarked on the server (``survey.fieldwork.add_tablet_photo``);
+  answers the stored photo and the bytes ``received``.
 - ``GET /tablet/photo/<id>?round=…&village=…&surveyor=…``: a thumbnail of a photo of the draft.
 - ``POST /tablet/submit`` with ``{"round", "village", "surveyor", "draft"}``: submit once
   (``survey.fieldwork.submit_draft``; again: nothing new is stored).
@@ -205,7 +206,7 @@ async def photo(request: Request) -> Response:
             (q.get("name") or "photo.jpg")[:limits.FIELD_CHARS])
     except SurveyError as exc:
         return _refusal(exc)
-    return JSONResponse(photo_json(info), headers=NO_STORE)
+    return JSONResponse({**photo_json(info), "received": len(data)}, headers=NO_STORE)
 
 
 async def thumbnail(request: Request) -> Response:
