@@ -479,39 +479,62 @@ WARNINGS: dict[str, tuple[str, str]] = {
 }
 
 
-def render(key: str, **fields) -> str:
-    """The Chinese and English message for ``key``: ``中文（English）``."""
+def render(key: str, lang: str | None = None, **fields) -> str:
+    """The message for ``key``: in ``lang`` ("zh" or "en": what a page shows in its language),
+    or both as ``中文（English）`` (the command line, logs)."""
     table = MESSAGES if key in MESSAGES else WARNINGS
     zh, en = table[key]
+    if lang == "zh":
+        return zh.format(**fields)
+    if lang == "en":
+        return en.format(**fields)
     return f"{zh.format(**fields)}（{en.format(**fields)}）"
 
 
 @dataclass(frozen=True)
 class Problem:
     """One located problem: ``FILE:LINE: field: message``. ``line`` is 1-based (or the row /
-    feature number of non-text formats); ``None`` when the problem is about the whole file."""
+    feature number of non-text formats); ``None`` when the problem is about the whole file.
+    ``message`` holds both languages; :meth:`text` gives one."""
 
     file: str
     line: int | None
     field: str | None
     key: str
     message: str
+    fields: tuple[tuple[str, object], ...] = ()
+
+    def where(self) -> str:
+        place = f"{self.file}:{self.line}" if self.line is not None else f"{self.file}"
+        return f"{place}: {self.field}: " if self.field else f"{place}: "
+
+    def text(self, lang: str | None = None) -> str:
+        """``FILE:LINE: field: message`` with the message in ``lang`` (both when None)."""
+        if lang is None:
+            return str(self)
+        try:
+            return self.where() + render(self.key, lang, field=self.field, **dict(self.fields))
+        except (KeyError, IndexError):  # built by hand without its fields: both languages
+            return str(self)
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line is not None else f"{self.file}"
-        field = f"{self.field}: " if self.field else ""
-        return f"{where}: {field}{self.message}"
+        return f"{self.where()}{self.message}"
 
 
 def problem(key: str, file: str, line: int | None = None, field: str | None = None, **fields) -> Problem:
     """Build a located :class:`Problem` from the catalogue."""
-    return Problem(file=file, line=line, field=field, key=key, message=render(key, field=field, **fields))
+    return Problem(file=file, line=line, field=field, key=key, message=render(key, field=field, **fields),
+                   fields=tuple(fields.items()))
 
 
 class SurveyError(Exception):
     """Base of every error the domain raises."""
 
     exit_code = 1
+
+    def text(self, lang: str | None = None) -> str:
+        """What went wrong, in ``lang`` ("zh", "en"; both when None)."""
+        return str(self)
 
 
 class DataError(SurveyError):
@@ -523,6 +546,9 @@ class DataError(SurveyError):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def text(self, lang: str | None = None) -> str:
+        return "\n".join(p.text(lang) for p in self.problems)
+
 
 class UsageError(SurveyError):
     """The request is wrong (unknown round, bad option value)."""
@@ -531,7 +557,11 @@ class UsageError(SurveyError):
 
     def __init__(self, key: str, **fields):
         self.key = key
+        self.fields = fields
         super().__init__(render(key, **fields))
+
+    def text(self, lang: str | None = None) -> str:
+        return render(self.key, lang, **self.fields)
 
 
 class NotFound(UsageError):

@@ -14,7 +14,7 @@ from core.errors import SurveyError
 from survey import auth, targets
 from survey.csvio import fmt1
 from ui import keys, nav, rounds_view, shell
-from ui.text import lang, md, plain, t
+from ui.text import lang, md, plain, t, when
 
 DB = str(shell.db())
 
@@ -139,5 +139,5 @@ with tabs[7]:
                 st.session_state[keys.DASH_SAVED] = t("dash_set_saved", scope=scopes[scope], percent=fmt1(value))
                 st.rerun()
     st.caption(t("dash_settings", default=config.DEFAULT_TARGET))
-    _table([{"scope": s.name, "percent": fmt1(s.percent), "by": s.by, "at": s.at} for s in d.settings],
+    _table([{"scope": s.name, "percent": fmt1(s.percent), "by": s.by, "at": when(s.at)} for s in d.settings],
            keys.DASH_TABLE_SETTINGS)

@@ -9,7 +9,7 @@ from survey import service
 from core.errors import DataError, SurveyError
 from survey.rubric import load_rubric
 from ui import keys, nav, setup_odk, shell
-from ui.text import lang, md, rule_text, t
+from ui.text import lang, md, rule_text, said, t
 
 user = nav.require("setup")
 st.title(t("setup_title"))
@@ -26,7 +26,7 @@ if st.button(t("setup_import"), key=keys.SETUP_IMPORT, type="primary", disabled=
         summary = service.import_villages_bytes(db, user, upload.getvalue(), upload.name)
         st.session_state[keys.SETUP_RESULT] = ("ok", summary.__dict__)
     except DataError as exc:
-        st.session_state[keys.SETUP_RESULT] = ("errors", [str(p) for p in exc.problems])
+        st.session_state[keys.SETUP_RESULT] = ("errors", [said(p) for p in exc.problems])
 result = st.session_state.get(keys.SETUP_RESULT)
 if result and result[0] == "ok":
     st.success(t("setup_imported", **result[1]), icon=":material/check_circle:")

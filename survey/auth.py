@@ -188,10 +188,18 @@ def _check_scope(role: str, county: str, townships: Iterable[str]) -> tuple[str,
     return towns
 
 
+def _administrator(by: User) -> str:
+    """The audit actor of an account change: administrators only."""
+    if not by.admin:
+        raise UsageError("forbidden")
+    return by.name
+
+
 def add_user(db_path: str | Path, name: str, role: str, county: str, password: str,
-             townships: Iterable[str] = (), display_name: str | None = None,
-             actor: str | None = None) -> User:
-    """Create an account (display name: the name surveys are signed with, default ``name``)."""
+             townships: Iterable[str] = (), display_name: str | None = None, *, by: User) -> User:
+    """Create an account (display name: the name surveys are signed with, default ``name``),
+    as the administrator ``by`` (the command line: :func:`operator`)."""
+    actor = _administrator(by)
     name = (name or "").strip()
     if not _NAME.fullmatch(name):
         raise UsageError("user_name", value=name)
@@ -223,21 +231,23 @@ def has_users(db_path: str | Path) -> bool:
     return store.user_count(db_path) > 0
 
 
-def set_disabled(db_path: str | Path, name: str, disabled: bool, actor: str | None = None) -> None:
-    """Disable (or enable again) an account."""
-    store.update_user(db_path, name, actor, disabled=disabled)
+def set_disabled(db_path: str | Path, name: str, disabled: bool, *, by: User) -> None:
+    """Disable (or enable again) an account, as the administrator ``by``."""
+    store.update_user(db_path, name, _administrator(by), disabled=disabled)
 
 
-def set_password(db_path: str | Path, name: str, password: str, actor: str | None = None) -> None:
-    """Set a new password (and lift a lock)."""
+def set_password(db_path: str | Path, name: str, password: str, *, by: User) -> None:
+    """Set a new password (and lift a lock), as the administrator ``by``."""
+    actor = _administrator(by)
     _check_password(password)
     store.update_user(db_path, name, actor, password_hash=_hasher.hash(password), locked_until=None,
                       failed_logins=0)
 
 
 def set_scope(db_path: str | Path, name: str, role: str, county: str,
-              townships: Iterable[str] = (), actor: str | None = None) -> None:
-    """Change an account's role, county and townships."""
+              townships: Iterable[str] = (), *, by: User) -> None:
+    """Change an account's role, county and townships, as the administrator ``by``."""
+    actor = _administrator(by)
     towns = _check_scope(role, county, townships)
     store.update_user(db_path, name, actor, role=role, county_code=county, townships=towns)
 
@@ -304,7 +314,7 @@ def ensure_demo_accounts(db_path: str | Path) -> int:
     for account in DEMO_ACCOUNTS:
         if get_user(db_path, account.name) is None:
             add_user(db_path, account.name, account.role, demo.COUNTY_CODE, account.password,
-                     towns if account.role == SURVEYOR else (), account.display_name)
+                     towns if account.role == SURVEYOR else (), account.display_name, by=operator())
             added += 1
     return added
 

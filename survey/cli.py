@@ -189,7 +189,7 @@ def _cmd_users(args: argparse.Namespace) -> int:
     action = args.users_command
     if action == "add":
         user = auth.add_user(args.db, args.name, args.role, args.county, _stdin_password(args),
-                             args.townships.split(","), args.display_name)
+                             args.townships.split(","), args.display_name, by=auth.operator())
         _err(f"user {user.name} added: {user.role}, county {user.county}"
              + (f", townships {','.join(user.townships)}" if user.townships else ""))
     elif action == "list":
@@ -202,10 +202,10 @@ def _cmd_users(args: argparse.Namespace) -> int:
                 print("\t".join([r["name"], r["display_name"], r["role"], r["county"],
                                  ",".join(r["townships"]) or "-", "disabled" if r["disabled"] else "active"]))
     elif action in ("disable", "enable"):
-        auth.set_disabled(args.db, args.name, action == "disable")
+        auth.set_disabled(args.db, args.name, action == "disable", by=auth.operator())
         _err(f"user {args.name} {action}d")
     else:
-        auth.set_password(args.db, args.name, _stdin_password(args))
+        auth.set_password(args.db, args.name, _stdin_password(args), by=auth.operator())
         _err(f"password of {args.name} set")
     return 0
 

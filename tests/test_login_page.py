@@ -35,7 +35,7 @@ def sign_in_form(at: AppTest, name: str, password: str) -> AppTest:
 @pytest.fixture
 def db(tmp_path) -> Path:
     path = tmp_path / "t.db"
-    auth.add_user(path, "wang", "surveyor", "429901", PASSWORD, display_name="王测试")
+    auth.add_user(path, "wang", "surveyor", "429901", PASSWORD, display_name="王测试", by=auth.operator())
     store.create_round(path, Round("2026-B3", "第三次双月测评"))
     return path
 
@@ -59,7 +59,7 @@ def test_a_wrong_password_is_refused_and_five_lock_the_account(db, monkeypatch):
     at = page(LOGIN, db, monkeypatch).run()
     for _ in range(4):
         at = sign_in_form(at, "wang", "wrong-password")
-        assert at.error[0].value == "账号或密码错误（wrong account name or password）"
+        assert at.error[0].value == "账号或密码错误"  # the page speaks its language only
     at = sign_in_form(at, "wang", "wrong-password")
     assert at.error[0].value.startswith("连续 5 次登录失败，账号已暂时锁定")
     at = sign_in_form(at, "wang", PASSWORD)
@@ -144,7 +144,7 @@ def test_an_idle_session_ends_and_a_disabled_account_is_signed_out(db, monkeypat
     assert at.info[0].value == "长时间未操作，已自动退出，请重新登录"
     at = page(APP, db, monkeypatch)
     sign_in(at, db, "reviewer")
-    auth.set_disabled(db, "test-reviewer", True, actor="admin")
+    auth.set_disabled(db, "test-reviewer", True, by=auth.operator())
     at.run()
     assert [t.value for t in at.title] == ["登录"]
     assert store.audit_rows(db, entity="user", limit=1)[0]["action"] == "logout"
@@ -203,3 +203,15 @@ def test_a_session_ended_elsewhere_signs_this_browser_out_at_its_next_check(db, 
     at.run()
     assert [t.value for t in at.title] == ["登录"]
     assert at.info[0].value == "登录已失效，请重新登录"
+
+
+def test_the_database_file_is_named_to_administrators_only(db, monkeypatch):
+    at = page(APP, db, monkeypatch).run()  # the login page: nobody signed in
+    assert not any(str(db) in c.value for c in at.sidebar.caption)
+    sign_in(at, db, "reviewer")
+    at.run()
+    assert not any(str(db) in c.value for c in at.sidebar.caption)
+    at = page(APP, db, monkeypatch)
+    sign_in(at, db, "admin")
+    at.run()
+    assert any(str(db) in c.value for c in at.sidebar.caption)

@@ -112,7 +112,7 @@ def test_a_code_of_an_ended_session_or_a_disabled_account_is_refused(db, client)
     auth.end_session(db, auth.token_digest(token))
     assert client.post("/auth/session", json={"code": code, "user": "wang"}, headers=ORIGIN).status_code == 403
     _, code = handoff(db, "li")
-    auth.set_disabled(db, "li", True, actor="admin")
+    auth.set_disabled(db, "li", True, by=auth.get_user(db, "admin"))
     assert client.post("/auth/session", json={"code": code, "user": "li"}, headers=ORIGIN).status_code == 403
 
 

@@ -17,7 +17,7 @@ from core.model import STATUS_LABELS, STATUS_PENDING, STATUS_RETURNED
 from survey.rubric import load_rubric
 from ui import keys, nav
 from ui.survey_view import num
-from ui.text import Md, lang, md, source_label, t
+from ui.text import Md, lang, md, source_label, t, when
 
 
 def status_label(status: str) -> str:
@@ -108,7 +108,7 @@ def detail(db: Path, user: User, submission_id: str) -> None:
         _decide(db, user, i)
     if user.reviews:
         with st.expander(t("rv_history"), icon=":material/history:"):
-            st.dataframe([{t("rv_col_at"): e.at, t("rv_col_actor"): e.actor, t("rv_col_action"): e.action,
+            st.dataframe([{t("rv_col_at"): when(e.at), t("rv_col_actor"): e.actor, t("rv_col_action"): e.action,
                            t("rv_col_before"): _short(e.before), t("rv_col_after"): _short(e.after)}
                           for e in audit.village_history(db, user, i.village_code)],
                          hide_index=True, key=keys.RV_HISTORY)

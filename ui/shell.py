@@ -13,6 +13,7 @@ import streamlit as st
 from core import config
 from survey import service
 from core.model import Round
+from survey.auth import User
 from ui import keys
 from ui.text import code_span, t
 
@@ -56,8 +57,9 @@ def current_round() -> str | None:
     return st.session_state.get(keys.ROUND)
 
 
-def sidebar() -> None:
-    """Language switch, round choice and the demo banner; called once by app.py."""
+def sidebar(user: User | None = None) -> None:
+    """Language switch, round choice and the demo banner; called once by app.py. The database
+    file is named to administrators only (where the data lives is not every visitor's business)."""
     with st.sidebar:
         st.radio(t("lang_label"), ["zh", "en"], key=keys.LANG, horizontal=True,
                  format_func=lambda code: {"zh": "中文", "en": "English"}[code])
@@ -71,7 +73,8 @@ def sidebar() -> None:
         else:
             st.session_state.pop(keys.ROUND, None)
             st.info(t("no_round"), icon=":material/info:")
-        st.caption(t("db_label") + ": " + code_span(db()))
+        if user is not None and user.admin:
+            st.caption(t("db_label") + ": " + code_span(db()))
     if _is_demo(str(db()), version()):
         st.warning(t("demo_banner"), icon=":material/science:")
 

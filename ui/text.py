@@ -20,6 +20,7 @@ import re
 
 import streamlit as st
 
+from core.errors import Problem, SurveyError
 from ui import keys
 
 TEXT: dict[str, tuple[str, str]] = {
@@ -547,6 +548,8 @@ def md(text: object) -> Md:
     math. :class:`Md` is returned as it is (escaping twice would show the backslashes)."""
     if isinstance(text, Md):
         return text
+    if isinstance(text, SurveyError | Problem):  # an error shown in the page's language only
+        text = text.text(lang())
     text = _TYPOGRAPHY.sub(lambda m: WORD_JOINER.join(m.group(1)), str(text))
     text = _AUTOLINK.sub(WORD_JOINER, text)
     escaped = _ALWAYS.sub(r"\\\1", text)
@@ -606,3 +609,27 @@ def source_label(source: str) -> str:
     """Where a submission came from, in words: 平板 / ODK Collect / KoboCollect / JSON Lines 导入
     (plain text: a table cell, or a field of ``t()``)."""
     return plain(f"source_{source}") if f"source_{source}" in TEXT else source
+
+
+def said(item: SurveyError | Problem) -> str:
+    """An error or a located problem as plain text in the page's language (``st.code`` lines,
+    table cells): the command line keeps both languages, a page speaks its own."""
+    return item.text(lang())
+
+
+def when(moment: str | None) -> str:
+    """A stored moment (ISO text, UTC) as the county's wall clock, ``2026-05-20 14:03``; a bare
+    date stays as it is; empty for None."""
+    if not moment:
+        return ""
+    from datetime import datetime
+
+    from core import config
+
+    try:
+        parsed = datetime.fromisoformat(moment)
+    except ValueError:
+        return moment
+    if parsed.tzinfo is None:
+        return moment if len(moment) <= 10 else parsed.strftime("%Y-%m-%d %H:%M")
+    return parsed.astimezone(config.time_zone()).strftime("%Y-%m-%d %H:%M")
