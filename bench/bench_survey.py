@@ -52,7 +52,8 @@ TAP = """async ([code, label]) => {
   const root = document.querySelector('[data-testid=stBidiComponentIsolated]').shadowRoot;
   const total = root.querySelector('[data-testid=xf-total]');
   const banner = root.querySelector('[data-testid=xf-net]');
-  const button = [...root.querySelectorAll(`[data-testid=xf-item-${code}] [role=radio]`)].find(b => b.textContent === label);
+  const radios = root.querySelectorAll(`[data-testid=xf-item-${code}] [role=radio]`);
+  const button = [...radios].find(b => b.textContent === label);
   const before = total.textContent;
   const start = performance.now();
   button.click();

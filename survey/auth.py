@@ -30,7 +30,7 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -38,10 +38,10 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from survey import store
 from core.constants import county_of, township_of
 from core.errors import NotFound, UsageError
 from core.model import Village
+from survey import store
 
 SURVEYOR, REVIEWER, ADMIN, LIAISON = "surveyor", "reviewer", "admin", "liaison"
 #: The roles: the field surveyor (测评员), the county office's reviewer (县文明办审核员), the
@@ -166,7 +166,7 @@ def _user(row: dict) -> User:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _check_password(password: str) -> None:
@@ -342,7 +342,7 @@ def token_digest(token: str) -> str:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def start_session(db_path: str | Path, name: str, now: datetime | None = None) -> str:

@@ -18,19 +18,19 @@ import math
 import re
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from core import config, limits
 from core.constants import LAT_RANGE, LON_RANGE
-from core.errors import DataError, NotFound, UsageError
+from core.errors import DataError, NotFound, UsageError, render
 from core.model import Round, Village
 from survey import gps, photos, store
 from survey.auth import ADMIN, SURVEYOR, User
-from survey.store import PhotoInfo
 from survey.rubric import Item, Rubric
 from survey.scoring import Partial, Score, grade_from_criteria, is_finding, partial, score, valid_answer
+from survey.store import PhotoInfo
 from survey.submissions import check_dates, parse_submission
 
 
@@ -107,7 +107,7 @@ class Outcome:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _check(user: User, village_code: str, surveyor: str) -> None:
@@ -348,12 +348,17 @@ class Op(NamedTuple):
 
 
 class Refusal(NamedTuple):
-    """An operation refused (nothing of it stored): its sequence number (None when it had none)
-    and the message."""
+    """An operation refused (nothing of it stored): its sequence number (None when it had none),
+    the message's key and fields; ``message`` in both languages, :meth:`text` in one."""
 
     seq: int | None
     key: str
     message: str
+    fields: tuple[tuple[str, Any], ...] = ()
+
+    def text(self, lang: str | None = None) -> str:
+        """The message in ``lang`` ("zh", "en"; both when None)."""
+        return render(self.key, lang, **dict(self.fields))
 
 
 @dataclass(frozen=True)
@@ -373,9 +378,7 @@ class Synced:
 
 
 def _refuse(seq: int | None, key: str, **fields: Any) -> Refusal:
-    from core.errors import render
-
-    return Refusal(seq, key, render(key, **fields))
+    return Refusal(seq, key, render(key, **fields), tuple(fields.items()))
 
 
 def _show(value: Any) -> str:
@@ -429,7 +432,7 @@ def _parse_op(rubric: Rubric, entry: Any) -> Op | Refusal:
     if item is None:
         return _refuse(seq, "item_unknown", value=code[:40] if isinstance(code, str) else _show(code))
     if kind == "answer":
-        if value is None or valid_answer(item, value) and item.type != "grade":
+        if value is None or (valid_answer(item, value) and item.type != "grade"):
             return Op(seq, kind, item.code, value=value)
         if item.type == "grade":
             return _refuse(seq, "tablet_grade_by_criteria", item=item.code)
@@ -685,7 +688,8 @@ def add_tablet_photo(db_path: str | Path, user: User, rubric: Rubric, round_id: 
     submitted, _ = store.change_draft(db_path, round_id, village_code, surveyor, draft_id, start,
                                       actor=user.name)
     if submitted is not None:
-        raise UsageError(_submitted(submitted).key, date=submitted["date"])
+        refusal = _submitted(submitted)
+        raise UsageError(refusal.key, **dict(refusal.fields))
     photo_id = store.add_photo(db_path, round_id, village_code, surveyor, item.code, photo.sha256,
                                photo.jpeg, photo.width, photo.height, actor=user.name)
     return next(p for p in store.draft_photos(db_path, round_id, village_code, surveyor)

@@ -150,7 +150,7 @@ def watermark(img: Image.Image, lines: list[str], font_file: FontFile | None) ->
 
 
 def prepare(data: bytes, lines: list[str], filename: str = "photo", max_side: int = MAX_SIDE,
-            font: FontFile | None | Literal["auto"] = "auto",
+            font: FontFile | Literal["auto"] | None = "auto",
             original_sha256: str | None = None) -> Photo:
     """Upright, downscaled (longest side ``max_side``, never enlarged), watermarked JPEG of the
     picture ``data``. ``font``: a font file, None for PIL's font, "auto" to find a CJK font.

@@ -6,17 +6,16 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+from builders import admin, best, reviewer, surveyor
 from PIL import Image
 
 from core import limits
-from survey import fieldwork, gps, photos, store
+from core.errors import DataError, NotFound, UsageError
 from core.model import Round
+from survey import fieldwork, gps, photos, store
 from survey.registry import VillageRow
 from survey.rubric import load_rubric
 from survey.scoring import grade_from_criteria, score
-
-from builders import admin, best, reviewer, surveyor
-from core.errors import DataError, NotFound, UsageError
 from survey.submissions import parse_submission
 
 ROUND = "2026-B4"

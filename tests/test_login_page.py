@@ -7,13 +7,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from builders import table
 from scoped_db import PASSWORD, sign_in
 from streamlit.testing.v1 import AppTest
 
-from builders import table
-
-from survey import auth, store
 from core.model import Round
+from survey import auth, store
 from ui import keys, nav
 
 ROOT = Path(__file__).resolve().parents[1]

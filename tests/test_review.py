@@ -7,12 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
-from scoped_db import A, A1, A2, B1, ROUND, sid, user
+from builders import admin, table
+from scoped_db import A1, A2, B1, ROUND, A, sid, user
 from streamlit.testing.v1 import AppTest
 
-from builders import admin, table
-from survey import export, fieldwork, review, store
 from core.errors import NotFound, UsageError
+from survey import export, fieldwork, review, store
 from survey.rubric import load_rubric
 from ui import keys
 
@@ -159,7 +159,8 @@ def test_a_reviewer_returns_a_submission_and_the_surveyor_resubmits_it(scoped, m
     mine = page_as(scoped, monkeypatch, "review.py", "wang")
     assert mine.title[0].value == "我的提交"
     mine_table = table(mine, "村", "审核状态")
-    assert mine_table.set_index("村").loc["乙村", ["审核状态", "审核意见"]].tolist() == ["已退回", "门前三包未签订，请核实"]
+    returned = mine_table.set_index("村").loc["乙村", ["审核状态", "审核意见"]].tolist()
+    assert returned == ["已退回", "门前三包未签订，请核实"]
     assert "退回意见（rev-a）：门前三包未签订，请核实" in [w.value.replace("\\", "") for w in mine.warning]
     mine.button(key=f"{keys.RV_CORRECT}_{sid(V2)}").click().run()
     assert store.load_draft(scoped, ROUND, V2, "王芳")["answers"]

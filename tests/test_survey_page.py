@@ -9,16 +9,15 @@ import json
 from pathlib import Path
 
 import pytest
+from builders import surveyor as as_surveyor
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from survey import fieldwork, store
 from core.model import Round
+from survey import fieldwork, store
 from survey.registry import VillageRow
 from survey.rubric import load_rubric
 from ui import keys, survey_view
-
-from builders import surveyor as as_surveyor
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "tablet.py")
 ROUND = "2026-B4"

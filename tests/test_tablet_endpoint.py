@@ -9,12 +9,12 @@ import io
 import json
 
 import pytest
+from builders import best
 from PIL import Image
 from scoped_db import A1, ROUND
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from builders import best
 from core import limits
 from core.errors import UsageError
 from survey import auth, fieldwork, store
@@ -176,8 +176,19 @@ def test_submit_lists_what_is_missing_then_stores_once(db, client):
     assert client.post("/tablet/sync", json=body(ops), headers=ORIGIN).json()["refused"] == []
     first = client.post("/tablet/submit", json=body(None), headers=ORIGIN).json()
     assert first["submission_id"] == DRAFT and first["added"] is True
-    assert first["score"] == {"total": "100", "sections": {s.code: format(s.points.normalize(), "f") for s in rubric.sections},
-                              "passed": True, "vetoed": False, "veto": []}
+    sections = {s.code: format(s.points.normalize(), "f") for s in rubric.sections}
+    assert first["score"] == {"total": "100", "sections": sections, "passed": True, "vetoed": False, "veto": []}
     again = client.post("/tablet/submit", json=body(None), headers=ORIGIN).json()
     assert again["submission_id"] == DRAFT and again["added"] is False
     assert sum(1 for r in store.round_results(db, ROUND) if r.submission_id == DRAFT) == 1
+
+
+def test_messages_come_in_the_pages_language(db, client):
+    ops = [{"seq": 1, "kind": "answer", "item": "ZZ99", "value": True}]
+    english = client.post("/tablet/sync", json={**body(ops), "lang": "en"}, headers=ORIGIN).json()
+    assert english["refused"][0]["message"] == "unknown item code ZZ99 (see checklists --json)"
+    chinese = client.post("/tablet/sync", json={**body(ops), "lang": "zh"}, headers=ORIGIN).json()
+    assert chinese["refused"][0]["message"] == "未知的测评项目 ZZ99（见 checklists --json）"
+    answer = client.post(photo_url(lang="en"), content=b"GIF89a", headers=ORIGIN)
+    assert answer.status_code == 422 and "not a readable picture" in answer.json()["error"]["message"]
+    assert "无法识别" not in answer.json()["error"]["message"]

@@ -11,9 +11,9 @@ from decimal import Decimal
 import streamlit as st
 
 from core import config
+from core.model import Village
 from survey import auth, fieldwork
 from survey.auth import User
-from core.model import Village
 from ui import keys, shell
 from ui.text import t
 

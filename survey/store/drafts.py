@@ -8,7 +8,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-
 from sqlite_utils import Database
 
 from core.errors import NotFound

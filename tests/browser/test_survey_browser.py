@@ -8,8 +8,19 @@ the score bar stays in view while scrolling."""
 from __future__ import annotations
 
 import pytest
-from tablet_steps import (SURVEYOR, WAIT_MS, answer_best, demo_with_round, item, jpeg_file, net,
-                          open_village, tap, total_text, wait_saved)
+from tablet_steps import (
+    SURVEYOR,
+    WAIT_MS,
+    answer_best,
+    demo_with_round,
+    item,
+    jpeg_file,
+    net,
+    open_village,
+    tap,
+    total_text,
+    wait_saved,
+)
 
 from survey import store
 from survey.rubric import load_rubric
@@ -101,7 +112,7 @@ def test_full_assessment_with_photo_and_reload(server, survey_db, new_page, step
     done = page.get_by_test_id("xf-done")
     expect(done).to_contain_text(f"已提交 {village.name}", timeout=WAIT_MS)
 
-    stored = [r for r in store.round_results(db, rnd.id) if r.village.code == village.code][0]
+    stored = next(r for r in store.round_results(db, rnd.id) if r.village.code == village.code)
     row = store.submission(db, stored.submission_id)
     expected = score(rubric, row["answers"], row["veto"])
     assert row["total"] == expected.total == rubric.total - failed.points
@@ -135,9 +146,11 @@ def test_touch_targets_are_at_least_44_px_and_the_score_stays_in_view(server, su
       for (const el of root.querySelectorAll('button, input, textarea, summary, label.button')) {
         if (!seen(el) || (el.tagName === 'INPUT' && el.type === 'file')) continue;
         const r = el.getBoundingClientRect();
-        if (r.height < 44 || r.width < 44) small.push([el.tagName, el.textContent || el.getAttribute('aria-label'), r.width, r.height]);
+        const name = el.textContent || el.getAttribute('aria-label');
+        if (r.height < 44 || r.width < 44) small.push([el.tagName, name, r.width, r.height]);
       }
-      for (const el of document.querySelectorAll('[data-baseweb=select] > div, .stTextInput input, [data-testid=stExpander] summary')) {
+      const pickers = '[data-baseweb=select] > div, .stTextInput input, [data-testid=stExpander] summary';
+      for (const el of document.querySelectorAll(pickers)) {
         if (!seen(el)) continue;
         const r = el.getBoundingClientRect();
         if (r.height < 44) small.push(['streamlit', el.className, r.width, r.height]);

@@ -27,8 +27,18 @@ from urllib.parse import urlsplit
 import pytest
 from netproxy import NetProxy
 from PIL import Image
-from tablet_steps import (SURVEYOR, WAIT_MS, answer_best, cdp_network, demo_with_round, item,
-                          jpeg_file, net, open_village, tap, wait_saved)
+from tablet_steps import (
+    SURVEYOR,
+    WAIT_MS,
+    cdp_network,
+    demo_with_round,
+    item,
+    jpeg_file,
+    net,
+    open_village,
+    tap,
+    wait_saved,
+)
 
 from survey import auth, fieldwork, review, store
 from survey.rubric import load_rubric
@@ -184,7 +194,8 @@ def _exif_turned() -> Image.Exif:
     return exif
 
 
-def test_a_12_megapixel_photo_goes_up_small_upright_and_hashed_on_a_slow_link(tablet_db, link, new_page, steps, tmp_path):
+def test_a_12_megapixel_photo_goes_up_small_upright_and_hashed_on_a_slow_link(tablet_db, link, new_page, steps,
+                                                                              tmp_path):
     db, rnd = tablet_db
     village = villages(db)[6]
     page = signed_in(new_page, steps, link)
@@ -212,7 +223,8 @@ def test_a_12_megapixel_photo_goes_up_small_upright_and_hashed_on_a_slow_link(ta
     assert page.errors == []
 
 
-def test_a_file_that_is_no_photo_or_has_too_many_pixels_is_refused_before_it_is_sent(tablet_db, link, new_page, steps, tmp_path):
+def test_a_file_that_is_no_photo_or_has_too_many_pixels_is_refused_before_it_is_sent(tablet_db, link, new_page,
+                                                                                     steps, tmp_path):
     db, rnd = tablet_db
     village = villages(db)[7]
     page = signed_in(new_page, steps, link)
@@ -262,7 +274,8 @@ TAP_TO_SCORE = """async ([code, label]) => {
   const root = document.querySelector('[data-testid=stBidiComponentIsolated]').shadowRoot;
   const total = root.querySelector('[data-testid=xf-total]');
   const banner = root.querySelector('[data-testid=xf-net]');
-  const button = [...root.querySelectorAll(`[data-testid=xf-item-${code}] [role=radio]`)].find(b => b.textContent === label);
+  const radios = root.querySelectorAll(`[data-testid=xf-item-${code}] [role=radio]`);
+  const button = [...radios].find(b => b.textContent === label);
   const before = total.textContent;
   const start = performance.now();
   button.click();

@@ -14,7 +14,8 @@ down (the page's checklist runs in the browser: ``ui/components/tablet``).
 - ``POST /tablet/submit`` with ``{"round", "village", "surveyor", "draft"}``: submit once
   (``survey.fieldwork.submit_draft``; again: nothing new is stored).
 
-Every request is the signed-in user's: the HttpOnly session cookie (``xf_session``) names the
+Messages come in the page's language (``lang`` of the body or the query: ``zh`` or ``en``; both
+without it). Every request is the signed-in user's: the HttpOnly session cookie (``xf_session``) names the
 session (``survey.auth.session_user``), which the use cases check for role and scope; without a
 live session: 401, and the tablet keeps its queue. POSTs from another origin are refused (403),
 as on ``/auth/session``. Answers are JSON with ``Cache-Control: no-store``; an error is
@@ -55,21 +56,33 @@ def routes(prefix: str = "") -> list[BaseRoute]:
             Route(base + "/photo/{photo_id}", thumbnail, methods=["GET"])]
 
 
-def _error(status: int, key: str, message: str | None = None) -> JSONResponse:
-    return JSONResponse({"error": {"key": key, "message": message or render(key, detail=key)}},
-                        status_code=status, headers=NO_STORE)
+def language(request: Request, fields: dict[str, Any] | None = None) -> str | None:
+    """The page's language, as the tablet says it (``lang`` in the body or the query): messages
+    are answered in it; both languages when it says none."""
+    said = (fields or {}).get("lang") or request.query_params.get("lang")
+    return said if said in ("zh", "en") else None
 
 
-def _refusal(exc: SurveyError) -> JSONResponse:
+def _error(status: int, key: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"key": key, "message": message}}, status_code=status, headers=NO_STORE)
+
+
+def _said(key: str, lang: str | None, **fields: Any) -> JSONResponse:
+    """An error of the edge itself (no use case was asked)."""
+    status = {"forbidden": 403, "tablet_signed_out": 401}.get(key, 400)
+    return _error(status, key, render(key, lang, **fields))
+
+
+def _refusal(exc: SurveyError, lang: str | None) -> JSONResponse:
     """A use case's refusal as JSON: data problems 422, unknown 404, other refusals 409."""
     if isinstance(exc, DataError):
-        message = "；".join(p.message for p in exc.problems)
+        message = "；".join(p.text(lang) for p in exc.problems)
         key = exc.problems[0].key if exc.problems else "tablet_request"
         return _error(422, key, message)
     key = getattr(exc, "key", "tablet_request")
     if key == "db_busy":  # a moment's wait: the tablet keeps its queue and tries again
-        return _error(503, key, str(exc))
-    return _error(404 if isinstance(exc, NotFound) else 409, key, str(exc))
+        return _error(503, key, exc.text(lang))
+    return _error(404 if isinstance(exc, NotFound) else 409, key, exc.text(lang))
 
 
 async def _read(request: Request, limit: int) -> bytes | None:
@@ -92,24 +105,25 @@ async def _user(request: Request) -> auth.User | None:
 
 
 async def _json_body(request: Request, limit: int) -> dict[str, Any] | JSONResponse:
+    lang = language(request)
     body = await _read(request, limit)
     if body is None:
-        return _error(413, "tablet_request", render("tablet_request", detail="too large"))
+        return _error(413, "tablet_request", render("tablet_request", lang, detail="too large"))
     try:
         fields = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
-        return _error(400, "tablet_request", render("tablet_request", detail="not JSON"))
+        return _said("tablet_request", lang, detail="not JSON")
     if not isinstance(fields, dict):
-        return _error(400, "tablet_request", render("tablet_request", detail="not an object"))
+        return _said("tablet_request", lang, detail="not an object")
     return fields
 
 
 async def _guard(request: Request) -> auth.User | JSONResponse:
     if request.method != "GET" and not same_origin(request):
-        return _error(403, "forbidden")
+        return _said("forbidden", language(request))
     user = await _user(request)
     if user is None:
-        return _error(401, "tablet_signed_out")
+        return _said("tablet_signed_out", language(request))
     return user
 
 
@@ -123,9 +137,9 @@ def photo_json(p: fieldwork.PhotoInfo) -> dict[str, Any]:
             "height": p.height, "created_at": p.created_at}
 
 
-def synced_json(result: fieldwork.Synced) -> dict[str, Any]:
+def synced_json(result: fieldwork.Synced, lang: str | None = None) -> dict[str, Any]:
     def refusal(r: fieldwork.Refusal) -> dict[str, Any]:
-        return {"seq": r.seq, "key": r.key, "message": r.message}
+        return {"seq": r.seq, "key": r.key, "message": r.text(lang)}
 
     return {"draft": result.draft.state(), "photos": [photo_json(p) for p in result.photos],
             "applied": list(result.applied), "stale": list(result.stale),
@@ -154,12 +168,13 @@ async def sync(request: Request) -> Response:
     fields = await _json_body(request, MAX_SYNC_BODY)
     if isinstance(fields, Response):
         return fields
+    lang = language(request, fields)
     try:
         result = await run_in_threadpool(fieldwork.sync, config.db_path(), user, load_rubric(),
                                          *_key(fields), fields.get("ops", []))
     except SurveyError as exc:
-        return _refusal(exc)
-    return JSONResponse(synced_json(result), headers=NO_STORE)
+        return _refusal(exc, lang)
+    return JSONResponse(synced_json(result, lang), headers=NO_STORE)
 
 
 async def submit(request: Request) -> Response:
@@ -174,7 +189,7 @@ async def submit(request: Request) -> Response:
         outcome = await run_in_threadpool(fieldwork.submit_draft, config.db_path(), user,
                                           load_rubric(), *_key(fields))
     except SurveyError as exc:
-        return _refusal(exc)
+        return _refusal(exc, language(request, fields))
     return JSONResponse(outcome_json(outcome), headers=NO_STORE)
 
 
@@ -191,11 +206,12 @@ async def photo(request: Request) -> Response:
     if isinstance(user, Response):
         return user
     q = request.query_params
+    lang = language(request)
     data = await _read(request, limits.PHOTO_BYTES)
     if data is None:
         size = request.headers.get("content-length", "?")
         return _error(413, "photo_too_large", render(
-            "photo_too_large", size=limits.human_bytes(int(size)) if size.isdigit() else size,
+            "photo_too_large", lang, size=limits.human_bytes(int(size)) if size.isdigit() else size,
             limit=limits.human_bytes(limits.PHOTO_BYTES)))
     lon, lat = _float(q.get("lon")), _float(q.get("lat"))
     try:
@@ -205,7 +221,7 @@ async def photo(request: Request) -> Response:
             q.get("sha256"), q.get("taken"), [lon, lat] if lon is not None and lat is not None else None,
             (q.get("name") or "photo.jpg")[:limits.FIELD_CHARS])
     except SurveyError as exc:
-        return _refusal(exc)
+        return _refusal(exc, lang)
     return JSONResponse({**photo_json(info), "received": len(data)}, headers=NO_STORE)
 
 
@@ -220,6 +236,6 @@ async def thumbnail(request: Request) -> Response:
                                        q.get("round") or "", q.get("village") or "",
                                        q.get("surveyor") or "", request.path_params["photo_id"])
     except (UsageError, NotFound) as exc:
-        return _refusal(exc)
+        return _refusal(exc, language(request))
     # a photo never changes under its id: the browser may keep it (privately) for a day
     return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=86400"})

@@ -288,7 +288,7 @@ class App {
         let answer;
         try {
           answer = await this.request("POST", "/sync", JSON.stringify({
-            round: this.key.round, village: this.key.village, surveyor: this.key.surveyor,
+            lang: this.data.lang, round: this.key.round, village: this.key.village, surveyor: this.key.surveyor,
             draft: draftId, ops}));
         } catch (e) {
           answer = null;
@@ -457,7 +457,7 @@ class App {
 
   upload(entry) {
     const q = new URLSearchParams({
-      round: this.key.round, village: this.key.village, surveyor: this.key.surveyor,
+      lang: this.data.lang, round: this.key.round, village: this.key.village, surveyor: this.key.surveyor,
       draft: entry.draft, item: entry.item, sha256: entry.sha256, name: entry.name});
     if (entry.taken) q.set("taken", entry.taken);
     if (entry.gps) { q.set("lon", String(entry.gps[0])); q.set("lat", String(entry.gps[1])); }
@@ -517,7 +517,7 @@ class App {
       for (let attempt = 0; attempt < 2; attempt++) {
         try {
           answer = await this.request("POST", "/submit", JSON.stringify({
-            round: this.key.round, village: this.key.village, surveyor: this.key.surveyor,
+            lang: this.data.lang, round: this.key.round, village: this.key.village, surveyor: this.key.surveyor,
             draft: this.record.draft}));
         } catch (e) {
           answer = null;
@@ -548,7 +548,7 @@ class App {
 
   async fetchState() {
     const answer = await this.request("POST", "/sync", JSON.stringify({
-      round: this.key.round, village: this.key.village, surveyor: this.key.surveyor,
+      lang: this.data.lang, round: this.key.round, village: this.key.village, surveyor: this.key.surveyor,
       draft: this.record.draft, ops: []}));
     if (answer.status === 200 && answer.json && answer.json.draft) this.handled(answer, []);
   }
