@@ -13,7 +13,7 @@ from core import config
 from core.errors import SurveyError
 from survey import auth, targets
 from survey.csvio import fmt1
-from ui import keys, nav, rounds_view, shell
+from ui import keys, ledger_view, nav, rounds_view, shell
 from ui.text import lang, md, plain, t, when
 
 DB = str(shell.db())
@@ -76,7 +76,7 @@ if not chart.empty:
     st.altair_chart(bars + ticks + rule, width="stretch")
 
 st.subheader(t("dash_townships"))
-_table(targets.township_records(d.townships), keys.DASH_TABLE_TOWNSHIPS)
+_table(ledger_view.with_counts(DB, user, county, targets.township_records(d.townships)), keys.DASH_TABLE_TOWNSHIPS)
 
 tabs = st.tabs([t("dash_tab_below"), t("dash_tab_failed"), t("dash_tab_risk"), t("dash_tab_rank"),
                 t("dash_tab_drill"), t("dash_tab_trends"), t("dash_tab_review"), t("dash_tab_target")])

@@ -4,8 +4,7 @@ own route, so a weak or dropped link loses nothing; submit stores the assessment
 
 import streamlit as st
 
-from survey import fieldwork
-from survey.rubric import load_rubric
+from survey import fieldwork, service
 from ui import keys, nav, shell, tablet
 from ui import survey_view as parts
 from ui.text import t
@@ -28,7 +27,7 @@ if village is None:
     st.stop()
 
 st.subheader(t("sv_village_head", village=village.name, township=village.township), anchor=False)
-rubric = load_rubric()
+rubric = service.rubric_for_round(shell.db(), round_id)
 draft = fieldwork.open_draft(shell.db(), user, round_id, village.code, surveyor)
 pictures = fieldwork.draft_photos(shell.db(), user, draft)
 with st.container(key=keys.SV_NOTICE):  # always there: the checklist below keeps its place

@@ -26,7 +26,7 @@ from core import config, limits
 from core.constants import LAT_RANGE, LON_RANGE
 from core.errors import DataError, NotFound, UsageError, render
 from core.model import Round, Village
-from survey import gps, photos, store
+from survey import gps, photos, service, store
 from survey.auth import ADMIN, SURVEYOR, User
 from survey.rubric import Item, Rubric
 from survey.scoring import Partial, Score, grade_from_criteria, is_finding, partial, score, valid_answer
@@ -302,7 +302,8 @@ def submit(db_path: str | Path, user: User, rubric: Rubric, draft: Draft,
         raise DataError(problems)
     result = score(rubric, sub.answers, sub.veto)
     added, _ = store.save_submissions(db_path, [(sub, result)], actor=user.name,
-                                      drafts={sub.id: (draft.round_id, draft.village, draft.surveyor)})
+                                      drafts={sub.id: (draft.round_id, draft.village, draft.surveyor)},
+                                      versions={draft.round_id: service.pinned(rubric)})
     return Outcome(submission_id=sub.id, score=result, added=bool(added))
 
 

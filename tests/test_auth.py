@@ -152,10 +152,12 @@ def test_demo_accounts_are_created_once_with_the_readme_passwords(tmp_path):
 
     db = tmp_path / "demo.db"
     store.import_registry(db, [])
-    assert auth.ensure_demo_accounts(db) == 3
+    assert auth.ensure_demo_accounts(db) == 4
     assert auth.ensure_demo_accounts(db) == 0
     for account in auth.DEMO_ACCOUNTS:
         user = auth.login(db, account.name, account.password)
         assert (user.role, user.county) == (account.role, demo.COUNTY_CODE)
     surveyor = auth.get_user(db, "surveyor")
     assert surveyor.display_name == "王芳" and len(surveyor.townships) == 4
+    liaison = auth.get_user(db, "liaison")  # the township liaison: the first of them, 城关镇
+    assert liaison.role == auth.LIAISON and liaison.townships == (demo.COUNTY_CODE + "100",)

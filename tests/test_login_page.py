@@ -73,8 +73,8 @@ def test_demo_accounts_are_listed_on_the_demo_database_only(db, monkeypatch):
     auth.ensure_demo_accounts(db)
     at = page(LOGIN, db, monkeypatch).run()
     shown = table(at, "账号", "密码")
-    assert shown["账号"].tolist() == ["admin", "reviewer", "surveyor"]
-    assert shown["密码"].tolist() == ["demo-admin", "demo-review", "demo-survey"]
+    assert shown["账号"].tolist() == ["admin", "reviewer", "surveyor", "liaison"]
+    assert shown["密码"].tolist() == ["demo-admin", "demo-review", "demo-survey", "demo-liaison"]
     at = sign_in_form(at, "reviewer", "demo-review")
     assert at.session_state[keys.AUTH_USER] == "reviewer"
 
@@ -90,6 +90,7 @@ def test_nobody_signed_in_sees_only_the_login_page(db, monkeypatch):
     ("surveyor", "实地测评", ["dashboard", "export", "users"]),
     ("reviewer", "审核测评结果", ["tablet", "setup", "users"]),
     ("admin", "实地测评", []),
+    ("liaison", "整改上报", ["tablet", "review", "dashboard", "ledger", "recheck", "setup"]),
 ])
 def test_a_signed_in_user_sees_the_pages_of_their_role(db, monkeypatch, role, first, hidden):
     at = page(APP, db, monkeypatch)
@@ -114,9 +115,10 @@ def test_every_page_refuses_a_visitor_who_is_not_signed_in(db, monkeypatch, name
 
 
 @pytest.mark.parametrize("role, pages", [
-    ("surveyor", {"tablet", "review"}),
-    ("reviewer", {"review", "dashboard", "map", "export"}),
-    ("admin", {"tablet", "review", "dashboard", "map", "export", "setup", "users"}),
+    ("surveyor", {"tablet", "review", "recheck"}),
+    ("reviewer", {"review", "dashboard", "ledger", "map", "export", "recheck"}),
+    ("admin", {"tablet", "review", "dashboard", "ledger", "map", "export", "setup", "users", "recheck", "fixes"}),
+    ("liaison", {"fixes"}),  # the township liaison's first page
 ])
 def test_each_role_opens_its_pages_only(role, pages):
     user = auth.User("u", "U", role, "429901")

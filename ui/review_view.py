@@ -9,12 +9,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from survey import audit, review
+from survey import audit, review, service
 from survey.auth import User
 from core.constants import township_of
 from core.errors import SurveyError
 from core.model import STATUS_LABELS, STATUS_PENDING, STATUS_RETURNED
-from survey.rubric import load_rubric
 from ui import keys, nav
 from ui.survey_view import num
 from ui.text import Md, lang, md, source_label, t, when
@@ -73,7 +72,8 @@ def _answer(item, value) -> str:
 def detail(db: Path, user: User, submission_id: str) -> None:
     """One submission: score, position, answers, photos, versions, decisions, village history."""
     d = review.detail(db, user, submission_id)
-    i, rubric, en = d.item, load_rubric(), lang() == "en"
+    i, en = d.item, lang() == "en"
+    rubric = service.rubric_for_round(db, i.round_id)
     st.subheader(t("rv_heading", village=i.village, code=i.village_code, township=i.township,
                    date=i.date, surveyor=i.surveyor), anchor=False)
     c1, c2, c3 = st.columns(3)

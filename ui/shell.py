@@ -52,6 +52,12 @@ def rounds() -> list[Round]:
     return _rounds(str(db()), version())
 
 
+def choose_round(round_id: str) -> None:
+    """Make ``round_id`` the sidebar's round from the next run on (its box is drawn already:
+    setting its value now would raise)."""
+    st.session_state[keys.ROUND_PENDING] = round_id
+
+
 def current_round() -> str | None:
     """The round chosen in the sidebar (the newest by default), or None when there is none."""
     return st.session_state.get(keys.ROUND)
@@ -64,6 +70,9 @@ def sidebar(user: User | None = None) -> None:
         st.radio(t("lang_label"), ["zh", "en"], key=keys.LANG, horizontal=True,
                  format_func=lambda code: {"zh": "中文", "en": "English"}[code])
         all_rounds = rounds()
+        pending = st.session_state.pop(keys.ROUND_PENDING, None)
+        if pending:  # chosen by a page after this box was drawn (a round just opened)
+            st.session_state[keys.ROUND] = pending
         if all_rounds:
             ids = [r.id for r in reversed(all_rounds)]
             if st.session_state.get(keys.ROUND) not in ids:

@@ -6,13 +6,15 @@
   ``DELETE /auth/session`` ends the session and clears the cookie.
 - ``tablet``: ``/tablet/sync``, ``/tablet/photo``, ``/tablet/submit``: the tablet page's
   checklist, answered in the browser, saved through these while Streamlit's WebSocket is down.
+- ``openrosa``: ``/odk``, the app as an OpenRosa server: ODK Collect and KoboCollect download
+  the forms and send submissions straight to it (spec ``openrosa.md``).
 """
 
 from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from ui.endpoints import session, tablet
+from ui.endpoints import openrosa, session, tablet
 
 
 def prefix(base_url: str | None = None) -> str:
@@ -29,4 +31,4 @@ def routes(base_url: str | None = None) -> list[BaseRoute]:
     """Every route of the app, under ``base_url`` (default: Streamlit's
     ``server.baseUrlPath``, as Streamlit's own routes)."""
     under = prefix(base_url)
-    return [*session.routes(under), *tablet.routes(under)]
+    return [*session.routes(under), *tablet.routes(under), *openrosa.routes(under)]

@@ -38,8 +38,7 @@ from starlette.routing import BaseRoute, Route
 
 from core import config, limits
 from core.errors import DataError, NotFound, SurveyError, UsageError, render
-from survey import auth, fieldwork
-from survey.rubric import load_rubric
+from survey import auth, fieldwork, service
 from ui.endpoints.session import NO_STORE, same_origin
 
 BASE = "/tablet"
@@ -160,6 +159,15 @@ def _key(fields: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
     return fields.get("round"), fields.get("village"), fields.get("surveyor"), fields.get("draft")
 
 
+def _scored(use_case: Any, user: auth.User, round_id: Any, *args: Any) -> Any:
+    """``use_case`` run with the rubric round ``round_id`` is scored with (its pinned version:
+    the browser's rules came from the same one, ``ui.tablet.payload``)."""
+    if not isinstance(round_id, str):
+        raise UsageError("tablet_request", detail="round/village")
+    db = config.db_path()
+    return use_case(db, user, service.rubric_for_round(db, round_id), round_id, *args)
+
+
 async def sync(request: Request) -> Response:
     """Apply a tablet's queued changes to its draft."""
     user = await _guard(request)
@@ -170,8 +178,8 @@ async def sync(request: Request) -> Response:
         return fields
     lang = language(request, fields)
     try:
-        result = await run_in_threadpool(fieldwork.sync, config.db_path(), user, load_rubric(),
-                                         *_key(fields), fields.get("ops", []))
+        result = await run_in_threadpool(_scored, fieldwork.sync, user, *_key(fields),
+                                         fields.get("ops", []))
     except SurveyError as exc:
         return _refusal(exc, lang)
     return JSONResponse(synced_json(result, lang), headers=NO_STORE)
@@ -186,8 +194,7 @@ async def submit(request: Request) -> Response:
     if isinstance(fields, Response):
         return fields
     try:
-        outcome = await run_in_threadpool(fieldwork.submit_draft, config.db_path(), user,
-                                          load_rubric(), *_key(fields))
+        outcome = await run_in_threadpool(_scored, fieldwork.submit_draft, user, *_key(fields))
     except SurveyError as exc:
         return _refusal(exc, language(request, fields))
     return JSONResponse(outcome_json(outcome), headers=NO_STORE)
@@ -216,7 +223,7 @@ async def photo(request: Request) -> Response:
     lon, lat = _float(q.get("lon")), _float(q.get("lat"))
     try:
         info = await run_in_threadpool(
-            fieldwork.add_tablet_photo, config.db_path(), user, load_rubric(), q.get("round"),
+            _scored, fieldwork.add_tablet_photo, user, q.get("round"),
             q.get("village"), q.get("surveyor"), q.get("draft"), q.get("item"), data,
             q.get("sha256"), q.get("taken"), [lon, lat] if lon is not None and lat is not None else None,
             (q.get("name") or "photo.jpg")[:limits.FIELD_CHARS])
