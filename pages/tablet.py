@@ -31,7 +31,7 @@ rubric = service.rubric_for_round(shell.db(), round_id)
 draft = fieldwork.open_draft(shell.db(), user, round_id, village.code, surveyor)
 pictures = fieldwork.draft_photos(shell.db(), user, draft)
 with st.container(key=keys.SV_NOTICE):  # always there: the checklist below keeps its place
-    parts.notice(round_id, status, draft)
+    parts.notice(user, round_id, village, surveyor, status, draft)
 tablet.checklist(tablet.payload(user, rubric, village, draft, pictures,
                                 asides=parts.asides(user, village),
                                 office_vetoes=parts.office_vetoes(user, round_id, village)))

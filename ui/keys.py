@@ -36,8 +36,10 @@ SETUP_ODK_RESULT = "setup_odk_result"  # ("ok", fields) or ("errors", lines) of 
 SV_SURVEYOR = "surveyor"
 SV_TOWN = "town"
 SV_VILLAGE = "village"
+SV_VILLAGE_LABEL = "sv_village_label"  # the chosen village's label as last sent to the browser
 SV_CHECKLIST = "sv_checklist"  # the checklist component (ui/tablet.py): rendered in the browser
 SV_NOTICE = "sv_notice"  # the container above it (the village's status this round)
+SV_RETURNED = "sv_returned"  # in it: the office's comment on the returned submission
 
 # --- map page ----------------------------------------------------------------------------------
 MAP_BASE = "map_base"  # base layer: geo.maps.BASES

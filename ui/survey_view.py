@@ -12,7 +12,7 @@ import streamlit as st
 
 from core import config
 from core.model import Village
-from survey import auth, fieldwork
+from survey import auth, fieldwork, review
 from survey.auth import User
 from ui import keys, shell
 from ui.text import t
@@ -94,9 +94,15 @@ def pick_village(user: User, round_id: str, surveyor: str) -> tuple[Village | No
     if st.session_state.get(keys.SV_VILLAGE) not in shown:
         st.session_state[keys.SV_VILLAGE] = None
     label = {c: f"{v.name} · {t('sv_status_' + status.get(c, 'todo'))}" for c, v in shown.items()}
+    chosen = st.session_state.get(keys.SV_VILLAGE)
+    if chosen in label and st.session_state.get(keys.SV_VILLAGE_LABEL) not in (None, label[chosen]):
+        # its status changed (a submit): the browser shows the label it was sent and would send
+        # the old one back (no such option: the picker would empty); set it to send the new one
+        st.session_state[keys.SV_VILLAGE] = chosen
     code = right.selectbox(t("sv_village"), list(shown), index=None, key=keys.SV_VILLAGE,
                            format_func=label.get, placeholder=t("sv_pick_village"),
                            filter_mode="contains")
+    st.session_state[keys.SV_VILLAGE_LABEL] = label.get(code) if code else None
     _to_url(keys.SV_TOWN, town)
     _to_url(keys.SV_VILLAGE, code)
     counts = {s: sum(1 for c in shown if status.get(c, "todo") == s)
@@ -105,13 +111,20 @@ def pick_village(user: User, round_id: str, surveyor: str) -> tuple[Village | No
     return (shown.get(code) if code else None), status.get(code or "", "todo")
 
 
-def notice(round_id: str, status: str, draft: fieldwork.Draft) -> None:
-    """Above the checklist: the round closed to the tablet (``fieldwork.round_closed``), or the
-    village submitted already this round."""
+def notice(user: User, round_id: str, village: Village, surveyor: str, status: str,
+           draft: fieldwork.Draft) -> None:
+    """Above the checklist: the round closed to the tablet (``fieldwork.round_closed``); the
+    office's comment on the village's returned submission, while the surveyor corrects it (with
+    the reviewer's display name); or the village submitted already this round."""
     rnd = next((r for r in shell.rounds() if r.id == round_id), None)
+    returned = review.awaiting_correction(shell.db(), user, round_id, village.code, surveyor)
     if rnd is not None and fieldwork.round_closed(rnd, config.today()):
         st.warning(t("sv_round_closed", round=rnd.id, end=rnd.end_date, margin=config.ROUND_DATE_MARGIN_DAYS),
                    icon=":material/event_busy:")
+    if returned is not None:
+        with st.container(key=keys.SV_RETURNED):
+            st.warning(t("sv_returned", by=returned.reviewer, comment=returned.comment or ""),
+                       icon=":material/undo:")
     elif status == "submitted" and not draft.answers:
         st.info(t("sv_already"), icon=":material/info:")
 

@@ -116,6 +116,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "sv_progress": ("本轮：已完成 {submitted} 个 · 草稿 {draft} 个 · 未测 {todo} 个",
                     "This round: {submitted} done · {draft} drafts · {todo} to do"),
     "sv_village_head": ("{village}（{township}）", "{village} ({township})"),
+    "sv_returned": ("县文明办退回了本村的提交，请按意见修改后重新提交。退回意见（{by}）：{comment}",
+                    "The office returned this village's submission: correct it and submit again. "
+                    "Comment by {by}: {comment}"),
     "sv_already": ("本村本轮已有提交。如需重新测评，直接作答并提交，以最新一次为准。",
                    "This village was submitted this round. Answer and submit again to replace it."),
     "sv_restored": ("已恢复草稿：已答 {answered}/{count} 项，照片 {photos} 张",

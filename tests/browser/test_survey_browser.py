@@ -124,6 +124,22 @@ def test_full_assessment_with_photo_and_reload(server, survey_db, new_page, step
     # the page reran for the picker's counts: one more village done this round
     done_now = sum(1 for s in store.round_progress(db, rnd.id, SURVEYOR[2]).values() if s == "submitted")
     expect(page.get_by_text("本轮：已完成")).to_contain_text(f"已完成 {done_now} 个", timeout=WAIT_MS)
+    picker = page.locator(".st-key-village input")  # its label is current: this submit, not the one before
+    expect(picker).to_have_value(f"{village.name} · 已完成", timeout=WAIT_MS)
+
+    # "重新测评本村" reopens the same village (a new assessment), the picker keeps it.
+    done.get_by_role("button", name="重新测评本村").click()
+    expect(done).to_be_hidden()
+    expect(page.get_by_test_id("xf-total")).to_contain_text(f"已答 0/{len(rubric.items)}")
+    expect(picker).to_have_value(f"{village.name} · 已完成")
+    tap(page, failed.code, "符合")
+    wait_saved(page)
+    again = store.load_draft(db, rnd.id, village.code, SURVEYOR[2])
+    assert again["answers"] == {failed.code: True} and again["id"] != stored.submission_id
+    page.reload()  # and a reload keeps it open
+    expect(item(page, failed.code).get_by_role("radio", name="符合", exact=True)).to_have_attribute(
+        "aria-checked", "true", timeout=WAIT_MS)
+    expect(picker).to_have_value(f"{village.name} · 已完成")
     assert page.errors == []
 
 
