@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import timedelta
+from decimal import Decimal
 
 import pytest
+import test_rounds
 from builders import best
 from PIL import Image
 from scoped_db import A1, ROUND
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from core import limits
+from core import config, limits
 from core.errors import UsageError
-from survey import auth, fieldwork, store
+from survey import auth, fieldwork, service, store
 from survey.rubric import load_rubric
 from ui import endpoints
 
@@ -192,3 +195,31 @@ def test_messages_come_in_the_pages_language(db, client):
     answer = client.post(photo_url(lang="en"), content=b"GIF89a", headers=ORIGIN)
     assert answer.status_code == 422 and "not a readable picture" in answer.json()["error"]["message"]
     assert "无法识别" not in answer.json()["error"]["message"]
+
+
+rubric_dir = test_rounds.rubric_dir  # a copy of the rubric files the test may edit
+
+
+def test_a_round_is_scored_with_its_pinned_rubric_after_the_yaml_changed(db, client, rubric_dir):
+    """The tablet's routes score a round with the rubric pinned when it opened, as the page's
+    browser rules do (ui.tablet.payload gets the same one)."""
+    today = config.today()
+    service.open_round(db, auth.operator(), "P1", "平板固定版本", (today - timedelta(days=5)).isoformat(),
+                       (today + timedelta(days=30)).isoformat())
+    pinned = load_rubric(rubric_dir)
+    first, _ = test_rounds.edit_points(rubric_dir)  # the YAML changes after the round opened
+    edited = load_rubric(rubric_dir)
+    assert edited.version != pinned.version and edited.item(first).points != pinned.item(first).points
+    ops = [{"seq": 10 + n, "kind": "answer", "item": i.code, "value": False if i.code == first else best(i)}
+           for n, i in enumerate(pinned.items) if i.type != "grade"]
+    ops += [{"seq": 100 + 10 * n + k, "kind": "criterion", "item": i.code, "index": k, "value": True}
+            for n, i in enumerate(pinned.items) if i.type == "grade" for k in range(len(i.criteria))]
+    ops += [{"seq": 998, "kind": "note", "item": first, "value": "村口无垃圾桶"},
+            {"seq": 999, "kind": "veto", "item": "", "value": []}]
+    pinned_body = lambda ops: {**body(ops), "round": "P1"}  # noqa: E731
+    assert client.post("/tablet/sync", json=pinned_body(ops), headers=ORIGIN).json()["refused"] == []
+    assert client.post(photo_url(first, round="P1"), content=jpeg(), headers=ORIGIN).status_code == 200
+    got = client.post("/tablet/submit", json=pinned_body(None), headers=ORIGIN).json()
+    assert Decimal(got["score"]["total"]) == pinned.total - pinned.item(first).points
+    row = store.submission(db, got["submission_id"])
+    assert row["rubric_version"] == pinned.version != edited.version
