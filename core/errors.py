@@ -419,6 +419,44 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "不支持的文件“{value}”：请上传 ODK Central 导出的 ZIP 或 CSV，或 KoboToolbox 导出的 CSV 或 XLSX",
         "unsupported file {value!r}: upload an ODK Central export (ZIP or CSV) or a KoboToolbox export (CSV or XLSX)",
     ),
+    # --- the tablet's sync (survey/fieldwork.py sync, ui/endpoints/tablet.py) ----------------
+    "tablet_ops": ("同步请求格式不对：应为操作列表（最多 {limit} 条）", "a sync request holds a list of at most {limit} operations"),
+    "tablet_op_kind": ("未知的操作“{value}”", "unknown operation {value!r}"),
+    "tablet_op_seq": ("操作序号“{value}”无效（应为正整数）", "invalid operation number {value!r} (a positive integer)"),
+    "tablet_op_shape": ("操作格式不对：{value}", "a malformed operation: {value}"),
+    "tablet_grade_by_criteria": (
+        "等级项目 {item} 按子项逐条作答，不能直接填等级",
+        "grade item {item} is answered criterion by criterion, not with a grade",
+    ),
+    "tablet_criterion": ("项目 {item} 没有第 {value} 个子项", "item {item} has no criterion number {value}"),
+    "tablet_criterion_value": (
+        "项目 {item} 第 {index} 个子项应为 true/false/null，实为 {value}",
+        "criterion {index} of item {item} takes true/false/null, got {value}",
+    ),
+    "tablet_note": ("项目 {item} 的情况说明应为文字，实为 {value}", "the note of item {item} must be text, got {value}"),
+    "tablet_veto": ("一票否决事项应为编码列表或 null，实为 {value}", "the veto answer must be a list of codes or null, got {value}"),
+    "tablet_fix": ("位置格式不对：{value}", "a malformed position: {value}"),
+    "tablet_draft_id": ("草稿编号“{value}”无效", "invalid draft id {value!r}"),
+    "tablet_draft_stale": (
+        "平板上的草稿不是服务器上最新的一份，请稍候重试（已自动同步）",
+        "the tablet's draft is not the server's current one; try again after it synced",
+    ),
+    "tablet_round_closed": (
+        "测评轮次 {round} 已结束（{end}，另加 {margin} 天补交期），本村排队的答案未保存",
+        "round {round} has closed ({end}, plus {margin} days to hand in late); the answers waiting for this village were not stored",
+    ),
+    "tablet_submitted": (
+        "本村本轮已提交（{date}），排队的答案未保存；如需修改，请县文明办退回后在“我的提交”中更正",
+        "this village was submitted already ({date}); the answers waiting were not stored; to change it, have the office return it and correct it under My submissions",
+    ),
+    "tablet_returned": (
+        "本村的提交已被县文明办退回：请在“我的提交”中打开更正；排队的答案未保存",
+        "this village's submission was returned by the office: open the correction under My submissions; the answers waiting were not stored",
+    ),
+    "tablet_sha256": ("原图的 SHA-256 应为 64 位十六进制数，实为“{value}”", "the original's SHA-256 must be 64 hex digits, got {value!r}"),
+    "tablet_signed_out": ("登录已失效，请重新登录；未发送的答案仍保存在平板上", "signed out: sign in again; the answers not yet sent stay on the tablet"),
+    "tablet_request": ("请求无效：{detail}", "a bad request: {detail}"),
+    # --- end of the tablet's sync ---------------------------------------------------------------
     "limit_exceeded": ("{what}超过上限 {limit}（实为 {value}）", "{what_en} exceeds the limit of {limit} (got {value})"),
     # --- OpenRosa: Collect sends straight to the server (survey.openrosa, ui/endpoints/openrosa.py) --
     "openrosa_https": (

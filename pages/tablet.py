@@ -1,16 +1,15 @@
-"""实地测评: the surveyor's tablet page. Pick a village, answer its checklists with evidence;
-every change is saved as a draft at once; submit stores the assessment exactly once."""
+"""实地测评: the surveyor's tablet page. Pick a village; its checklist runs in the browser
+(ui/tablet.py): every tap counts at once, is kept on the tablet and saved through the app's
+own route, so a weak or dropped link loses nothing; submit stores the assessment exactly once."""
 
 import streamlit as st
 
-from core.errors import SurveyError
 from survey import fieldwork, service
-from ui import keys, nav, shell, tenstar_view
+from ui import keys, nav, shell, tablet
 from ui import survey_view as parts
-from ui.text import md, t
+from ui.text import t
 
 user = nav.require("tablet")
-parts.bind(user)
 st.html(parts.CSS)
 st.title(t("sv_title"), anchor=False)
 round_id = shell.current_round()
@@ -29,33 +28,11 @@ if village is None:
 
 st.subheader(t("sv_village_head", village=village.name, township=village.township), anchor=False)
 rubric = service.rubric_for_round(shell.db(), round_id)
-done = st.session_state.get(keys.SV_DONE)
-if done and done["key"] == (round_id, village.code, surveyor):
-    parts.done(rubric, village, done["outcome"])
-    st.stop()
-
-draft = parts.open_draft(rubric, round_id, village, surveyor)
-if status == "submitted" and not draft.answers:
-    st.info(t("sv_already"), icon=":material/info:")
-
-total_slot = st.empty()
-for section in rubric.sections:
-    tenstar_view.beside(user, section.code, village.code, round_id)  # the household register's figures
-    parts.section(rubric, section, village, total_slot)
-parts.veto(rubric, total_slot)
-parts.position(village)
-
-if st.button(t("sv_submit"), key=keys.SV_SUBMIT, type="primary", icon=":material/send:",
-             width="stretch"):
-    try:
-        outcome = fieldwork.submit(shell.db(), user, rubric, st.session_state[keys.SV_DRAFT])
-    except SurveyError as exc:  # e.g. the round ended long ago: said, nothing stored
-        st.error(md(exc), icon=":material/error:")
-        st.stop()
-    if outcome.submission_id:
-        st.session_state[keys.SV_DONE] = {"key": (round_id, village.code, surveyor),
-                                          "outcome": outcome}
-        st.session_state.pop(keys.SV_DRAFT)
-        st.rerun()
-    st.session_state[keys.SV_MISSING] = outcome.missing
-parts.missing(rubric)
+draft = fieldwork.open_draft(shell.db(), user, round_id, village.code, surveyor)
+pictures = fieldwork.draft_photos(shell.db(), user, draft)
+with st.container(key=keys.SV_NOTICE):  # always there: the checklist below keeps its place
+    parts.notice(user, round_id, village, surveyor, status, draft)
+parts.households(user, village, round_id, rubric)
+tablet.checklist(tablet.payload(user, rubric, village, draft, pictures,
+                                asides=parts.asides(user, village, round_id),
+                                office_vetoes=parts.office_vetoes(user, round_id, village)))

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -510,6 +511,29 @@ def resume_session(db_path: str | Path, token: str, now: datetime | None = None)
         return user
     store.delete_session(db_path, digest)  # ended: idle, too old, or the account disabled
     return None
+
+
+def session_user(db_path: str | Path, token: Any, now: datetime | None = None) -> User | None:
+    """The user of a request to the app's own routes (the tablet's sync) carrying the session
+    cookie's ``token``: the session alive and the account active; None otherwise. Such a
+    request keeps the session alive as a page run does (its last-seen time written at most
+    every :data:`TOUCH_SECONDS`): a surveyor answering through the tablet's queue is active
+    though the page itself does not rerun."""
+    if not isinstance(token, str) or not 0 < len(token) <= _HANDOFF_MAX:
+        return None
+    now = now or _now()
+    digest = token_digest(token)
+    row = store.session_row(db_path, digest)
+    if row is None or row["expires_at"] <= _iso(now) or \
+            row["created_at"] <= _iso(now - timedelta(hours=SESSION_HOURS)):
+        return None
+    user = active_user(db_path, row["user_name"])
+    if user is None:
+        return None
+    if row["last_seen"] <= _iso(now - timedelta(seconds=TOUCH_SECONDS)) and \
+            not touch_session(db_path, digest, now):
+        return None
+    return user
 
 
 def end_session(db_path: str | Path, digest: str) -> None:

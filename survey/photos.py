@@ -135,22 +135,28 @@ def watermark(img: Image.Image, lines: list[str], font_file: FontFile | None) ->
     font = load_font(size, font_file)
     pad = max(4, size // 3)
     line_h = size + pad // 2
-    band_h = pad * 2 + line_h * len(lines)
-    base = img.convert("RGBA")
-    overlay = Image.new("RGBA", base.size, (0, 0, 0, 0))
+    band_h = min(img.height, pad * 2 + line_h * len(lines))
+    # Only the band is blended (the rest of the picture is copied as it is): the same pixels as
+    # blending a whole-picture overlay, in a fraction of the time.
+    top = img.height - band_h
+    band = img.crop((0, top, img.width, img.height)).convert("RGBA")
+    overlay = Image.new("RGBA", band.size, (0, 0, 0, 140))
     draw = ImageDraw.Draw(overlay)
-    draw.rectangle((0, base.height - band_h, base.width, base.height), fill=(0, 0, 0, 140))
     for n, line in enumerate(lines):
-        draw.text((pad, base.height - band_h + pad + n * line_h), line, font=font,
-                  fill=(255, 255, 255, 255))
-    return Image.alpha_composite(base, overlay).convert("RGB")
+        draw.text((pad, pad + n * line_h), line, font=font, fill=(255, 255, 255, 255))
+    out = img.convert("RGB") if img.mode != "RGB" else img.copy()
+    out.paste(Image.alpha_composite(band, overlay).convert("RGB"), (0, top))
+    return out
 
 
 def prepare(data: bytes, lines: list[str], filename: str = "photo", max_side: int = MAX_SIDE,
-            font: FontFile | None | Literal["auto"] = "auto") -> Photo:
+            font: FontFile | Literal["auto"] | None = "auto",
+            original_sha256: str | None = None) -> Photo:
     """Upright, downscaled (longest side ``max_side``, never enlarged), watermarked JPEG of the
-    picture ``data``. ``font``: a font file, None for PIL's font, "auto" to find a CJK font."""
-    sha = hashlib.sha256(data).hexdigest()
+    picture ``data``. ``font``: a font file, None for PIL's font, "auto" to find a CJK font.
+    ``original_sha256``: the SHA-256 of the original file when ``data`` is a copy made smaller
+    on the tablet (which hashed the original before it shrank it); by default, of ``data``."""
+    sha = original_sha256 or hashlib.sha256(data).hexdigest()
     img = open_image(data, filename, max_side)
     if img.mode not in ("RGB", "L", "RGBA", "LA"):
         img = img.convert("RGBA")
@@ -181,6 +187,34 @@ def thumbnail(jpeg: bytes, side: int = 480) -> bytes:
     return out.getvalue()
 
 
-def stamp_lines(village: str, code: str, when: str, surveyor: str) -> list[str]:
-    """The watermark text: village and code, time, surveyor."""
-    return [f"{village} {code}", when, f"测评员 {surveyor}"]
+def stamp_lines(village: str, code: str, when: str, surveyor: str,
+                position: Position | None = None, taken: str | None = None) -> list[str]:
+    """The watermark text: village and code, time (the server's, when the photo arrived), the
+    photo's own capture time from its EXIF when it has one (marked as such), surveyor, and the
+    position when there is one (:class:`Position`: its source is said)."""
+    lines = [f"{village} {code}", when]
+    if taken:
+        lines.append(f"拍摄 {taken}（照片EXIF）")
+    lines.append(f"测评员 {surveyor}")
+    if position is not None:
+        lines.append(position.text())
+    return lines
+
+
+class Position(NamedTuple):
+    """Where a photo was taken, for its watermark: WGS84 degrees, accuracy in metres (None when
+    typed or unknown), and whose position it is: ``browser`` (the tablet's GPS), ``manual``
+    (typed by the surveyor) or ``exif`` (the photo's own GPS tags)."""
+
+    lon: float
+    lat: float
+    accuracy_m: float | None
+    source: str
+
+    def text(self) -> str:
+        where = f"经度 {self.lon:.6f} 纬度 {self.lat:.6f}"
+        if self.source == "exif":
+            return f"{where}（照片EXIF）"
+        if self.source == "manual" or self.accuracy_m is None:
+            return f"{where}（手动输入）"
+        return f"{where} ±{self.accuracy_m:.0f}米"

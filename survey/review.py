@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from survey import store
-from survey.auth import User
 from core.errors import NotFound, UsageError
 from core.model import STATUS_APPROVED, STATUS_PENDING, STATUS_RETURNED
+from survey import store
+from survey.auth import User
 
 
 @dataclass(frozen=True)
@@ -42,12 +42,19 @@ class Item:
     supersedes: str | None = None
     superseded_by: str | None = None
     comment: str | None = None
-    reviewed_by: str | None = None
+    reviewed_by: str | None = None  # the reviewer's login name
     reviewed_at: str | None = None
     lon: float | None = None
     lat: float | None = None
     gps_accuracy_m: float | None = None
     source: str = "tablet"  # tablet, odk, kobo, jsonl (survey.store.SOURCES)
+    reviewer_name: str | None = None  # the reviewer's display name (their login name when gone)
+
+    @property
+    def reviewer(self) -> str:
+        """Who reviewed it, as people call them: the display name (the login name when the
+        account is gone), empty when nobody has."""
+        return self.reviewer_name or self.reviewed_by or ""
 
 
 @dataclass(frozen=True)
@@ -70,7 +77,8 @@ _FIELDS = ("id", "round_id", "village_code", "village", "township_code", "townsh
 
 
 def _item(row: dict[str, Any]) -> Item:
-    return Item(comment=row["review_comment"], **{f: row[f] for f in _FIELDS})
+    return Item(comment=row["review_comment"], reviewer_name=row.get("reviewer_name"),
+                **{f: row[f] for f in _FIELDS})
 
 
 def _rows(db_path: str | Path, user: User, **filters: Any) -> list[dict[str, Any]]:
@@ -93,6 +101,16 @@ def queue(db_path: str | Path, user: User, round_id: str | None = None,
           township: str | None = None, passed: bool | None = None) -> list[Item]:
     """The submissions waiting for review (待审核) in scope."""
     return submissions(db_path, user, round_id, township, (STATUS_PENDING,), passed)
+
+
+def awaiting_correction(db_path: str | Path, user: User, round_id: str, village_code: str,
+                        surveyor: str) -> Item | None:
+    """The submission of ``village_code`` in ``round_id`` by ``surveyor`` that the office
+    returned and nobody has corrected yet (the newest, when several), within the user's scope;
+    None when there is none. The tablet page shows its comment while the surveyor corrects it."""
+    rows = [r for r in _rows(db_path, user, round_id=round_id, statuses=(STATUS_RETURNED,))
+            if r["village_code"] == village_code and r["surveyor"] == surveyor and not r["superseded_by"]]
+    return _item(rows[-1]) if rows else None
 
 
 def _one(db_path: str | Path, user: User, submission_id: str) -> dict[str, Any]:
@@ -220,7 +238,7 @@ def correct(db_path: str | Path, user: User, submission_id: str) -> tuple[str, s
         fix = {"lon": row["lon"], "lat": row["lat"], "accuracy_m": row["gps_accuracy_m"],
                "source": "browser" if row["gps_accuracy_m"] is not None else "manual"}
     draft = Draft(round_id=row["round_id"], village=row["village_code"], surveyor=user.display_name,
-                  id=str(uuid.uuid4()), started=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                  id=str(uuid.uuid4()), started=datetime.now(UTC).isoformat(timespec="seconds"),
                   answers=full["answers"], notes=full["notes"], veto=tuple(full["veto"]))
     payload = draft.payload() | {"fix": fix}
     store.reopen_draft(db_path, submission_id, user.display_name, payload, user.name)

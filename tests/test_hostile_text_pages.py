@@ -6,6 +6,7 @@ boxes) hold the text as it is. What the browser makes of it: tests/browser/test_
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -82,7 +83,9 @@ def test_the_tablet_page_heads_the_village_with_its_escaped_name(db):
     assert heading == md(h.VILLAGE) + "（" + md(h.TOWNSHIP) + "）"
     assert shown(sources, h.VILLAGE) and shown(sources, h.TOWNSHIP)
     assert at.text_input(key=keys.SV_SURVEYOR).value == h.SURVEYOR_NAME  # an input: plain text
-    assert h.NOTE in [a.value for a in at.text_area]  # the draft's note, in its field
+    # the draft's note goes to the checklist as data (the browser shows it with textContent)
+    [checklist] = at.get("bidi_component")
+    assert h.NOTE in json.loads(checklist.proto.json)["draft"]["notes"].values()
     assert at.selectbox(key=keys.SV_TOWN).format_func(h.TOWNSHIP_CODE) == h.TOWNSHIP
 
 

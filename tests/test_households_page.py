@@ -4,6 +4,8 @@ tables by their headers."""
 
 from __future__ import annotations
 
+import json
+
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -190,6 +192,11 @@ def test_the_tablet_shows_the_registers_figures_and_the_spot_check_beside_the_te
     spot = table(at, "户号", "户主", "星数", "等级")
     assert len(spot) == 10 and set(spot["等级"]) <= {"金牌", "铜牌"}
     assert f"**十星级文明户名册数据（{period()}年度，供核实）**" in [m.value for m in at.markdown]
+    # and the same figures as lines under the ten-star section of the checklist itself
+    checklist = json.loads(at.get("bidi_component")[0].proto.json)
+    assert checklist["asides"]["tenstar"] == [
+        "名册 12 户 · 参评率 83.3%（10/12） · 十星户占比 30.0%（3/10） · 结果公示：已公示 10 户",
+        "抽查名单（10 户）在页面上方“十星级文明户名册数据”中，不符的户数记入 XJ09"]
 
 
 def test_a_village_without_a_register_says_so_on_the_tablet(db):

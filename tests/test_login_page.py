@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -177,10 +178,24 @@ def signed_in_with_session(db, monkeypatch) -> tuple[AppTest, str]:
 def test_an_idle_session_ends_in_the_database_too(db, monkeypatch):
     at, token = signed_in_with_session(db, monkeypatch)
     at.session_state[keys.AUTH_SEEN] = time.time() - auth.IDLE_MINUTES * 60 - 5
+    # idle in the database as well: no request of the tablet's queue kept it alive
+    idle = datetime.now(UTC) - timedelta(minutes=auth.IDLE_MINUTES, seconds=5)
+    store.touch_session(db, auth.token_digest(token), idle.isoformat(timespec="seconds"),
+                        idle.isoformat(timespec="seconds"), "2000-01-01")
     at.run()
     assert at.info[0].value == "长时间未操作，已自动退出，请重新登录"
     assert auth.resume_session(db, token) is None
     assert at.session_state[keys.AUTH_COOKIE][1] is None  # the browser is told to delete it
+
+
+def test_answers_sent_by_the_tablets_queue_keep_the_page_signed_in(db, monkeypatch):
+    """The tablet page answers through its own requests (auth.session_user), not page runs:
+    a surveyor busy for half an hour without a page run is not idle."""
+    at, token = signed_in_with_session(db, monkeypatch)
+    at.session_state[keys.AUTH_SEEN] = time.time() - auth.IDLE_MINUTES * 60 - 5
+    assert auth.session_user(db, token).name == "wang"  # a sync a moment ago
+    at.run()
+    assert not at.info and at.session_state[keys.AUTH_USER] == "wang"
 
 
 def test_a_session_ended_elsewhere_signs_this_browser_out_at_its_next_check(db, monkeypatch):

@@ -3,15 +3,16 @@ returned submission as a new version that keeps the old one."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
-from scoped_db import A, A1, A2, B1, ROUND, sid, user
+from builders import admin, table
+from scoped_db import A1, A2, B1, ROUND, A, sid, user
 from streamlit.testing.v1 import AppTest
 
-from builders import admin, table
-from survey import export, fieldwork, review, store
 from core.errors import NotFound, UsageError
+from survey import export, fieldwork, review, store
 from survey.rubric import load_rubric
 from ui import keys
 
@@ -158,16 +159,26 @@ def test_a_reviewer_returns_a_submission_and_the_surveyor_resubmits_it(scoped, m
     mine = page_as(scoped, monkeypatch, "review.py", "wang")
     assert mine.title[0].value == "我的提交"
     mine_table = table(mine, "村", "审核状态")
-    assert mine_table.set_index("村").loc["乙村", ["审核状态", "审核意见"]].tolist() == ["已退回", "门前三包未签订，请核实"]
-    assert "退回意见（rev-a）：门前三包未签订，请核实" in [w.value.replace("\\", "") for w in mine.warning]
+    returned = mine_table.set_index("村").loc["乙村", ["审核状态", "审核意见"]].tolist()
+    assert returned == ["已退回", "门前三包未签订，请核实"]
+    warnings = [w.value.replace("\\", "") for w in mine.warning]
+    assert "退回意见（审核员甲）：门前三包未签订，请核实" in warnings  # the reviewer's display name
+    assert not any("rev-a" in w for w in warnings)  # never the login name
     mine.button(key=f"{keys.RV_CORRECT}_{sid(V2)}").click().run()
     assert store.load_draft(scoped, ROUND, V2, "王芳")["answers"]
 
     tablet = page_as(scoped, monkeypatch, "tablet.py", "wang", town=A1, village=V2)
-    tablet.button(key=keys.SV_SUBMIT).click().run()
-    assert not tablet.exception
+    [checklist] = tablet.get("bidi_component")  # the correction opens in the tablet's checklist
+    draft = json.loads(checklist.proto.json)["draft"]
+    assert draft["answers"] == store.load_draft(scoped, ROUND, V2, "王芳")["answers"]
+    shown = [w.value.replace("\\", "") for w in tablet.warning]  # the comment while correcting it
+    assert shown == ["县文明办退回了本村的提交，请按意见修改后重新提交。退回意见（审核员甲）：门前三包未签订，请核实"]
+    # the browser submits it through /tablet/submit (tests/test_tablet_endpoint.py)
+    fieldwork.submit_draft(scoped, user(scoped, "wang"), load_rubric(), ROUND, V2, "王芳", draft["id"])
     newest = review.queue(scoped, user(scoped, "rev-a"), ROUND, township=A1)[-1]
     assert (newest.village_code, newest.supersedes) == (V2, sid(V2))
+    again = page_as(scoped, monkeypatch, "tablet.py", "wang", town=A1, village=V2)
+    assert again.warning == [] and again.get("bidi_component")  # corrected: the comment is done
 
     at = page_as(scoped, monkeypatch, "review.py", "rev-a")
     at.selectbox(key=keys.RV_SELECTED).set_value(newest.id).run()

@@ -1,22 +1,23 @@
-"""AppTest of the tablet page: choose a village, answer, live total, evidence rule, draft restore,
-submit exactly once. Widgets are found by key."""
+"""AppTest of the tablet page: the surveyor's name, the village picker with each village's
+status, and the checklist component handed what it needs to run in the browser (the rubric's
+JSON, the draft with its photos, whose queue it is, the texts). What the checklist does with a
+tap is tested in the browser (tests/browser/test_tablet_browser.py), its rules against the
+server's (tests/test_tablet_rules.py), its requests in tests/test_tablet_endpoint.py."""
 
 import io
-import sqlite3
+import json
 from pathlib import Path
 
 import pytest
+from builders import surveyor as as_surveyor
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from survey import fieldwork, store
 from core.model import Round
+from survey import fieldwork, store
 from survey.registry import VillageRow
 from survey.rubric import load_rubric
-from survey.scoring import partial, score
-from ui import keys
-
-from builders import surveyor as as_surveyor
+from ui import keys, survey_view
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "tablet.py")
 ROUND = "2026-B4"
@@ -45,12 +46,14 @@ def rubric():
 
 @pytest.fixture
 def start(db, signed_in):
-    def open_session(surveyor="王芳", village=None, role="surveyor") -> AppTest:
+    def open_session(surveyor="王芳", village=None, role="surveyor", lang=None) -> AppTest:
         """A new browser session signed in as ``surveyor``; ``village`` is opened from the URL,
         as after a reload."""
         at = AppTest.from_file(PAGE, default_timeout=30)
         signed_in(at, db, role, county="429901", name=LOGINS[surveyor], display_name=surveyor)
         at.session_state[keys.ROUND] = ROUND
+        if lang:
+            at.session_state[keys.LANG] = lang
         if village:
             at.query_params[keys.SV_VILLAGE] = village
         at.run()
@@ -60,20 +63,14 @@ def start(db, signed_in):
     return open_session
 
 
+def checklist(at) -> dict | None:
+    """The data the checklist component was mounted with (None: not on the page)."""
+    found = at.get("bidi_component")
+    return json.loads(found[0].proto.json) if found else None
+
+
 def best(item):
     return {"check": True, "count": 0}.get(item.type) if item.type != "grade" else item.grade_names[0]
-
-
-def answer(at, code, value):
-    widget = at.number_input(key=f"{keys.SV_ANSWER}_{code}") if isinstance(value, int) and not \
-        isinstance(value, bool) else at.segmented_control(key=f"{keys.SV_ANSWER}_{code}")
-    widget.set_value(value)
-    at.run()
-    assert not at.exception
-
-
-def total_text(at) -> str:
-    return next(m.value for m in at.markdown if m.value.startswith("当前得分"))
 
 
 WANG = as_surveyor("王芳")
@@ -109,6 +106,7 @@ def test_a_surveyor_signs_with_their_own_name_an_admin_may_type_one(db, start):
 def test_choose_a_village_by_township_with_its_status(db, rubric, start):
     prefill(db, rubric, village=ZHANG)  # 王芳 has a draft of 张家湾村
     at = start()
+    assert checklist(at) is None  # no village yet
     at.selectbox(key=keys.SV_TOWN).set_value("429901100")
     at.run()
     picker = at.selectbox(key=keys.SV_VILLAGE)
@@ -117,98 +115,71 @@ def test_choose_a_village_by_township_with_its_status(db, rubric, start):
     picker.set_value(LI)
     at.run()
     assert at.query_params[keys.SV_VILLAGE] == LI  # a reload reopens it
-    headers = [h.value for h in at.subheader]
-    assert headers[0] == "李庄村（城关镇）"
-    assert [h.split(" · ")[0] for h in headers[1:4]] == [s.name for s in rubric.sections]
+    assert [h.value for h in at.subheader] == ["李庄村（城关镇）"]
+    data = checklist(at)
+    assert data["village"]["name"] == "李庄村" and data["village"]["code"] == LI
+    assert [s["name"] for s in data["rubric"]["sections"]] == [s.name for s in rubric.sections]
 
 
-def test_answers_update_the_live_total_and_are_saved_at_once(db, rubric, start):
-    at = start(village=LI)
-    assert total_text(at).startswith("当前得分 **0** 分（已答 0/")
-    check = next(i for i in rubric.items if i.type == "check")
-    count = next(i for i in rubric.items if i.type == "count")
+def test_the_checklist_gets_the_rubric_the_draft_and_whose_queue_it_is(db, rubric, start):
+    """Everything the browser needs to render, score and keep the work on its own."""
     grade = next(i for i in rubric.items if i.type == "grade")
-    answer(at, check.code, True)
-    answer(at, count.code, 2)
-    answer(at, grade.code, grade.grade_names[1])
-    answers = {check.code: True, count.code: 2, grade.code: grade.grade_names[1]}
-    expected = partial(rubric, answers).total
-    assert f"当前得分 **{_num(expected)}** 分（已答 3/{len(rubric.items)} 项" in total_text(at)
-    assert "达标线 85 分" in total_text(at)
-    assert store.load_draft(db, ROUND, LI, "王芳")["answers"] == answers
+    draft = fieldwork.open_draft(db, WANG, ROUND, LI)
+    draft = fieldwork.answer(db, WANG, draft, rubric.items[0].code, False)
+    draft = fieldwork.note(db, WANG, draft, rubric.items[0].code, "村口无垃圾桶")
+    photo = fieldwork.add_photo(db, WANG, draft, rubric.items[0].code, jpeg(), "a.jpg")
+    data = checklist(start(village=LI))
+    assert data["key"] == {"account": "wangfang", "round": ROUND, "village": LI, "surveyor": "王芳"}
+    assert data["api"] == "/tablet"
+    assert data["rubric"] == json.loads(json.dumps(rubric.to_json())) and data["rubric_version"] == rubric.version
+    assert data["grade_order"][grade.code] == list(grade.grade_names)
+    assert data["draft"]["id"] == draft.id
+    assert data["draft"]["answers"] == {rubric.items[0].code: False}
+    assert data["draft"]["notes"] == {rubric.items[0].code: "村口无垃圾桶"}
+    assert [p["id"] for p in data["photos"]] == [photo]
+    assert data["limits"]["max_side"] == 1600 and data["limits"]["photo_pixels"] == 2**26
+    assert data["text"]["sv_met"] == "符合" and data["text"]["tab_total"].startswith("当前得分 {total} 分")
+    assert data["asides"] == {"tenstar": ["本村还没有户籍名册：以下数据需现场核实"]}  # no register here
+    assert data["office_vetoes"] == []
 
 
-def _num(d):
-    text = format(d, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def test_a_failed_item_needs_a_note_and_a_photo_before_submitting(db, rubric, start):
-    failed = rubric.items[0]
-    prefill(db, rubric, skip={failed.code})
-    at = start(village=LI)
-    answer(at, failed.code, False)
-    at.button(key=keys.SV_SUBMIT).click()
-    at.run()
-    listing = at.error[0].value
-    assert "还不能提交，请补全以下 2 项" in listing
-    assert failed.code in listing and "请填写情况说明" in listing
-    assert "请至少上传一张照片" in listing
-    assert store.stats(db)["submissions"] == 0
-
-    at.text_area(key=f"{keys.SV_NOTE}_{failed.code}").input("村口无垃圾桶")
-    at.run()
-    at.file_uploader(key=f"{keys.SV_UPLOAD}_{failed.code}_0").set_value(("IMG_1.jpg", jpeg(), "image/jpeg"))
-    at.run()
-    assert not at.exception
-    assert len(store.draft_photos(db, ROUND, LI, "王芳")) == 1
-    at.button(key=keys.SV_SUBMIT).click()
-    at.run()
-    assert "已提交 李庄村" in at.success[0].value
-    stored = store.round_results(db, ROUND)[0]
-    assert stored.submission_id and stored.findings == 1
-    assert [p.item_code for p in store.submission_photos(db, stored.submission_id)] == [failed.code]
+def test_the_checklist_speaks_the_language_chosen(db, start):
+    data = checklist(start(village=LI, lang="en"))
+    assert data["lang"] == "en" and data["text"]["sv_met"] == "Met"
+    assert data["text"]["gps_distance"].startswith("the surveyed point is {value} km")
 
 
 def test_the_draft_is_restored_in_a_new_session(db, rubric, start):
-    at = start(village=LI)
+    """A reload, a tablet that slept, another tablet: the server's draft comes back, and the
+    browser adds what its own queue still holds (tests/browser)."""
     check = next(i for i in rubric.items if i.type == "check")
-    count = next(i for i in rubric.items if i.type == "count")
-    answer(at, check.code, False)
-    at.text_area(key=f"{keys.SV_NOTE}_{check.code}").input("无分类垃圾桶")
+    fieldwork.sync(db, WANG, rubric, ROUND, LI, "王芳", "9a1b2c3d-0000-4000-8000-000000000001",
+                   [{"seq": 5, "kind": "answer", "item": check.code, "value": False},
+                    {"seq": 6, "kind": "note", "item": check.code, "value": "无分类垃圾桶"}])
+    data = checklist(start(village=LI))
+    assert data["draft"]["answers"] == {check.code: False} and data["draft"]["seq"] == 6
+    assert data["draft"]["notes"] == {check.code: "无分类垃圾桶"}
+    other = checklist(start("李明", village=LI))  # another surveyor starts clean
+    assert other["draft"]["answers"] == {} and other["key"]["surveyor"] == "李明"
+
+
+def test_a_submitted_village_says_so_and_a_closed_round_warns(db, rubric, start, monkeypatch):
+    draft = prefill(db, rubric)
+    assert fieldwork.submit(db, WANG, rubric, draft).added
+    at = start(village=LI)
+    assert "本村本轮已有提交" in at.info[0].value
+    assert checklist(at)["draft"]["id"] != draft.id  # a new draft, for assessing it again
+    store.create_round(db, Round("2026-B1", "第一次双月测评", "2026-01-01", "2026-02-28"))
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    from scoped_db import sign_in
+
+    sign_in(at, db, "surveyor", county="429901", name="wangfang", display_name="王芳")
+    at.session_state[keys.ROUND] = "2026-B1"
+    at.query_params[keys.SV_VILLAGE] = LI
+    monkeypatch.setattr(survey_view.config, "today", lambda: __import__("datetime").date(2026, 6, 1))
     at.run()
-    answer(at, count.code, 3)
-    total = total_text(at)
-
-    again = start(village=LI)  # a reload / a new tablet session
-    assert again.segmented_control(key=f"{keys.SV_ANSWER}_{check.code}").value is False
-    assert again.number_input(key=f"{keys.SV_ANSWER}_{count.code}").value == 3
-    assert again.text_area(key=f"{keys.SV_NOTE}_{check.code}").value == "无分类垃圾桶"
-    assert total_text(again) == total
-    other = start("李明", village=LI)  # another surveyor starts clean
-    assert other.segmented_control(key=f"{keys.SV_ANSWER}_{check.code}").value is None
-
-
-def test_submitting_twice_stores_one_row_with_the_exact_score(db, rubric, start):
-    grade = next(i for i in rubric.items if i.type == "grade")
-    draft = prefill(db, rubric, skip={grade.code})
-    draft = fieldwork.answer(db, WANG, draft, grade.code, grade.grade_names[2])
-    draft = fieldwork.note(db, WANG, draft, grade.code, "两项子标准未达到")
-    fieldwork.add_photo(db, WANG, draft, grade.code, jpeg(), "a.jpg")
-    first, second = start(village=LI), start(village=LI)  # a tab restored after a dropped line
-    first.button(key=keys.SV_SUBMIT).click()
-    first.run()
-    second.button(key=keys.SV_SUBMIT).click()
-    second.run()
-    assert "已提交 李庄村" in first.success[0].value and "未重复提交" not in first.success[0].value
-    assert "未重复提交" in second.success[0].value
-    assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM submissions").fetchone()[0] == 1
-    stored = store.submission(db, draft.id)
-    expected = score(rubric, stored["answers"], stored["veto"])
-    assert stored["total"] == expected.total
-    assert f"总分 {_num(expected.total)} 分" in first.success[0].value
-    assert store.load_draft(db, ROUND, LI, "王芳") is None
-    assert "李庄村 · 已完成" in start().selectbox(key=keys.SV_VILLAGE).options
+    warning = at.warning[0].value
+    assert "已结束" in warning and "2026-02-28" in warning.replace("\\", "")
 
 
 def test_a_surveyor_sees_only_the_villages_of_their_townships(db, signed_in):
@@ -221,34 +192,3 @@ def test_a_surveyor_sees_only_the_villages_of_their_townships(db, signed_in):
     assert at.selectbox(key=keys.SV_TOWN).options == ["青石镇"]
     assert at.selectbox(key=keys.SV_VILLAGE).options == ["青石村 · 未测"]
     assert at.selectbox(key=keys.SV_VILLAGE).value is None
-
-
-def test_veto_some_happened_needs_a_choice_and_blocks_passing(db, rubric, start):
-    prefill(db, rubric)
-    draft = fieldwork.set_veto(db, WANG, fieldwork.open_draft(db, WANG, ROUND, LI), None)
-    at = start(village=LI)
-    at.segmented_control(key=keys.SV_VETO_ANY).set_value(True)
-    at.run()
-    at.button(key=keys.SV_SUBMIT).click()
-    at.run()
-    assert "一票否决事项：请选择" in at.error[0].value and store.stats(db)["submissions"] == 0
-    at.pills(key=keys.SV_VETO).set_value(["V2"])
-    at.run()
-    assert any("存在一票否决事项" in m.value for m in at.markdown)
-    at.button(key=keys.SV_SUBMIT).click()
-    at.run()
-    assert "一票否决，未达标" in at.success[0].value
-    assert store.submission(db, draft.id)["veto"] == ["V2"]
-
-
-def test_position_typed_by_hand_is_saved_and_warned_when_far(db, start):
-    at = start(village=LI)
-    at.number_input(key=keys.SV_LON).set_value(113.9)
-    at.number_input(key=keys.SV_LAT).set_value(30.65)  # about 5.6 km north of the village
-    at.run()
-    at.button(key=keys.SV_GPS_SAVE).click()
-    at.run()
-    assert "经度 113.900000，纬度 30.650000（手动输入）" in at.success[0].value
-    assert "5.6 公里" in at.warning[0].value
-    fix = store.load_draft(db, ROUND, LI, "王芳")["fix"]
-    assert (fix["lon"], fix["lat"], fix["accuracy_m"], fix["source"]) == (113.9, 30.65, None, "manual")

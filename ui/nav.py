@@ -113,12 +113,16 @@ def current_user() -> User | None:
     if not name:
         return _resume()
     now = time.time()
+    digest = state.get(keys.AUTH_SESSION)
     if auth.idle_expired(state.get(keys.AUTH_SEEN), now):
-        return _ended("idle", "login_expired")
+        # The tablet page answers through its own requests (ui/endpoints/tablet.py), which keep
+        # the session alive without a run of the page: idle only when the session says so too.
+        if not (digest and auth.touch_session(shell.db(), digest)):
+            return _ended("idle", "login_expired")
+        state[keys.AUTH_TOUCHED] = now
     user = auth.active_user(shell.db(), name)
     if user is None:
         return _ended("disabled")
-    digest = state.get(keys.AUTH_SESSION)
     if digest and now - state.get(keys.AUTH_TOUCHED, 0.0) >= auth.TOUCH_SECONDS:
         if not auth.touch_session(shell.db(), digest):
             return _ended("session_ended", "login_ended")

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from survey import audit, review, service
-from survey.auth import User
 from core.constants import township_of
 from core.errors import SurveyError
 from core.model import STATUS_LABELS, STATUS_PENDING, STATUS_RETURNED
+from survey import audit, review, service
+from survey.auth import User
 from ui import keys, nav
 from ui.survey_view import num
 from ui.text import Md, lang, md, source_label, t, when
@@ -84,7 +84,7 @@ def detail(db: Path, user: User, submission_id: str) -> None:
         names = {v.code: v.text_en if en else v.text for v in rubric.veto}
         st.error(t("rv_veto", items="；".join(names.get(c, c) for c in i.veto)))
     if i.comment:
-        st.warning(t("rv_comment_shown", by=i.reviewed_by or "", comment=i.comment))
+        st.warning(t("rv_comment_shown", by=i.reviewer, comment=i.comment))
     st.caption(t("rv_position", lon=i.lon, lat=i.lat, acc=i.gps_accuracy_m if i.gps_accuracy_m
                  is not None else "—") if i.lon is not None else t("rv_no_position"))
     st.caption(t("rv_source", source=source_label(i.source)))
@@ -149,7 +149,7 @@ def mine(db: Path, user: User, round_id: str) -> None:
             continue
         with st.container(border=True):
             st.markdown(md(f"{i.village}（{i.village_code}）· {i.date}"))
-            st.warning(t("rv_comment_shown", by=i.reviewed_by or "", comment=i.comment or ""))
+            st.warning(t("rv_comment_shown", by=i.reviewer, comment=i.comment or ""))
             if st.button(t("rv_correct"), key=f"{keys.RV_CORRECT}_{i.id}", icon=":material/edit:"):
                 try:
                     _, village = review.correct(db, user, i.id)  # of the round in the sidebar

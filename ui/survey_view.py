@@ -1,38 +1,30 @@
-"""Widgets of the tablet page (pages/tablet.py): the village picker, one fragment per rubric
-section, the veto list, the position and the submit outcome. Every change goes straight into
-``survey.fieldwork`` (saved as a draft at once); nothing here decides a rule.
-
-Each rubric section, the veto list and the position are fragments: a tap reruns only its own
-fragment, which also redraws the running-total bar (an ``st.empty`` above the sections).
+"""The Streamlit parts of the tablet page (pages/tablet.py): the surveyor's name, the village
+picker with each village's status, and what goes beside the checklist. The checklist itself
+(answers, evidence, veto, position, submit) runs in the browser: ``ui/tablet.py``.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from decimal import Decimal
 
 import streamlit as st
 
-from survey import auth, fieldwork, gps, photos
-from survey.auth import User
-from core.errors import DataError, NotFound, render
+from core import config
 from core.model import Village
-from survey.rubric import Item, Rubric, Section
-from ui import browser, keys, shell
-from ui.text import Md, lang, md, said, t
+from survey import auth, fieldwork, review
+from survey.auth import User
+from survey.rubric import Rubric
+from ui import keys, shell, tenstar_view
+from ui.text import t
 
-#: Large touch targets for gloved fingers; served inline (no CDN).
+#: Large touch targets for gloved fingers on the Streamlit widgets of the page (the checklist
+#: has its own, ui/components/tablet/tablet.css); served inline (no CDN).
 CSS = """<style>
-.stApp [data-testid="stButtonGroup"] button {min-height: 3rem; min-width: 6rem; font-size: 1.1rem;}
-.stApp button[kind], .stApp [data-testid="stBaseButton-secondary"] {min-height: 3rem;}
-.stApp input, .stApp textarea {font-size: 1.1rem !important;}
-.stApp [data-testid="stNumberInput"] input {min-height: 3rem;}
-.stApp [data-testid="stNumberInput"] button {min-width: 3rem;}
 .stApp [data-baseweb="select"] > div {min-height: 3rem;}
-.stApp [data-testid="stFileUploaderDropzone"] {min-height: 4rem;}
-.stApp [class*="st-key-sv_total"] {position: sticky; top: 3.2rem; z-index: 5; background: #fff8f6;
-  border-left: 4px solid #b71c1c; padding: .4rem .8rem;}
+.stApp [data-testid="stTextInput"] input {min-height: 3rem; font-size: 1.1rem !important;}
+.stApp [data-testid="stExpander"] summary {min-height: 3rem;}
+.stApp button[kind] {min-height: 3rem;}
 </style>"""
 
 
@@ -42,46 +34,12 @@ def num(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _text(item: Item) -> str:
-    return item.text_en if lang() == "en" and item.text_en else item.text
-
-
-def bind(user: User) -> None:
-    """Remember the signed-in user of this run for the widgets' callbacks (the page calls it
-    first, every run: the account is read afresh each time)."""
-    st.session_state[keys.SV_USER] = user
-
-
-def _user() -> User:
-    return st.session_state[keys.SV_USER]
-
-
-def _draft() -> fieldwork.Draft:
-    return st.session_state[keys.SV_DRAFT]
-
-
-def _keep(draft: fieldwork.Draft) -> None:
-    st.session_state[keys.SV_DRAFT] = draft
-
-
-def _seed(key: str, value) -> None:
-    """Give a widget its value from the draft unless it already has one."""
-    if key not in st.session_state:
-        st.session_state[key] = value
-
-
 # --- reads (cached on the data version) ----------------------------------------------------------
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _villages(db_path: str, data_version: int, user: User) -> list[Village]:
     return fieldwork.villages(db_path, user)
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def _thumbnail(db_path: str, user: User, draft: fieldwork.Draft, photo_id: str) -> bytes:
-    """A small copy of a stored photo for the page (a weak signal need not carry 1600 px)."""
-    return fieldwork.thumbnail(db_path, user, draft, photo_id)
 
 
 def villages(user: User) -> list[Village]:
@@ -137,9 +95,15 @@ def pick_village(user: User, round_id: str, surveyor: str) -> tuple[Village | No
     if st.session_state.get(keys.SV_VILLAGE) not in shown:
         st.session_state[keys.SV_VILLAGE] = None
     label = {c: f"{v.name} · {t('sv_status_' + status.get(c, 'todo'))}" for c, v in shown.items()}
+    chosen = st.session_state.get(keys.SV_VILLAGE)
+    if chosen in label and st.session_state.get(keys.SV_VILLAGE_LABEL) not in (None, label[chosen]):
+        # its status changed (a submit): the browser shows the label it was sent and would send
+        # the old one back (no such option: the picker would empty); set it to send the new one
+        st.session_state[keys.SV_VILLAGE] = chosen
     code = right.selectbox(t("sv_village"), list(shown), index=None, key=keys.SV_VILLAGE,
                            format_func=label.get, placeholder=t("sv_pick_village"),
                            filter_mode="contains")
+    st.session_state[keys.SV_VILLAGE_LABEL] = label.get(code) if code else None
     _to_url(keys.SV_TOWN, town)
     _to_url(keys.SV_VILLAGE, code)
     counts = {s: sum(1 for c in shown if status.get(c, "todo") == s)
@@ -148,239 +112,39 @@ def pick_village(user: User, round_id: str, surveyor: str) -> tuple[Village | No
     return (shown.get(code) if code else None), status.get(code or "", "todo")
 
 
-def open_draft(rubric: Rubric, round_id: str, village: Village, surveyor: str) -> fieldwork.Draft:
-    """The draft of the chosen village, loaded from the database when the village, round or
-    surveyor changed (or the session is new); its answers are put into the widgets."""
-    draft = st.session_state.get(keys.SV_DRAFT)
-    if draft is not None and (draft.round_id, draft.village, draft.surveyor) == (
-            round_id, village.code, surveyor.strip()):
-        return draft
-    draft = fieldwork.open_draft(shell.db(), _user(), round_id, village.code, surveyor)
-    state = st.session_state
-    for item in rubric.items:
-        state[f"{keys.SV_ANSWER}_{item.code}"] = draft.answers.get(item.code)
-        state[f"{keys.SV_NOTE}_{item.code}"] = draft.notes.get(item.code, "")
-    state[keys.SV_VETO_ANY] = None if draft.veto is None else bool(draft.veto)
-    state[keys.SV_VETO] = list(draft.veto or ())
-    for key in (keys.SV_UPLOAD_N, keys.SV_UPLOAD_ERROR, keys.SV_MISSING, keys.SV_GPS_ASK,
-                keys.SV_GPS_REFUSED, keys.SV_LON, keys.SV_LAT):
-        state.pop(key, None)
-    _keep(draft)
-    if draft.answers:
-        st.toast(t("sv_restored", answered=len(draft.answers), count=len(rubric.items),
-                   photos=len(fieldwork.draft_photos(shell.db(), _user(), draft))), icon=":material/restore:")
-    return draft
+def notice(user: User, round_id: str, village: Village, surveyor: str, status: str,
+           draft: fieldwork.Draft) -> None:
+    """Above the checklist: the round closed to the tablet (``fieldwork.round_closed``); the
+    office's comment on the village's returned submission, while the surveyor corrects it (with
+    the reviewer's display name); or the village submitted already this round."""
+    rnd = next((r for r in shell.rounds() if r.id == round_id), None)
+    returned = review.awaiting_correction(shell.db(), user, round_id, village.code, surveyor)
+    if rnd is not None and fieldwork.round_closed(rnd, config.today()):
+        st.warning(t("sv_round_closed", round=rnd.id, end=rnd.end_date, margin=config.ROUND_DATE_MARGIN_DAYS),
+                   icon=":material/event_busy:")
+    if returned is not None:
+        with st.container(key=keys.SV_RETURNED):
+            st.warning(t("sv_returned", by=returned.reviewer, comment=returned.comment or ""),
+                       icon=":material/undo:")
+    elif status == "submitted" and not draft.answers:
+        st.info(t("sv_already"), icon=":material/info:")
 
 
-# --- callbacks: every change is saved at once ----------------------------------------------------
+def asides(user: User, village: Village, round_id: str) -> dict[str, list[str]]:
+    """Plain lines to show under a section's heading of the checklist (section code -> lines):
+    the village's household figures beside the ten-star section (the full panel with the
+    households to spot-check is drawn above the checklist by :func:`households`)."""
+    return tenstar_view.aside(user, village.code, round_id)
 
 
-def _on_answer(code: str) -> None:
-    value = st.session_state[f"{keys.SV_ANSWER}_{code}"]
-    _keep(fieldwork.answer(shell.db(), _user(), _draft(), code, value))
+def households(user: User, village: Village, round_id: str, rubric: Rubric) -> None:
+    """The household register's panel (figures and the spot check) above the checklist, when
+    the round's rubric has the ten-star section."""
+    if any(section.code == tenstar_view.SECTION for section in rubric.sections):
+        tenstar_view.beside(user, tenstar_view.SECTION, village.code, round_id)
 
 
-def _on_note(code: str) -> None:
-    _keep(fieldwork.note(shell.db(), _user(), _draft(), code, st.session_state[f"{keys.SV_NOTE}_{code}"]))
-
-
-def _on_upload(code: str, key: str, village: Village) -> None:
-    errors = st.session_state.setdefault(keys.SV_UPLOAD_ERROR, {})
-    errors.pop(code, None)
-    for upload in st.session_state.get(key) or []:
-        try:
-            fieldwork.add_photo(shell.db(), _user(), _draft(), code, upload.getvalue(), upload.name)
-        except DataError as exc:
-            errors[code] = "；".join(said(p).split(": ")[-1] for p in exc.problems)
-    counters = st.session_state.setdefault(keys.SV_UPLOAD_N, {})
-    counters[code] = counters.get(code, 0) + 1  # a new, empty uploader
-
-
-def _on_delete(photo_id: str) -> None:
-    try:
-        fieldwork.delete_photo(shell.db(), _user(), _draft(), photo_id)
-    except NotFound:
-        pass  # a double tap: gone already
-
-
-def _on_veto() -> None:
-    state = st.session_state
-    happened, chosen = state.get(keys.SV_VETO_ANY), list(state.get(keys.SV_VETO) or [])
-    # "some happened" with none chosen yet is still an open question
-    codes = [] if happened is False else (chosen or None) if happened else None
-    _keep(fieldwork.set_veto(shell.db(), _user(), _draft(), codes))
-
-
-def _on_gps_ask() -> None:
-    st.session_state[keys.SV_GPS_ASK] = uuid.uuid4().hex[:8]  # a fresh request: a new component
-
-
-def _on_manual_fix() -> None:
-    fix = gps.manual(st.session_state.get(keys.SV_LON), st.session_state.get(keys.SV_LAT))
-    _keep(fieldwork.set_fix(shell.db(), _user(), _draft(), fix))
-
-
-# --- one rubric section --------------------------------------------------------------------------
-
-
-def total_bar(slot, rubric: Rubric, by: str) -> None:
-    """The running total with the pass mark, drawn into ``slot`` by the fragment ``by`` (every
-    fragment draws it, so a tap anywhere updates it; the last one drawn is shown)."""
-    draft = _draft()
-    running = fieldwork.progress(rubric, draft)
-    with slot.container(key=f"{keys.SV_TOTAL}_{by}"):
-        st.markdown(t("sv_total", total=num(running.total), answered=running.answered,
-                      count=running.count, total_max=num(running.total_max),
-                      pass_mark=num(rubric.pass_mark)))
-        if draft.veto:
-            st.markdown(f":red[{t('sv_veto_applies')}]")
-
-
-@st.fragment
-def section(rubric: Rubric, sec: Section, village: Village, slot) -> None:
-    """One section as a fragment: a tap here reruns only this section and the total bar."""
-    draft = _draft()
-    running = fieldwork.progress(rubric, draft)
-    answered = sum(1 for i in sec.items if i.code in draft.answers)
-    name = sec.name_en if lang() == "en" else sec.name
-    st.subheader(t("sv_section_score", name=name, earned=num(running.sections[sec.code]),
-                   points=num(sec.points), answered=answered, count=len(sec.items)), anchor=False)
-    pictures: dict[str, list[fieldwork.PhotoInfo]] = {}
-    for p in fieldwork.draft_photos(shell.db(), _user(), draft):
-        pictures.setdefault(p.item_code, []).append(p)
-    for item in sec.items:
-        _item(item, draft, pictures.get(item.code, []), village)
-    total_bar(slot, rubric, sec.code)
-
-
-def _item(item: Item, draft: fieldwork.Draft, pics: list[fieldwork.PhotoInfo], village: Village) -> None:
-    key = f"{keys.SV_ANSWER}_{item.code}"
-    _seed(key, draft.answers.get(item.code))
-    with st.container(border=True, key=f"{keys.SV_ITEM}_{item.code}"):
-        st.markdown(f"**{md(item.code)}** {md(_text(item))}")
-        common = dict(key=key, on_change=_on_answer, args=(item.code,), label_visibility="collapsed")
-        if item.type == "check":
-            st.segmented_control(t("sv_answer"), [True, False], **common,
-                                 format_func=lambda v: t("sv_met") if v else t("sv_not_met"))
-        elif item.type == "count":
-            st.number_input(t("sv_count"), min_value=0, step=1, format="%d",
-                            placeholder=t("sv_count_placeholder"), **common)
-            st.caption(t("rule_count", deduct=num(item.deduct)))
-        else:
-            st.caption(t("sv_criteria") + "".join(f"\n- {md(c)}" for c in item.criteria))
-            st.segmented_control(
-                t("sv_answer"), list(item.grade_names), **common, format_func=lambda g: t(
-                    "sv_grade_option", grade=g, points=num(item.points * item.factor(g))))
-        if fieldwork.needs_evidence(item, draft):
-            _evidence(item, draft, pics, village)
-
-
-def _evidence(item: Item, draft: fieldwork.Draft, pics: list[fieldwork.PhotoInfo],
-              village: Village) -> None:
-    """The note and the photos a finding needs."""
-    st.markdown(f":orange[{t('sv_evidence')}]")
-    note_key = f"{keys.SV_NOTE}_{item.code}"
-    _seed(note_key, draft.notes.get(item.code, ""))
-    st.text_area(t("sv_note"), key=note_key, on_change=_on_note, args=(item.code,),
-                 placeholder=t("sv_note_placeholder"), height=80)
-    for p in pics:
-        left, right = st.columns([3, 1], vertical_alignment="center")
-        left.image(_thumbnail(str(shell.db()), _user(), draft, p.id), width=240)
-        right.button(t("sv_photo_delete"), key=f"{keys.SV_PHOTO_DELETE}_{p.id}",
-                     on_click=_on_delete, args=(p.id,), icon=":material/delete:")
-    n = st.session_state.get(keys.SV_UPLOAD_N, {}).get(item.code, 0)
-    upload_key = f"{keys.SV_UPLOAD}_{item.code}_{n}"
-    st.file_uploader(t("sv_photo"), type=list(photos.ACCEPTED), accept_multiple_files=True,
-                     key=upload_key, on_change=_on_upload, args=(item.code, upload_key, village))
-    error = st.session_state.get(keys.SV_UPLOAD_ERROR, {}).get(item.code)
-    if error:
-        st.error(md(error), icon=":material/broken_image:")
-
-
-# --- veto and position ---------------------------------------------------------------------------
-
-
-@st.fragment
-def veto(rubric: Rubric, slot) -> None:
-    """The veto question: none happened, or which did."""
-    st.subheader(t("sv_veto_title"), anchor=False)
-    en = lang() == "en"
-    st.markdown("\n".join(f"- **{md(v.code)}** {md(v.text_en if en and v.text_en else v.text)}"
-                          for v in rubric.veto))
-    st.segmented_control(t("sv_veto_question"), [False, True], key=keys.SV_VETO_ANY,
-                         on_change=_on_veto,
-                         format_func=lambda v: t("sv_veto_some") if v else t("sv_veto_none"))
-    if st.session_state.get(keys.SV_VETO_ANY):
-        names = {v.code: f"{v.code} {v.name}" for v in rubric.veto}
-        st.pills(t("sv_veto_pick"), list(names), selection_mode="multi", key=keys.SV_VETO,
-                 format_func=lambda code: md(names[code]), on_change=_on_veto)
-    total_bar(slot, rubric, "veto")
-
-
-@st.fragment
-def position(village: Village) -> None:
-    """Where the surveyor stands: from the browser (a secure page is needed) or typed."""
-    st.subheader(t("sv_gps_title"), anchor=False)
-    state = st.session_state
-    if state.get(keys.SV_GPS_ASK):
-        request = f"{keys.SV_GPS_JS}_{state[keys.SV_GPS_ASK]}"
-        answer = gps.from_browser(browser.geolocation(request))
-        if isinstance(answer, gps.Fix):
-            _keep(fieldwork.set_fix(shell.db(), _user(), _draft(), answer))
-        if answer is not None:
-            state[keys.SV_GPS_ASK] = None
-            state[keys.SV_GPS_REFUSED] = answer.message if isinstance(answer, gps.Refused) else None
-        else:
-            st.info(t("sv_gps_waiting"), icon=":material/my_location:")
-    fix = _draft().fix
-    if fix is None:
-        st.caption(t("sv_gps_none"))
-    elif fix.accuracy_m is None:
-        st.success(t("sv_gps_fix_manual", lon=f"{fix.lon:.6f}", lat=f"{fix.lat:.6f}"),
-                   icon=":material/edit_location:")
-    else:
-        st.success(t("sv_gps_fix", lon=f"{fix.lon:.6f}", lat=f"{fix.lat:.6f}",
-                     accuracy=f"{fix.accuracy_m:.0f}"), icon=":material/my_location:")
-    for warning in gps.check(fix, village) if fix else []:
-        st.warning(md(render(warning.key, lang(), **dict(warning.fields))), icon=":material/wrong_location:")
-    if state.get(keys.SV_GPS_REFUSED):
-        st.warning(t("sv_gps_refused", message=state[keys.SV_GPS_REFUSED]),
-                   icon=":material/location_off:")
-    st.button(t("sv_gps_button"), key=keys.SV_GPS_BUTTON, icon=":material/my_location:",
-              on_click=_on_gps_ask)
-    with st.expander(t("sv_gps_manual"), icon=":material/edit_location_alt:"):
-        lon = st.number_input(t("sv_lon"), min_value=73.0, max_value=136.0, value=None,
-                              format="%.6f", key=keys.SV_LON)
-        lat = st.number_input(t("sv_lat"), min_value=3.0, max_value=54.0, value=None,
-                              format="%.6f", key=keys.SV_LAT)
-        st.button(t("sv_gps_save"), key=keys.SV_GPS_SAVE, disabled=lon is None or lat is None,
-                  on_click=_on_manual_fix)
-
-
-def done(rubric: Rubric, village: Village, outcome: fieldwork.Outcome) -> None:
-    """The stored submission: its score, its result, and a way to assess the village again."""
-    result = outcome.score
-    verdict = t("sv_vetoed") if result.vetoed else t("sv_passed" if result.passed else "sv_failed")
-    st.success(t("sv_done", village=village.name, total=num(result.total), result=verdict)
-               + ("" if outcome.added else t("sv_done_repeat")), icon=":material/task_alt:")
-    names = {s.code: s.name_en if lang() == "en" else s.name for s in rubric.sections}
-    st.caption(t("sv_done_sections", sections="，".join(
-        f"{names[code]} {num(points)}" for code, points in result.sections.items())))
-    if st.button(t("sv_again"), key=keys.SV_AGAIN, icon=":material/replay:"):
-        st.session_state.pop(keys.SV_DONE)
-        st.rerun()
-
-
-def missing(rubric: Rubric) -> None:
-    """What the last submit attempt found missing, in plain words."""
-    found = st.session_state.get(keys.SV_MISSING)
-    if not found:
-        return
-    st.error(t("sv_missing_title", n=len(found)) + "\n"
-             + "".join(f"\n- {_missing_line(rubric, m)}" for m in found), icon=":material/error:")
-
-
-def _missing_line(rubric: Rubric, m: fieldwork.Missing) -> Md:
-    if m.kind == "veto":
-        return t("sv_missing_veto")
-    return t(f"sv_missing_{m.kind}", item=m.item, text=_text(rubric.item(m.item)))
+def office_vetoes(user: User, round_id: str, village: Village) -> list[str]:
+    """Plain lines naming the vetoes the county office confirmed for the village, shown above
+    the checklist's veto question."""
+    return []

@@ -23,6 +23,26 @@ def _read(db: str, version: int, user: User, village: str, round_id: str):
     return stars, figures, hh.spot_sample(db, user, village, round_id, figures.period)
 
 
+def aside(user: User, village: str, round_id: str) -> dict[str, list[str]]:
+    """The register's figures as plain lines for the checklist's ten-star section (section code
+    -> lines; nothing when the figures cannot be read or there is no register)."""
+    try:
+        stars, f, sample = _read(str(shell.db()), shell.version(), user, village, round_id)
+    except SurveyError:  # the panel above the checklist says why
+        return {}
+    if not f.households:
+        return {SECTION: [plain("ts_no_register")]}
+    lines = [plain("ts_aside", households=f.households,
+                   participation=plain("ts_participation_value", rate=f.participation, rated=f.rated,
+                                       households=f.households),
+                   ten_star=plain("ts_ten_star_value", rate=f.ten_star_rate, ten=f.ten_star, rated=f.rated)
+                   if f.rated else plain("ts_none"),
+                   posted=plain("ts_posted_yes", n=f.noticed) if f.posted else plain("ts_posted_no"))]
+    if sample:
+        lines.append(plain("ts_aside_spot", n=len(sample), item=stars.spot_item))
+    return {SECTION: lines}
+
+
 def beside(user: User, section: str, village: str, round_id: str) -> None:
     """The register's figures for ``village``, shown only beside the ten-star section."""
     if section != SECTION:

@@ -116,6 +116,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "sv_progress": ("本轮：已完成 {submitted} 个 · 草稿 {draft} 个 · 未测 {todo} 个",
                     "This round: {submitted} done · {draft} drafts · {todo} to do"),
     "sv_village_head": ("{village}（{township}）", "{village} ({township})"),
+    "sv_returned": ("县文明办退回了本村的提交，请按意见修改后重新提交。退回意见（{by}）：{comment}",
+                    "The office returned this village's submission: correct it and submit again. "
+                    "Comment by {by}: {comment}"),
     "sv_already": ("本村本轮已有提交。如需重新测评，直接作答并提交，以最新一次为准。",
                    "This village was submitted this round. Answer and submit again to replace it."),
     "sv_restored": ("已恢复草稿：已答 {answered}/{count} 项，照片 {photos} 张",
@@ -169,6 +172,51 @@ TEXT: dict[str, tuple[str, str]] = {
     "sv_vetoed": ("一票否决，未达标", "vetoed, not passed"),
     "sv_done_sections": ("各部分得分：{sections}", "Sections: {sections}"),
     "sv_again": ("重新测评本村", "Assess this village again"),
+    # --- the tablet's checklist in the browser (ui/tablet.py, ui/components/tablet) ------------
+    # plain text: the browser fills the {fields} and shows it with textContent
+    "sv_round_closed": ("测评轮次 {round} 已结束（{end}，另加 {margin} 天补交期）：本轮不能再保存或提交答案",
+                        "Round {round} has closed ({end}, plus {margin} days to hand in late): nothing more can be saved or submitted"),
+    "tab_bar_label": ("得分与保存状态", "Score and saving"),
+    "tab_total": ("当前得分 {total} 分（已答 {answered}/{count} 项，可得 {total_max} 分）· 达标线 {pass_mark} 分",
+                  "Score {total} ({answered}/{count} answered, {total_max} possible) · pass mark {pass_mark}"),
+    "tab_todo": ("还需：未答 {answer} 项 · 缺情况说明 {note} 项 · 缺照片 {photo} 项",
+                 "To do: {answer} unanswered · {note} notes · {photo} photos missing"),
+    "tab_todo_veto": (" · 一票否决事项未答", " · veto question open"),
+    "tab_todo_none": ("全部填完，可以提交", "Complete: ready to submit"),
+    "tab_clear": ("清除", "Clear"),
+    "tab_step_minus": ("减一", "One less"),
+    "tab_step_plus": ("加一", "One more"),
+    "tab_grade": ("等级 {grade}（{points} 分）", "Grade {grade} ({points} points)"),
+    "tab_grade_legacy": ("已记录等级 {grade}（{points} 分）；逐条回答子项可更改",
+                         "Grade {grade} recorded ({points} points); answer the criteria to change it"),
+    "tab_grade_pending": ("还有 {n} 个子项未答", "{n} criteria still open"),
+    "tab_evidence_note": ("不符合：请填写情况说明", "Not met: write a note"),
+    "tab_flag_note": ("缺情况说明", "note missing"),
+    "tab_flag_photo": ("缺照片", "photo missing"),
+    "tab_photo_saved": ("已上传", "uploaded"),
+    "tab_photo_waiting": ("待上传", "waiting to upload"),
+    "tab_photo_progress": ("上传中 {percent}%", "uploading {percent}%"),
+    "tab_photo_not_image": ("“{name}”不是照片：请选择 JPG、PNG 或 HEIC 照片", "{name} is not a photo: choose a JPG, PNG or HEIC photo"),
+    "tab_photo_unreadable": ("无法读取“{name}”", "cannot read {name}"),
+    "tab_photo_bytes": ("“{name}”超过 {limit}，未上传", "{name} is over {limit}; not uploaded"),
+    "tab_photo_pixels": ("“{name}”有 {mp} 百万像素（{size}），超过 {limit} 百万像素的上限；请用相机的普通模式拍摄",
+                         "{name} has {mp} megapixels ({size}), over the limit of {limit}; take it in the camera's normal mode"),
+    "tab_photos_waiting": ("{n} 张照片待上传", "{n} photos waiting to upload"),
+    "tab_net_saved": ("已保存", "Saved"),
+    "tab_net_sending": ("正在保存 {n} 条答案……", "Saving {n} answers…"),
+    "tab_net_offline": ("网络中断：{n} 条答案已保存在本平板，网络恢复后自动发送，可继续作答",
+                        "No connection: {n} answers are kept on this tablet and sent when the link returns; go on answering"),
+    "tab_net_back": ("网络已恢复：全部答案已保存到服务器", "Back online: every answer is saved on the server"),
+    "tab_net_signed_out": ("登录已失效：请重新登录。未发送的 {n} 条答案仍保存在本平板",
+                           "Signed out: sign in again. The {n} answers not sent yet stay on this tablet"),
+    "tab_no_routes": ("无法保存：服务器未提供同步接口（请用 make run 或 streamlit run serve.py 启动）",
+                      "Cannot save: the server has no sync route (start it with make run or streamlit run serve.py)"),
+    "tab_no_storage": ("本平板无法在本机保存答案（存储已满或被禁用）：请保持联网", "This tablet cannot keep answers (storage full or off): stay online"),
+    "tab_submit_offline": ("网络中断，尚未提交：答案已保存在本平板，网络恢复后请再点“提交”",
+                           "No connection, not submitted: the answers are kept on this tablet; tap Submit again when the link returns"),
+    "tab_dismiss": ("知道了", "OK"),
+    "tab_office_veto": ("县文明办已确认的一票否决事项：", "Vetoes confirmed by the county office:"),
+    "tab_gps_range": ("经度应在 73–136、纬度应在 3–54 之间（WGS84 度）", "longitude within 73–136, latitude within 3–54 (WGS84 degrees)"),
     # --- map page ------------------------------------------------------------------------------
     "map_title": ("地图：测评结果与文明示范带", "Map: results and demonstration belts"),
     "map_round": ("测评轮次 {id}", "Round {id}"),
@@ -749,6 +797,15 @@ TEXT: dict[str, tuple[str, str]] = {
         "No household has been awarded this period: nothing to spot-check",
     ),
     "ts_unavailable": ("十星级文明户数据暂不可用：{error}", "Household figures unavailable: {error}"),
+    # the same figures, as plain lines under the ten-star section of the tablet's checklist
+    "ts_aside": (
+        "名册 {households} 户 · 参评率 {participation} · 十星户占比 {ten_star} · 结果公示：{posted}",
+        "Register {households} households · participation {participation} · ten-star {ten_star} · posted: {posted}",
+    ),
+    "ts_aside_spot": (
+        "抽查名单（{n} 户）在页面上方“十星级文明户名册数据”中，不符的户数记入 {item}",
+        "The {n} households to spot-check are listed above the checklist; record mismatches in {item}",
+    ),
 }
 
 
@@ -807,6 +864,12 @@ def lang() -> str:
 def _template(key: str) -> str:
     zh, en = TEXT[key]
     return en if lang() == "en" else zh
+
+
+def template(key: str) -> str:
+    """The text for ``key`` in the current language with its ``{fields}`` left in, for the
+    browser to fill and show as plain text (``textContent``; the tablet's checklist)."""
+    return _template(key)
 
 
 def t(key: str, **fields) -> Md:

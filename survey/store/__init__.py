@@ -12,7 +12,7 @@ from __future__ import annotations
 from survey.store import trends as trends
 from survey.store.audit import append_audit, audit_rows
 from survey.store.db import BUSY_TIMEOUT_MS, SCHEMA_VERSION, backup, connect, data_version, migrate, restore
-from survey.store.drafts import close_draft, delete_draft, load_draft, reopen_draft, save_draft
+from survey.store.drafts import change_draft, close_draft, delete_draft, load_draft, reopen_draft, save_draft
 from survey.store.handoff import insert_handoff, take_handoff
 from survey.store.households import (
                                  change_ratings,
@@ -68,6 +68,7 @@ __all__ = [
                                  "audit_rows",
                                  "backup",
                                  "belt_overrides",
+                                 "change_draft",
                                  "change_ratings",
                                  "clean_batches",
                                  "close_draft",

@@ -1,11 +1,12 @@
-"""The tablet's drafts: saved on every change, closed when their submission is stored."""
+"""The tablet's drafts: saved on every change (or a batch of changes synced from a tablet that
+was offline: :func:`change_draft`), closed when their submission is stored."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
 
 from sqlite_utils import Database
 
@@ -97,3 +98,40 @@ def reopen_draft(db_path: str | Path, submission_id: str, surveyor: str,
         _audit(db, actor or surveyor, "draft.reopen", "submission", submission_id, key[1],
                after={"draft": payload.get("id"), "photos": len(photos)})
     return True
+
+
+def _submission_status(db: Database, draft_id: str) -> dict[str, Any] | None:
+    """Inside the caller's transaction: the status and date of the submission stored under a
+    draft's id (a draft becomes its submission), or None."""
+    return next(iter(db.query("SELECT status, date FROM submissions WHERE id = ?", [draft_id])), None)
+
+
+def change_draft(db_path: str | Path, round_id: str, village_code: str, surveyor: str,
+                 draft_id: str, change: Callable[[dict[str, Any] | None], dict[str, Any] | None],
+                 actor: str | None = None) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """One write transaction for the tablet's sync: when ``draft_id`` was submitted already,
+    return ``(submission status and date, None)`` and change nothing; otherwise call
+    ``change(payload)`` with the saved draft of (round, village, surveyor) (None when there is
+    none) and save what it returns (None: nothing to save), audited with what changed (the
+    per-field sequence numbers ``seqs`` left out of the audit). Returns ``(None, payload)``
+    with the payload now saved."""
+    key = [round_id, village_code, surveyor]
+    with connect(db_path) as db, db.atomic():
+        submitted = _submission_status(db, draft_id)
+        if submitted is not None:
+            return submitted, None
+        row = next(iter(db.query("SELECT payload FROM drafts WHERE round_id = ? AND village_code = ? "
+                                 "AND surveyor = ?", key)), None)
+        old = json.loads(row["payload"]) if row else None
+        new = change(old)
+        if new is None or new == old:
+            return None, old
+        before, after = _changes({k: v for k, v in (old or {}).items() if k != "seqs"},
+                                 {k: v for k, v in new.items() if k != "seqs"})
+        if before or after or old is None:
+            _audit(db, actor or surveyor, "draft.save", "draft", "/".join(key), village_code,
+                   before, after)
+        db["drafts"].upsert({"round_id": round_id, "village_code": village_code,
+                             "surveyor": surveyor, "payload": _json(new), "updated_at": _now()},
+                            pk=("round_id", "village_code", "surveyor"))
+        return None, new

@@ -8,18 +8,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-
 from core.errors import NotFound, UsageError
 from survey.store.db import _audit_row, _bump, _now, connect
 from survey.store.ledger import NewEntry, open_entries
-
 
 _QUEUE_SELECT = (
     "SELECT s.id, s.round_id, s.village_code, v.name AS village, v.township_code, "
     "t.name AS township, v.county_code, s.date, s.surveyor, s.total, s.passed, s.veto, "
     "s.findings, s.status, s.supersedes, s.review_comment, s.reviewed_by, s.reviewed_at, "
     "s.received_at, s.lon, s.lat, s.gps_accuracy_m, s.source, "
-    "(SELECT n.id FROM submissions n WHERE n.supersedes = s.id) AS superseded_by "
+    "(SELECT n.id FROM submissions n WHERE n.supersedes = s.id) AS superseded_by, "
+    "(SELECT u.display_name FROM users u WHERE u.name = s.reviewed_by) AS reviewer_name "
     "FROM submissions s JOIN villages v ON v.code = s.village_code "
     "JOIN townships t ON t.code = v.township_code")
 

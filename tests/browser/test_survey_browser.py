@@ -1,133 +1,187 @@
 """The tablet page in real Chromium, portrait 800×1280 and landscape 1024×768: a surveyor signs
-in, finds a village by typing part of its name, answers half, takes a photo of a failed item and
-the position from the browser, reloads (still signed in: the draft comes back), finishes and
-submits; the stored submission scores exactly as the rubric says."""
+in, finds a village by typing part of its name, answers half (a failed item with its note and a
+photo, grade items criterion by criterion), takes the position from the browser, reloads (still
+signed in: everything comes back), finishes and submits; the stored submission scores exactly as
+the rubric says and as the page showed. Also: touch targets of at least 44 px at 800×1280, and
+the score bar stays in view while scrolling."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 import pytest
-from PIL import Image
+from tablet_steps import (
+    SURVEYOR,
+    WAIT_MS,
+    answer_best,
+    demo_with_round,
+    item,
+    jpeg_file,
+    net,
+    open_village,
+    tap,
+    total_text,
+    wait_saved,
+)
 
-from survey import auth, service, store
-from core.model import Round
+from survey import store
 from survey.rubric import load_rubric
-from survey.scoring import score
+from survey.scoring import partial, score
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api").expect
 
-#: A round under way today (a submission is dated today, and must lie within its round).
-ROUND = Round("2026-B4", "第四次双月测评", (date.today() - timedelta(days=30)).isoformat(),
-              (date.today() + timedelta(days=30)).isoformat())
-SURVEYOR = ("surveyor", "demo-survey", "王芳")  # a demo account (城关镇 is one of its townships)
-
 
 @pytest.fixture(scope="module")
 def survey_db(tmp_path_factory):
-    """The demo county with a new round (the newest, so the sidebar picks it): all to do."""
+    """The demo county with a round open today (the newest, so the sidebar picks it)."""
     path = tmp_path_factory.mktemp("tablet") / "demo.db"
-    service.load_demo(path, auth.operator())
-    store.create_round(path, ROUND)
-    return path
+    return path, demo_with_round(path)
 
 
 @pytest.fixture(scope="module")
 def server(serve, survey_db):
-    return serve(survey_db)
+    return serve(survey_db[0])
 
 
-def item(page, code):
-    return page.locator(f".st-key-sv_item_{code}")
-
-
-def answer(steps, page, it) -> None:
-    """The best answer of an item, by tapping (or typing 0 for a count)."""
-    box = item(page, it.code)
-    if it.type == "check":
-        steps.rerun(page, lambda: box.get_by_role("radio", name="符合", exact=True).click())
-    elif it.type == "grade":
-        steps.rerun(page, lambda: box.get_by_role("radio", name=f"{it.grade_names[0]}（").click())
-    else:
-        field = box.locator("input")
-        steps.rerun(page, lambda: (field.fill("0"), field.press("Enter")))
-
-
-def open_village(steps, page, village) -> None:
+def pick_by_name(steps, page, village) -> None:
     """Type part of the village's name and choose it."""
     picker = page.locator(".st-key-village input")
     picker.click()
     picker.fill(village.name[:-1])
     steps.rerun(page, lambda: page.get_by_role("option", name=f"{village.name} · ").click())
-    item(page, "LJ01").wait_for()
+    item(page, "LJ01").wait_for(timeout=WAIT_MS)
 
 
-def total(page) -> str:
-    return page.locator("[class*='st-key-sv_total']").inner_text()
+def shown_total(rubric, answers) -> str:
+    running = partial(rubric, answers)
+    text = format(running.total, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 @pytest.mark.parametrize(("width", "height", "index"), [(800, 1280, 0), (1024, 768, 1)],
                          ids=["portrait-800x1280", "landscape-1024x768"])
 def test_full_assessment_with_photo_and_reload(server, survey_db, new_page, steps, tmp_path,
                                                width, height, index):
+    db, rnd = survey_db
     rubric = load_rubric()
-    village = store.villages(survey_db, township="429901100")[index]
+    village = store.villages(db, township="429901100")[index]
     page = new_page(width, height, permissions=["geolocation"],
                     geolocation={"longitude": village.lon + 0.001, "latitude": village.lat,
                                  "accuracy": 15})
     page.goto(server + "/")
     steps.sign_in(page, *SURVEYOR[:2])
-    open_village(steps, page, village)
+    pick_by_name(steps, page, village)
     assert page.locator(".st-key-surveyor input").input_value() == SURVEYOR[2]
 
     # First half: the first item fails, with a note and a photo; the position from the browser.
     failed, *rest = rubric.items
     half = len(rest) // 2
-    steps.rerun(page, lambda: item(page, failed.code).get_by_role("radio", name="不符合").click())
-    note = item(page, failed.code).locator("textarea")
-    steps.rerun(page, lambda: (note.fill("村口垃圾点无垃圾桶"), note.blur()))
-    photo = tmp_path / "IMG_0001.jpg"
-    Image.new("RGB", (2400, 1800), (70, 110, 60)).save(photo, "JPEG")
-    upload = item(page, failed.code).locator("input[type=file]")
-    steps.rerun(page, lambda: upload.set_input_files(photo))
-    expect(item(page, failed.code).locator("img")).to_have_count(1)
+    tap(page, failed.code, "不符合")
+    expect(item(page, failed.code).get_by_text("缺情况说明 · 缺照片")).to_be_visible()
+    item(page, failed.code).locator("textarea").fill("村口垃圾点无垃圾桶")
+    photo = jpeg_file(tmp_path / "IMG_0001.jpg", 2400, 1800)
+    item(page, failed.code).locator("input[type=file]").set_input_files(photo)
+    expect(item(page, failed.code).get_by_text("已上传")).to_be_visible(timeout=WAIT_MS)
     for it in rest[:half]:
-        answer(steps, page, it)
-    expect(page.locator("[class*='st-key-sv_total']")).to_contain_text(f"已答 {half + 1}/")
-    steps.rerun(page, lambda: page.get_by_role("button", name="获取当前位置").click())
-    expect(page.get_by_text("精度 15 米")).to_be_visible()
-    before = total(page)
+        answer_best(page, it)
+    expect(page.get_by_test_id("xf-total")).to_contain_text(f"已答 {half + 1}/")
+    page.get_by_test_id("xf-gps").get_by_role("button", name="获取当前位置").click()
+    expect(page.get_by_test_id("xf-gps-text")).to_contain_text("精度 15 米")
+    wait_saved(page)
+    saved = store.load_draft(db, rnd.id, village.code, SURVEYOR[2])
+    before = total_text(page)
+    assert f"当前得分 {shown_total(rubric, saved['answers'])} 分" in before  # what the server holds
 
     # A reload in the middle (a tablet that slept): still signed in, the same village open,
     # everything is back.
     page.reload()
-    item(page, "LJ01").wait_for()
-    steps.wait_idle(page)
+    page.get_by_test_id("xf-total").wait_for(timeout=WAIT_MS)
     expect(page.get_by_label("密码")).to_have_count(0)
-    assert total(page) == before
-    not_met = item(page, failed.code).get_by_role("radio", name="不符合")
-    expect(not_met).to_have_attribute("aria-checked", "true")
+    expect(page.get_by_test_id("xf-total")).to_have_text(before)
+    expect(item(page, failed.code).get_by_role("radio", name="不符合")).to_have_attribute("aria-checked", "true")
     expect(item(page, failed.code).locator("textarea")).to_have_value("村口垃圾点无垃圾桶")
-    expect(item(page, failed.code).locator("img")).to_have_count(1)
-    expect(page.get_by_text("精度 15 米")).to_be_visible()
+    expect(item(page, failed.code).get_by_text("已上传")).to_be_visible()
+    expect(page.get_by_test_id("xf-gps-text")).to_contain_text("精度 15 米")
 
     # Second half, the veto question, submit.
     for it in rest[half:]:
-        answer(steps, page, it)
-    steps.rerun(page, lambda: page.get_by_role("radio", name="均未发生").click())
-    expect(page.locator("[class*='st-key-sv_total']")).to_contain_text(f"已答 {len(rubric.items)}/")
-    steps.rerun(page, lambda: page.get_by_role("button", name="提交测评结果").click())
-    done = page.get_by_text(f"已提交 {village.name}")
-    expect(done).to_be_visible()
+        answer_best(page, it)
+    page.get_by_test_id("xf-veto").get_by_role("radio", name="均未发生").click()
+    expect(page.get_by_test_id("xf-total")).to_contain_text(f"已答 {len(rubric.items)}/")
+    expect(page.get_by_test_id("xf-todo")).to_have_text("全部填完，可以提交")
+    page.get_by_test_id("xf-submit").click()
+    done = page.get_by_test_id("xf-done")
+    expect(done).to_contain_text(f"已提交 {village.name}", timeout=WAIT_MS)
 
-    stored = [r for r in store.round_results(survey_db, ROUND.id) if r.village.code == village.code][0]
-    row = store.submission(survey_db, stored.submission_id)
+    stored = next(r for r in store.round_results(db, rnd.id) if r.village.code == village.code)
+    row = store.submission(db, stored.submission_id)
     expected = score(rubric, row["answers"], row["veto"])
     assert row["total"] == expected.total == rubric.total - failed.points
     assert row["surveyor"] == SURVEYOR[2] and row["notes"] == {failed.code: "村口垃圾点无垃圾桶"}
     assert row["gps_accuracy_m"] == 15
     assert f"总分 {expected.total.normalize():f} 分" in done.inner_text()
-    assert [p.item_code for p in store.submission_photos(survey_db, stored.submission_id)] == [failed.code]
-    assert store.load_draft(survey_db, ROUND.id, village.code, SURVEYOR[2]) is None
+    assert [p.item_code for p in store.submission_photos(db, stored.submission_id)] == [failed.code]
+    assert store.load_draft(db, rnd.id, village.code, SURVEYOR[2]) is None
+    # the page reran for the picker's counts: one more village done this round
+    done_now = sum(1 for s in store.round_progress(db, rnd.id, SURVEYOR[2]).values() if s == "submitted")
+    expect(page.get_by_text("本轮：已完成")).to_contain_text(f"已完成 {done_now} 个", timeout=WAIT_MS)
+    picker = page.locator(".st-key-village input")  # its label is current: this submit, not the one before
+    expect(picker).to_have_value(f"{village.name} · 已完成", timeout=WAIT_MS)
+
+    # "重新测评本村" reopens the same village (a new assessment), the picker keeps it.
+    done.get_by_role("button", name="重新测评本村").click()
+    expect(done).to_be_hidden()
+    expect(page.get_by_test_id("xf-total")).to_contain_text(f"已答 0/{len(rubric.items)}")
+    expect(picker).to_have_value(f"{village.name} · 已完成")
+    tap(page, failed.code, "符合")
+    wait_saved(page)
+    again = store.load_draft(db, rnd.id, village.code, SURVEYOR[2])
+    assert again["answers"] == {failed.code: True} and again["id"] != stored.submission_id
+    page.reload()  # and a reload keeps it open
+    expect(item(page, failed.code).get_by_role("radio", name="符合", exact=True)).to_have_attribute(
+        "aria-checked", "true", timeout=WAIT_MS)
+    expect(picker).to_have_value(f"{village.name} · 已完成")
+    assert page.errors == []
+
+
+def test_touch_targets_are_at_least_44_px_and_the_score_stays_in_view(server, survey_db, new_page, steps):
+    db, _rnd = survey_db
+    village = store.villages(db, township="429901100")[2]
+    page = new_page(800, 1280)
+    page.goto(server + "/")
+    steps.sign_in(page, *SURVEYOR[:2])
+    open_village(page, server, village.code)
+    rubric = load_rubric()
+    count = next(i for i in rubric.items if i.type == "count")
+    tap(page, rubric.items[0].code, "不符合")  # a finding: its note and photo button show
+    page.get_by_test_id("xf-veto").get_by_role("radio", name="有发生").click()
+    item(page, count.code).get_by_role("button", name="加一").click()
+    sizes = page.evaluate("""() => {
+      const root = document.querySelector('[data-testid=stBidiComponentIsolated]').shadowRoot;
+      const small = [];
+      const seen = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+      for (const el of root.querySelectorAll('button, input, textarea, summary, label.button')) {
+        if (!seen(el) || (el.tagName === 'INPUT' && el.type === 'file')) continue;
+        const r = el.getBoundingClientRect();
+        const name = el.textContent || el.getAttribute('aria-label');
+        if (r.height < 44 || r.width < 44) small.push([el.tagName, name, r.width, r.height]);
+      }
+      const pickers = '[data-baseweb=select] > div, .stTextInput input, [data-testid=stExpander] summary';
+      for (const el of document.querySelectorAll(pickers)) {
+        if (!seen(el)) continue;
+        const r = el.getBoundingClientRect();
+        if (r.height < 44) small.push(['streamlit', el.className, r.width, r.height]);
+      }
+      return small;
+    }""")
+    assert sizes == []
+    counted = {"clear": item(page, count.code).get_by_role("button", name=f"清除 {count.code}"),
+               "minus": item(page, count.code).get_by_role("button", name="减一")}
+    for control in counted.values():
+        box = control.bounding_box()
+        assert box["height"] >= 44 and box["width"] >= 44
+    # the score bar stays in view at the bottom of the checklist
+    page.get_by_test_id("xf-submit").scroll_into_view_if_needed()
+    bar = page.get_by_test_id("xf-total").bounding_box()
+    assert 0 <= bar["y"] <= 200, bar
+    expect(net(page)).to_have_attribute("data-link", "online", timeout=WAIT_MS)
     assert page.errors == []

@@ -4,6 +4,8 @@
 
 - ``session``: ``POST /auth/session`` sets the HttpOnly sign-in cookie from a one-time code;
   ``DELETE /auth/session`` ends the session and clears the cookie.
+- ``tablet``: ``/tablet/sync``, ``/tablet/photo``, ``/tablet/submit``: the tablet page's
+  checklist, answered in the browser, saved through these while Streamlit's WebSocket is down.
 - ``openrosa``: ``/odk``, the app as an OpenRosa server: ODK Collect and KoboCollect download
   the forms and send submissions straight to it (spec ``openrosa.md``).
 """
@@ -12,15 +14,21 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from ui.endpoints import openrosa, session
+from ui.endpoints import openrosa, session, tablet
+
+
+def prefix(base_url: str | None = None) -> str:
+    """The path the routes live under: ``/`` + ``base_url`` (default: Streamlit's
+    ``server.baseUrlPath``, as Streamlit's own routes), or empty."""
+    if base_url is None:
+        from streamlit import config
+
+        base_url = config.get_option("server.baseUrlPath") or ""
+    return "/" + base_url.strip("/") if base_url.strip("/") else ""
 
 
 def routes(base_url: str | None = None) -> list[BaseRoute]:
     """Every route of the app, under ``base_url`` (default: Streamlit's
     ``server.baseUrlPath``, as Streamlit's own routes)."""
-    if base_url is None:
-        from streamlit import config
-
-        base_url = config.get_option("server.baseUrlPath") or ""
-    prefix = "/" + base_url.strip("/") if base_url.strip("/") else ""
-    return [*session.routes(prefix), *openrosa.routes(prefix)]
+    under = prefix(base_url)
+    return [*session.routes(under), *tablet.routes(under), *openrosa.routes(under)]
