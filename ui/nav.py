@@ -254,7 +254,21 @@ def _groups(user: User) -> dict[str, list[st.Page]]:
                 group, title = "group_field", "nav_my_submissions"
             groups.setdefault(t(group), []).append(st.Page(
                 ROOT / file, title=t(title), icon=icon, url_path=page_id, default=page_id == landing))
+    # every other page keeps its address, hidden from the menu: opened by its URL it says the
+    # role may not see it (Streamlit would pop up its English "Page not found" otherwise)
+    forbidden = [st.Page(_forbidden(page_id), title=t(PAGES[page_id].title), url_path=page_id,
+                         visibility="hidden") for page_id in PAGES if not may_open(user, page_id)]
+    if forbidden and groups:
+        next(iter(groups.values())).extend(forbidden)
     return groups
+
+
+def _forbidden(page_id: str):
+    """The page shown at the address of ``page_id`` to a role that may not open it."""
+    def page() -> None:
+        st.error(t("no_access"), icon=":material/block:")
+    page.__name__ = f"forbidden_{page_id}"  # Streamlit tells callable pages apart by name
+    return page
 
 
 def go(page: str, **query: str) -> None:
