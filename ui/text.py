@@ -387,7 +387,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "rv_passed": ("达标", "Passed"),
     "rv_failed": ("未达标", "Not passed"),
     "rv_none": ("没有符合条件的提交", "No submission matches"),
-    "rv_count": ("共 {n} 条，点选一行查看详情", "{n} submissions: select a row to open it"),
+    "rv_count": ("共 {n} 条，点选表格左侧的方框打开一条，或在下方“打开提交”中选择",
+                 "{n} submissions: tick a row's box on the left to open it, or choose it under "
+                 "“Open submission” below"),
     "rv_bulk_title": ("批量通过", "Approve all listed"),
     "rv_bulk_filter": (
         "将通过以下筛选条件下的全部 {n} 条待审核提交：{filter}",
@@ -589,6 +591,33 @@ TEXT: dict[str, tuple[str, str]] = {
     "rc_fail": ("未通过，重新整改", "Not passed: fix again"),
     "rc_closed": ("已销号：#{id} {village}", "Closed: #{id} {village}"),
     "rc_reopened": ("复查未通过，已重新限期整改：#{id} {village}", "Not passed, to fix again: #{id} {village}"),
+    # --- issue 19 (ui-review): review queue GPS flags, versions, progress; export warnings;
+    #     audit actions in words; accounts table ------------------------------------------------
+    "rv_col_version": ("第几份", "Version"),
+    "rv_version": ("第 {n} 份", "#{n}"),
+    "rv_col_received": ("提交时间", "Received"),
+    "rv_col_gps": ("定位", "GPS"),
+    "rv_col_distance": ("距村（公里）", "From village (km)"),
+    "rv_gps_ok": ("正常", "ok"),
+    "rv_gps_distance": ("距村过远", "far from village"),
+    "rv_gps_accuracy": ("精度差", "poor accuracy"),
+    "rv_gps_none": ("无定位", "no position"),
+    "rv_gps": ("定位问题", "GPS problem"),
+    "rv_gps_filter_any": ("任一定位问题", "any GPS problem"),
+    "rv_gps_filter_distance": ("距村超过 3 公里", "more than 3 km from the village"),
+    "rv_gps_filter_accuracy": ("精度差于 100 米", "accuracy worse than 100 m"),
+    "rv_gps_filter_none": ("没有定位", "no position"),
+    "rv_dates": ("测评日期（起止）", "Survey dates (from, to)"),
+    "rv_distance": ("距村庄登记位置 {km} 公里", "{km} km from the village's registered point"),
+    "rv_gps_warn_distance": ("测评位置距村庄登记位置 {km} 公里，超过 3 公里：请核实是否在本村测评",
+                             "The surveyed point is {km} km from the village, more than 3 km: "
+                             "check it was surveyed there"),
+    "rv_gps_warn_accuracy": ("定位精度 {acc} 米，差于 100 米：位置不可靠",
+                             "GPS accuracy {acc} m is worse than 100 m: the position is unreliable"),
+    "rv_gps_warn_none": ("这份提交没有测评位置", "This submission has no surveyed position"),
+    "rv_pick_label": ("{village}（{code}）· 第 {version} 份 · {date} · 提交于 {received} · {surveyor}",
+                      "{village} ({code}) · #{version} · {date} · received {received} · {surveyor}"),
+    "rv_filter_more": ("；其他条件 {more}", "; also {more}"),
 }
 
 
