@@ -26,6 +26,7 @@ if not user.reviews:
     st.stop()
 
 st.title(t("rv_title"), anchor=False)
+view.progress_tables(db, user, round_id)
 towns = auth.townships_in(db, user.scope)
 c1, c2, c3 = st.columns(3)
 status = c1.selectbox(t("rv_status"), [STATUS_PENDING, STATUS_APPROVED, STATUS_RETURNED, ""],

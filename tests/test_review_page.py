@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from builders import table
 from scoped_db import A1, A2, ROUND, perfect, sid
 from streamlit.testing.v1 import AppTest
 
+from core.errors import UsageError
 from survey import store
 from survey.rubric import load_rubric
 from survey.scoring import score
@@ -93,3 +95,41 @@ def test_the_bulk_approval_names_the_extra_filters(scoped, monkeypatch):
     at.button(key=keys.RV_BULK).click().run()
     assert at.success[0].value == "已通过 1 条提交"
     assert store.submission(scoped, sid(V1))["status"] == "pending"
+
+
+def test_progress_per_surveyor_and_township(scoped, monkeypatch):
+    from scoped_db import user
+
+    from survey import review
+
+    review.return_(scoped, user(scoped, "rev-a"), sid(V2), "照片缺失")
+    store.save_draft(scoped, ROUND, V2, "王芳", {"answers": {}})  # correcting it
+    at = run(scoped, monkeypatch)
+    people = table(at, "测评人", "负责村数").set_index("测评人")
+    assert people.loc["王芳"].tolist() == [2, 0, 0, 1, 1]  # 甲村 submitted, 乙村 returned
+    assert people.loc["李明"].tolist() == [1, 0, 0, 1, 0]
+    towns = table(at, "乡镇", "负责村数").set_index("乡镇")
+    assert towns.loc["城关镇"].tolist() == [2, 0, 0, 1, 1]
+    assert towns.loc["青石镇"].tolist() == [1, 0, 0, 1, 0]
+    assert "乙县" not in at.get("expander")[0].label and "河口镇" not in towns.index  # county B is not ours
+
+
+def test_progress_of_a_reviewer_of_one_township(scoped, monkeypatch):
+    at = run(scoped, monkeypatch, "rev-a2")
+    assert table(at, "测评人", "负责村数")["测评人"].tolist() == ["李明"]
+    assert table(at, "乡镇", "负责村数")["乡镇"].tolist() == ["青石镇"]
+
+
+def test_a_draft_counts_until_the_village_is_submitted(scoped):
+    from scoped_db import user
+
+    from core.model import Round
+    from survey import progress
+
+    store.create_round(scoped, Round("2026-B4", "第四次"))
+    store.save_draft(scoped, "2026-B4", V1, "王芳", {"answers": {}})
+    done = progress.round_progress(scoped, user(scoped, "admin"), "2026-B4")
+    wang = next(r for r in done.surveyors if r.name == "王芳")
+    assert (wang.assigned, wang.todo, wang.drafts, wang.submitted, wang.returned) == (2, 1, 1, 0, 0)
+    with pytest.raises(UsageError):
+        progress.round_progress(scoped, user(scoped, "wang"), "2026-B4")

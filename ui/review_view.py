@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from survey import audit, gps, review, service
+from survey import audit, gps, progress, review, service
 from survey.auth import User
 from core.constants import township_of
 from core.errors import SurveyError
@@ -58,6 +58,25 @@ def table(items: list[review.Item], key: str, comments: bool = False, pick: bool
             st.session_state[keys.RV_SELECTED] = ids[chosen[0]]
 
     st.dataframe(rows, hide_index=True, key=key, on_select=clicked, selection_mode="single-row")
+
+
+def progress_tables(db: Path, user: User, round_id: str) -> None:
+    """How far the round is, per surveyor and per township (assigned villages, not started,
+    drafts, submitted, returned)."""
+    done = progress.round_progress(db, user, round_id)
+
+    def rows(lines: list[progress.Row], first: str) -> list[dict[str, object]]:
+        return [{t(first): r.name, t("pg_col_assigned"): r.assigned, t("pg_col_todo"): r.todo,
+                 t("pg_col_drafts"): r.drafts, t("pg_col_submitted"): r.submitted,
+                 t("pg_col_returned"): r.returned} for r in lines]
+
+    with st.expander(t("pg_title"), icon=":material/monitoring:"):
+        st.caption(t("pg_help"))
+        if done.surveyors:
+            st.dataframe(rows(done.surveyors, "rv_col_surveyor"), hide_index=True, key=keys.RV_PROGRESS)
+        else:
+            st.caption(t("pg_no_surveyors"))
+        st.dataframe(rows(done.townships, "rv_col_township"), hide_index=True, key=keys.RV_PROGRESS_TOWNS)
 
 
 def pick_label(i: review.Item) -> str:

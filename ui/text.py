@@ -618,6 +618,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "rv_pick_label": ("{village}（{code}）· 第 {version} 份 · {date} · 提交于 {received} · {surveyor}",
                       "{village} ({code}) · #{version} · {date} · received {received} · {surveyor}"),
     "rv_filter_more": ("；其他条件 {more}", "; also {more}"),
+    "pg_title": ("本轮测评进度（按测评员、按乡镇）", "Progress of the round (by surveyor, by township)"),
+    "pg_help": ("每个村只按进展最远的状态计一次：已提交（待审核或已通过）、已退回待修改、草稿、未开始",
+                "Each village counts once, in its furthest state: submitted (waiting or approved), "
+                "returned for correction, draft, not started"),
+    "pg_no_surveyors": ("本范围内没有启用的测评员账号", "No active surveyor account in this scope"),
+    "pg_col_assigned": ("负责村数", "Assigned"),
+    "pg_col_todo": ("未开始", "Not started"),
+    "pg_col_drafts": ("草稿", "Drafts"),
+    "pg_col_submitted": ("已提交", "Submitted"),
+    "pg_col_returned": ("已退回", "Returned"),
 }
 
 

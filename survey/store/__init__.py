@@ -13,6 +13,7 @@ from survey.store.registry import ImportSummary, counties, import_registry, town
 from survey.store.rounds import create_round, get_round, rounds, rubric_documents
 from survey.store.submissions import SOURCES, clean_batches, save_submissions
 from survey.store.results import item_losses, round_progress, round_results, stored_ids, submission, submission_exists
+from survey.store.progress import progress_rows
 from survey.store.drafts import close_draft, delete_draft, load_draft, reopen_draft, save_draft
 from survey.store.photos import NewPhoto, PhotoInfo, add_photo, delete_photo, draft_photos, photo_jpeg, submission_photos
 from survey.store.roads import StoredRoad, belt_overrides, replace_roads, roads, set_belt_override
@@ -83,6 +84,7 @@ __all__ = [
     "review_rows",
     "roads",
     "round_progress",
+    "progress_rows",
     "round_results",
     "rounds",
     "save_draft",
