@@ -33,7 +33,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 from survey import auth
 from survey.auth import User
 from ui import browser, keys, shell
-from ui.text import Md, t
+from ui.text import Md, md, t
 
 ROOT = Path(__file__).resolve().parents[1]
 FIRST_ADMIN = ("echo 'PASSWORD' | python -m survey users add NAME --role admin --county CODE "
@@ -278,6 +278,17 @@ def go(page: str, **query: str) -> None:
         st.switch_page(ROOT / PAGES[page][0], query_params=query)
     except StreamlitPageNotFoundError:
         st.rerun()
+
+
+def link(user: User, page: str, label: Md, icon: str = ":material/arrow_forward:") -> None:
+    """A link to ``page`` when ``user`` may open it (a page run on its own, in an AppTest, has
+    no navigation to link into: the label is shown as a caption there)."""
+    if not may_open(user, page):
+        return
+    try:
+        st.page_link(ROOT / PAGES[page].file, label=md(label), icon=icon)
+    except StreamlitPageNotFoundError:
+        st.caption(md(label))
 
 
 def account(user: User) -> None:

@@ -618,6 +618,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "rv_pick_label": ("{village}（{code}）· 第 {version} 份 · {date} · 提交于 {received} · {surveyor}",
                       "{village} ({code}) · #{version} · {date} · received {received} · {surveyor}"),
     "rv_filter_more": ("；其他条件 {more}", "; also {more}"),
+    "exp_todo_export_unreviewed": ("去审核：打开“审核”页的待审核列表", "Review them: the pending list on the Review page"),
+    "exp_todo_export_outside_round": ("去核对：在“审核”页按测评日期筛选", "Check them: filter by survey date on the Review page"),
+    "exp_todo_export_none_assessed": ("导入测评数据：“设置”页可上传 ODK/Kobo 导出", "Import surveys: upload an ODK/Kobo export on the Setup page"),
+    "exp_todo_export_none_assessed_field": ("请测评员在“实地测评”页完成并提交测评", "Surveyors submit their surveys on the Survey page"),
     "pg_title": ("本轮测评进度（按测评员、按乡镇）", "Progress of the round (by surveyor, by township)"),
     "pg_help": ("每个村只按进展最远的状态计一次：已提交（待审核或已通过）、已退回待修改、草稿、未开始",
                 "Each village counts once, in its furthest state: submitted (waiting or approved), "
