@@ -626,6 +626,9 @@ TEXT: dict[str, tuple[str, str]] = {
                                       "Import surveys: upload an ODK/Kobo export on the Setup page"),
     "exp_todo_export_none_assessed_field": ("请测评员在“实地测评”页完成并提交测评",
                                             "Surveyors submit their surveys on the Survey page"),
+    "us_col_county": ("县", "County"),
+    "us_col_townships": ("乡镇", "Townships"),
+    "us_all_townships": ("全县", "whole county"),
     "pg_title": ("本轮测评进度（按测评员、按乡镇）", "Progress of the round (by surveyor, by township)"),
     "pg_help": ("每个村只按进展最远的状态计一次：已提交（待审核或已通过）、已退回待修改、草稿、未开始",
                 "Each village counts once, in its furthest state: submitted (waiting or approved), "
