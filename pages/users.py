@@ -5,7 +5,7 @@ import streamlit as st
 
 from survey import audit, auth
 from core.errors import SurveyError
-from ui import keys, nav, shell
+from ui import audit_view, keys, nav, shell
 from ui.text import md, plain, t, when
 
 user = nav.require("users")
@@ -85,6 +85,8 @@ if chosen is not None:
                 st.error(md(exc), icon=":material/error:")
 
 with st.expander(t("us_audit"), icon=":material/history:"):
-    st.dataframe([{t("rv_col_at"): when(e.at), t("rv_col_actor"): e.actor, t("rv_col_action"): e.action,
-                   t("col_code"): e.village or e.entity_id or ""} for e in audit.recent(db, user)],
+    st.dataframe([{t("rv_col_at"): when(e.at), t("rv_col_actor"): e.actor or "",
+                   t("rv_col_action"): audit_view.action_label(e.action),
+                   t("col_code"): e.village or e.entity_id or "",
+                   t("au_col_values"): audit_view.values(e.after)} for e in audit.recent(db, user)],
                  hide_index=True, key=keys.US_AUDIT)

@@ -133,3 +133,19 @@ def test_a_draft_counts_until_the_village_is_submitted(scoped):
     assert (wang.assigned, wang.todo, wang.drafts, wang.submitted, wang.returned) == (2, 1, 1, 0, 0)
     with pytest.raises(UsageError):
         progress.round_progress(scoped, user(scoped, "wang"), "2026-B4")
+
+
+def test_the_village_history_reads_in_words(scoped, monkeypatch):
+    from scoped_db import user
+
+    from survey import review
+
+    review.return_(scoped, user(scoped, "rev-a"), sid(V2), "照片缺失")
+    at = run(scoped, monkeypatch)
+    at.selectbox(key=keys.RV_STATUS).set_value("").run()
+    at.selectbox(key=keys.RV_SELECTED).set_value(sid(V2)).run()
+    history = table(at, "操作", "修改前", "修改后")
+    returned = history[history["操作"] == "审核退回"]
+    assert returned[["修改前", "修改后"]].values.tolist() == [["状态：待审核", "意见：照片缺失；状态：已退回"]]
+    cells = " ".join(history.astype(str).to_numpy().ravel())
+    assert "None" not in cells and "{" not in cells and "review." not in cells

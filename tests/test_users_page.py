@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import scoped_db
-from scoped_db import A, A2, PASSWORD
-from streamlit.testing.v1 import AppTest
-
 from builders import table
+from scoped_db import A2, PASSWORD, A
+from streamlit.testing.v1 import AppTest
 
 from survey import auth, store
 from ui import keys
@@ -94,3 +93,15 @@ def test_the_accounts_table_reads_in_words(scoped, monkeypatch):
         "李明", "测评员", "甲县", "青石镇", "启用"]
     assert accounts.loc["rev-a", "乡镇"] == "全县"
     assert not [h for h in accounts.reset_index().columns if "代码" in h]
+
+
+def test_the_audit_trail_reads_in_words(scoped, monkeypatch):
+    auth.set_disabled(scoped, "li", True, by=auth.get_user(scoped, "admin"))
+    at = run(scoped, monkeypatch)
+    trail = table(at, "时间", "操作", "内容")
+    assert "修改账号" in trail["操作"].tolist() and "新建账号" in trail["操作"].tolist()
+    assert not [a for a in trail["操作"] if "." in a or a.isascii()]  # no user.add, draft.save
+    changed = trail.loc[trail["操作"] == "修改账号", "内容"].tolist()
+    assert changed[0] == "已停用：是"
+    cells = " ".join(trail.astype(str).to_numpy().ravel())
+    assert "None" not in cells and "{" not in cells and "surveyor" not in cells

@@ -3,7 +3,6 @@ and a surveyor's own submissions. Every decision is one call into ``survey.revie
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from survey.auth import User
 from core.constants import township_of
 from core.errors import SurveyError
 from core.model import STATUS_LABELS, STATUS_PENDING, STATUS_RETURNED
-from ui import keys, nav
+from ui import audit_view, keys, nav
 from ui.survey_view import num
 from ui.text import Md, lang, md, plain, source_label, t, when
 
@@ -186,14 +185,12 @@ def detail(db: Path, user: User, submission_id: str) -> None:
         _decide(db, user, i)
     if user.reviews:
         with st.expander(t("rv_history"), icon=":material/history:"):
-            st.dataframe([{t("rv_col_at"): when(e.at), t("rv_col_actor"): e.actor, t("rv_col_action"): e.action,
-                           t("rv_col_before"): _short(e.before), t("rv_col_after"): _short(e.after)}
+            st.dataframe([{t("rv_col_at"): when(e.at), t("rv_col_actor"): e.actor or "",
+                           t("rv_col_action"): audit_view.action_label(e.action),
+                           t("rv_col_before"): audit_view.values(e.before),
+                           t("rv_col_after"): audit_view.values(e.after)}
                           for e in audit.village_history(db, user, i.village_code)],
                          hide_index=True, key=keys.RV_HISTORY)
-
-
-def _short(value) -> str:
-    return "" if value is None else json.dumps(value, ensure_ascii=False)[:200]
 
 
 def _decide(db: Path, user: User, i: review.Item) -> None:
