@@ -13,7 +13,7 @@ from survey.auth import User
 from core.constants import township_of
 from core.errors import SurveyError
 from core.model import STATUS_LABELS, STATUS_PENDING, STATUS_RETURNED
-from ui import audit_view, keys, nav
+from ui import audit_view, keys, nav, shell
 from ui.survey_view import num
 from ui.text import Md, lang, md, plain, source_label, t, when
 
@@ -95,7 +95,7 @@ def more_filters(items: list[review.Item]) -> review.Filter:
                             format_func=lambda n: n or plain("rv_all"))
     source = c3.selectbox(t("rv_col_source"), ["", *review.SOURCES], key=keys.RV_SOURCE,
                           format_func=lambda s: source_label(s) if s else plain("rv_all"))
-    dates = c4.date_input(t("rv_dates"), value=(), key=keys.RV_DATES, format="YYYY/MM/DD")
+    dates = c4.date_input(t("rv_dates"), value=(), key=keys.RV_DATES, format=shell.DATE_FORMAT)
     start, end = (*dates, None, None)[:2] if dates else (None, None)
     return review.Filter(gps=flag or None, surveyor=surveyor or None, source=source or None,
                          date_from=start.isoformat() if start else None,

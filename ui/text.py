@@ -710,6 +710,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "au_v_fixed": ("已整改", "fixed"),
     "au_v_closed": ("已销号", "closed"),
     "au_col_values": ("内容", "Details"),
+    "upload_hint": ("把文件拖到下面的框里（Drag and drop），或点框内的“Browse files”（浏览文件）选择；"
+                    "可上传 {types}，每个文件不超过 {mb} MB",
+                    "Drag files into the box below or use “Browse files”; {types}, up to {mb} MB each"),
     "pg_title": ("本轮测评进度（按测评员、按乡镇）", "Progress of the round (by surveyor, by township)"),
     "pg_help": ("每个村只按进展最远的状态计一次：已提交（待审核或已通过）、已退回待修改、草稿、未开始",
                 "Each village counts once, in its furthest state: submitted (waiting or approved), "
