@@ -3,6 +3,7 @@ and a surveyor's own submissions. Every decision is one call into ``survey.revie
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 from pathlib import Path
 
@@ -50,6 +51,8 @@ def table(items: list[review.Item], key: str, comments: bool = False, pick: bool
         st.dataframe(rows, hide_index=True, key=key)
         return
     ids = [i.id for i in items]
+    # a new list (filtered, decided) is a new table: no row stays ticked that means another one
+    key = f"{key}_{hashlib.sha1('|'.join(ids).encode()).hexdigest()[:10]}"
 
     def clicked() -> None:  # before the run: the picker's value may still be set
         chosen = st.session_state[key].selection.rows

@@ -21,7 +21,7 @@ def test_a_click_on_a_row_opens_the_submission(server, new_page, steps):
     page = new_page(1366, 768)
     page.goto(server + "/review")
     steps.sign_in(page, "rev-a", PASSWORD)
-    grid = page.locator(".st-key-rv_table [data-testid='stDataFrameResizable']")
+    grid = page.locator("[class*='st-key-rv_table_'] [data-testid='stDataFrameResizable']")
     expect(grid).to_be_visible()
     expect(page.get_by_text("点选表格左侧的方框打开一条")).to_be_visible()
     box = grid.bounding_box()
