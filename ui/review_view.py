@@ -94,6 +94,8 @@ def more_filters(items: list[review.Item]) -> review.Filter:
     flag = c1.selectbox(t("rv_gps"), ["", "any", *gps.GPS_FLAGS], key=keys.RV_GPS,
                         format_func=lambda f: plain(f"rv_gps_filter_{f}") if f else plain("rv_all"))
     names = sorted({i.surveyor for i in items})
+    if st.session_state.get(keys.RV_SURVEYOR) not in ("", None, *names):
+        st.session_state.pop(keys.RV_SURVEYOR)  # nobody of that name is listed any more
     surveyor = c2.selectbox(t("rv_col_surveyor"), ["", *names], key=keys.RV_SURVEYOR,
                             format_func=lambda n: n or plain("rv_all"))
     source = c3.selectbox(t("rv_col_source"), ["", *review.SOURCES], key=keys.RV_SOURCE,
