@@ -655,6 +655,19 @@ WARNINGS: dict[str, tuple[str, str]] = {
         "未找到中文字体（Noto Sans CJK），图中的中文可能显示为方框；请安装 fonts-noto-cjk",
         "no CJK font (Noto Sans CJK) found: Chinese in the chart may show as boxes; install fonts-noto-cjk",
     ),
+    # --- is the provincial export ready to send (survey/export.py readiness) ----------------
+    "export_unreviewed": (
+        "{n} 个村（共 {total} 个）的测评结果尚未审核（待审核）：报送前请先审核",
+        "{n} of {total} villages are not reviewed yet (pending): review them before sending",
+    ),
+    "export_none_assessed": (
+        "本轮本县还没有任何村完成测评：村级测评表是空的",
+        "no village of this county was assessed in this round: the village table is empty",
+    ),
+    "export_outside_round": (
+        "{n} 个村的测评日期不在本轮日期内（{start} 至 {end}）：请核实测评日期或轮次",
+        "{n} villages were surveyed outside the round's dates ({start} to {end}): check the dates or the round",
+    ),
 }
 
 

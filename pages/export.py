@@ -7,11 +7,13 @@ import streamlit as st
 
 from survey import auth, export
 from survey.csvio import ENCODINGS
-from core.errors import SurveyError
+from core.errors import SurveyError, render
 from ui import keys, nav, shell
-from ui.text import md, said, t
+from ui.text import lang, md, said, t
 
 DB = str(shell.db())
+#: Where each readiness warning is settled.
+TODO = {"export_unreviewed": "review", "export_outside_round": "review", "export_none_assessed": "setup"}
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -40,10 +42,16 @@ except SurveyError as exc:
     st.stop()
 
 st.caption(t("exp_counts", villages=len(e.villages), townships=len(e.townships)))
+checks = export.readiness(e, rnd)
+for check in checks:  # what to settle before sending, each with where to do it
+    st.warning(md(render(check.key, lang(), **dict(check.fields))), icon=":material/warning:")
+    if check.key == "export_none_assessed" and not user.admin:
+        st.caption(t("exp_todo_export_none_assessed_field"))
+    nav.link(user, TODO[check.key], t(f"exp_todo_{check.key}"))
 if warnings:
     st.warning(t("exp_warnings", n=len(warnings)), icon=":material/warning:")
     st.code("\n".join(said(w) for w in warnings), language=None)
-else:
+elif not checks:
     st.success(t("exp_no_warnings"), icon=":material/check_circle:")
 
 st.subheader(t("exp_download"), anchor=False)

@@ -26,6 +26,7 @@ if not user.reviews:
     st.stop()
 
 st.title(t("rv_title"), anchor=False)
+view.progress_tables(db, user, round_id)
 towns = auth.townships_in(db, user.scope)
 c1, c2, c3 = st.columns(3)
 status = c1.selectbox(t("rv_status"), [STATUS_PENDING, STATUS_APPROVED, STATUS_RETURNED, ""],
@@ -36,17 +37,22 @@ result = c3.selectbox(t("rv_result"), ["", "passed", "failed"], key=keys.RV_RESU
                       format_func=lambda r: t(f"rv_{r}") if r else t("rv_all"))
 items = review.submissions(db, user, round_id, township or None, (status,) if status else (),
                            {"passed": True, "failed": False}.get(result))
+more = view.more_filters(items)
+items = [i for i in items if more.keeps(i)]
 if not items:
     st.caption(t("rv_none"))
     st.stop()
 
 st.caption(t("rv_count", n=len(items)))
-view.table(items, keys.RV_TABLE, comments=status != STATUS_PENDING)
+view.table(items, keys.RV_TABLE, comments=status != STATUS_PENDING, pick=True)
 if status == STATUS_PENDING:
     view.bulk(db, user, items, t("rv_filter", round=round_id, status=view.status_label(status),
                                  township=towns.get(township, t("rv_all")),
-                                 result=t(f"rv_{result}") if result else t("rv_all")))
-labels = {i.id: f"{i.village}（{i.village_code}）· {i.date} · {i.surveyor}" for i in items}
+                                 result=t(f"rv_{result}") if result else t("rv_all"))
+              + t("rv_filter_more", more=view.filter_text(more)))
+labels = {i.id: view.pick_label(i) for i in items}
+if st.session_state.get(keys.RV_SELECTED) not in (None, *labels):
+    st.session_state.pop(keys.RV_SELECTED)  # filtered out meanwhile
 picked = st.selectbox(t("rv_pick"), [None, *labels], key=keys.RV_SELECTED,
                       format_func=lambda sid: labels[sid] if sid else "—")
 if picked:

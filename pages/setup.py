@@ -17,8 +17,7 @@ db = shell.db()
 # --- village list --------------------------------------------------------------------------------
 st.subheader(t("setup_registry"), anchor=False)
 st.caption(t("setup_registry_help"))
-upload = st.file_uploader(t("setup_upload"), type=["csv", "xlsx", "xls", "geojson", "json", "zip"],
-                          key=keys.SETUP_UPLOAD)
+upload = shell.uploader(t("setup_upload"), ["csv", "xlsx", "xls", "geojson", "json", "zip"], keys.SETUP_UPLOAD)
 if st.button(t("setup_import"), key=keys.SETUP_IMPORT, type="primary", disabled=upload is None,
              icon=":material/upload:"):
     try:

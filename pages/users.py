@@ -5,8 +5,8 @@ import streamlit as st
 
 from survey import audit, auth
 from core.errors import SurveyError
-from ui import keys, nav, shell
-from ui.text import md, t, when
+from ui import audit_view, keys, nav, shell
+from ui.text import md, plain, t, when
 
 user = nav.require("users")
 db = shell.db()
@@ -22,14 +22,16 @@ def done(text_key: str, name: str) -> None:
 
 
 accounts = auth.users(db)
+places = shell.place_names()
 st.dataframe([{t("login_col_account"): u.name, t("us_col_display"): u.display_name,
-               t("login_col_role"): nav.role_label(u.role), t("us_county"): u.county,
-               t("us_townships"): "、".join(u.townships),
+               t("login_col_role"): nav.role_label(u.role), t("us_col_county"): places.get(u.county) or u.county,
+               t("us_col_townships"): "、".join(places.get(c) or c for c in u.townships) or plain("us_all_townships"),
                t("us_col_state"): t("us_disabled" if u.disabled else "us_active")} for u in accounts],
              hide_index=True, key=keys.US_TABLE)
 
-with st.expander(t("us_add"), icon=":material/person_add:"):
-    with st.form(keys.US_FORM, clear_on_submit=True):
+with st.expander(t("us_add"), icon=":material/person_add:", expanded=keys.US_NAME in st.session_state):
+    # what was typed stays when a field is wrong; it is cleared once the account is made
+    with st.form(keys.US_FORM, clear_on_submit=False):
         c1, c2 = st.columns(2)
         name = c1.text_input(t("us_name"), key=keys.US_NAME, max_chars=32)
         display = c2.text_input(t("us_display"), key=keys.US_DISPLAY, max_chars=40)
@@ -42,6 +44,9 @@ with st.expander(t("us_add"), icon=":material/person_add:"):
             try:
                 created = auth.add_user(db, name, role, county.strip(), password,
                                         towns.replace("，", ",").split(","), display, by=user)
+                for key in (keys.US_NAME, keys.US_DISPLAY, keys.US_ROLE, keys.US_COUNTY, keys.US_TOWNSHIPS,
+                            keys.US_PASSWORD):
+                    st.session_state.pop(key, None)
                 done("us_created", created.name)
             except SurveyError as exc:
                 st.error(md(exc), icon=":material/error:")
@@ -80,6 +85,8 @@ if chosen is not None:
                 st.error(md(exc), icon=":material/error:")
 
 with st.expander(t("us_audit"), icon=":material/history:"):
-    st.dataframe([{t("rv_col_at"): when(e.at), t("rv_col_actor"): e.actor, t("rv_col_action"): e.action,
-                   t("col_code"): e.village or e.entity_id or ""} for e in audit.recent(db, user)],
+    st.dataframe([{t("rv_col_at"): when(e.at), t("rv_col_actor"): e.actor or "",
+                   t("rv_col_action"): audit_view.action_label(e.action),
+                   t("col_code"): e.village or e.entity_id or "",
+                   t("au_col_values"): audit_view.values(e.after)} for e in audit.recent(db, user)],
                  hide_index=True, key=keys.US_AUDIT)

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 from survey import store
 from survey.auth import User
 from survey.csvio import Column, atomic_write, check_encoding, csv_bytes, fmt1, format_rows, guard
-from core.errors import NotFound, Problem, UsageError
-from core.model import STATUS_LABELS, TownshipRow, VillageResult, county_of
+from core.errors import NotFound, Problem, UsageError, problem
+from core.model import STATUS_LABELS, STATUS_PENDING, Round, TownshipRow, VillageResult, county_of
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from survey.rubric import Rubric
@@ -168,6 +168,25 @@ class CountyExport:
         v, wv = csv_bytes(VILLAGE_COLUMNS, self.villages, encoding, self.villages_file)
         t, wt = csv_bytes(TOWNSHIP_COLUMNS, self.townships, encoding, self.townships_file)
         return {self.villages_file: v, self.townships_file: t}, wv + wt
+
+
+def readiness(e: CountyExport, rnd: Round) -> list[Problem]:
+    """What to settle before the files are sent (warnings, counted): villages whose result is
+    not reviewed yet, no village assessed at all, and surveys dated outside the round."""
+    file = e.villages_file
+    if not e.villages:
+        return [problem("export_none_assessed", file)]
+    warnings = []
+    pending = sum(1 for row in e.villages if row[19] == STATUS_LABELS[STATUS_PENDING])
+    if pending:
+        warnings.append(problem("export_unreviewed", file, None, "审核状态", n=pending, total=len(e.villages)))
+    start, end = rnd.start_date, rnd.end_date
+    outside = sum(1 for row in e.villages if row[5] and (
+        (start and str(row[5])[:10] < start) or (end and str(row[5])[:10] > end)))
+    if outside:
+        warnings.append(problem("export_outside_round", file, None, "测评日期", n=outside,
+                                start=start or "…", end=end or "…"))
+    return warnings
 
 
 def _belts(db_path: str | Path, results: Sequence[VillageResult]) -> dict[str, list[str]]:

@@ -101,3 +101,25 @@ def check(fix: Fix, village: Village) -> list[Problem]:
             warnings.append(problem("gps_distance", village.code, None, "lon/lat",
                                     value=f"{distance / 1000:.1f}"))
     return warnings
+
+
+#: The GPS flags of a submitted position, as the review queue shows and filters them.
+FLAG_NONE, FLAG_ACCURACY, FLAG_DISTANCE = "none", "accuracy", "distance"
+GPS_FLAGS = (FLAG_DISTANCE, FLAG_ACCURACY, FLAG_NONE)
+
+
+def assess(lon: float | None, lat: float | None, accuracy_m: float | None,
+           village_lon: float | None, village_lat: float | None) -> tuple[float | None, tuple[str, ...]]:
+    """(distance in metres from the village's registry point or None, flags) of a submitted
+    position: ``distance`` farther than 3 km, ``accuracy`` worse than 100 m, ``none`` no
+    position at all (the same limits as :func:`check`)."""
+    if lon is None or lat is None:
+        return None, (FLAG_NONE,)
+    distance = (haversine_m(lon, lat, village_lon, village_lat)
+                if village_lon is not None and village_lat is not None else None)
+    flags = []
+    if distance is not None and distance > DISTANCE_LIMIT_M:
+        flags.append(FLAG_DISTANCE)
+    if accuracy_m is not None and accuracy_m > ACCURACY_LIMIT_M:
+        flags.append(FLAG_ACCURACY)
+    return distance, tuple(flags)

@@ -18,8 +18,12 @@ from typing import Any
 
 from core.errors import NotFound, UsageError
 from core.model import STATUS_APPROVED, STATUS_PENDING, STATUS_RETURNED
-from survey import store
+from survey import gps, store
 from survey.auth import User
+
+
+#: Where a submission came from: tablet, odk, kobo, jsonl.
+SOURCES = store.SOURCES
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,13 @@ class Item:
     gps_accuracy_m: float | None = None
     source: str = "tablet"  # tablet, odk, kobo, jsonl (survey.store.SOURCES)
     reviewer_name: str | None = None  # the reviewer's display name (their login name when gone)
+    received_at: str | None = None
+    #: the how-many-th submission of this village in the round (1 the first): tells versions apart
+    version: int = 1
+    #: metres from the village's registry point (None: no position, or the village has none)
+    distance_m: float | None = None
+    #: GPS problems (``survey.gps.GPS_FLAGS``): far from the village, poor accuracy, no position
+    gps_flags: tuple[str, ...] = ()
 
     @property
     def reviewer(self) -> str:
@@ -73,11 +84,15 @@ class Detail:
 
 _FIELDS = ("id", "round_id", "village_code", "village", "township_code", "township", "date",
            "surveyor", "total", "passed", "veto", "findings", "status", "supersedes",
-           "superseded_by", "reviewed_by", "reviewed_at", "lon", "lat", "gps_accuracy_m", "source")
+           "superseded_by", "reviewed_by", "reviewed_at", "lon", "lat", "gps_accuracy_m", "source",
+           "received_at")
 
 
 def _item(row: dict[str, Any]) -> Item:
+    distance, flags = gps.assess(row["lon"], row["lat"], row["gps_accuracy_m"],
+                                 row.get("village_lon"), row.get("village_lat"))
     return Item(comment=row["review_comment"], reviewer_name=row.get("reviewer_name"),
+                version=row.get("version") or 1, distance_m=distance, gps_flags=flags,
                 **{f: row[f] for f in _FIELDS})
 
 
@@ -87,14 +102,35 @@ def _rows(db_path: str | Path, user: User, **filters: Any) -> list[dict[str, Any
                              surveyor=scope.surveyor, **filters)
 
 
+@dataclass(frozen=True)
+class Filter:
+    """More ways to narrow the list: a GPS flag (``survey.gps.GPS_FLAGS``, or ``any`` for any
+    of them), the surveyor (display name), the source, and the survey dates (ISO, inclusive)."""
+
+    gps: str | None = None
+    surveyor: str | None = None
+    source: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+
+    def keeps(self, item: Item) -> bool:
+        if self.gps and not (item.gps_flags if self.gps == "any" else self.gps in item.gps_flags):
+            return False
+        return ((not self.surveyor or item.surveyor == self.surveyor)
+                and (not self.source or item.source == self.source)
+                and (not self.date_from or item.date[:10] >= self.date_from)
+                and (not self.date_to or item.date[:10] <= self.date_to))
+
+
 def submissions(db_path: str | Path, user: User, round_id: str | None = None,
                 township: str | None = None, statuses: tuple[str, ...] = (),
-                passed: bool | None = None) -> list[Item]:
+                passed: bool | None = None, more: Filter | None = None) -> list[Item]:
     """Submissions in the user's scope (a surveyor: their own), by village code then date,
-    filtered by round, township, review states and result."""
+    filtered by round, township, review states, result and ``more``."""
     items = [_item(r) for r in _rows(db_path, user, round_id=round_id, township=township,
                                      statuses=statuses)]
-    return [i for i in items if passed is None or i.passed == passed]
+    return [i for i in items if (passed is None or i.passed == passed)
+            and (more is None or more.keeps(i))]
 
 
 def queue(db_path: str | Path, user: User, round_id: str | None = None,

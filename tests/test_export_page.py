@@ -44,7 +44,7 @@ def best_answers(rubric):
             for i in rubric.items}
 
 
-def build_db(path: Path) -> Path:
+def build_db(path: Path, **dates: str) -> Path:
     rubric = load_rubric()
     store.import_registry(path, [
         village("421302100001", "㭎树村", "城关镇", "测试县"),
@@ -52,7 +52,7 @@ def build_db(path: Path) -> Path:
         village("421302101001", "未测村", "青石镇", "测试县"),
         village("421303100001", "邻县村", "邻镇", "邻县"),
     ])
-    store.create_round(path, Round(id=ROUND, name="第三次双月测评"))
+    store.create_round(path, Round(id=ROUND, name="第三次双月测评", **dates))
     subs = [Submission(id=f"s{i}", village=code, round=ROUND, date="2026-05-20", surveyor="王芳",
                        answers=best_answers(rubric))
             for i, code in enumerate(["421302100001", "421302100002", "421303100001"])]
@@ -92,7 +92,9 @@ def test_preview_shows_both_tables_as_the_files_hold_them(page):
     assert [s.value for s in at.subheader] == [
         "下载", "村级测评表 " + md("villages_421302_2026-B3.csv"),
         "乡镇汇总表 " + md("townships_421302_2026-B3.csv")]  # file names are data: escaped
-    assert at.success[0].value == "没有提示，文件可以直接报送"
+    # every row waits for review: the page says so, counted, and where to settle it
+    assert [w.value for w in at.warning] == ["2 个村（共 2 个）的测评结果尚未审核（待审核）：报送前请先审核"]
+    assert not at.success
 
 
 def test_download_buttons_for_the_zip_the_workbook_and_the_points(page):
@@ -103,7 +105,7 @@ def test_download_buttons_for_the_zip_the_workbook_and_the_points(page):
 def test_gbk_shows_which_rows_gbk_cannot_hold(page):
     at = page.radio[0].set_value("gbk").run()
     assert not at.exception
-    assert at.warning[0].value == "生成文件时有 1 条提示："
+    assert "生成文件时有 1 条提示：" in [w.value for w in at.warning]
     [code] = at.code
     assert code.value.startswith("villages_421302_2026-B3.csv:2: ") and "㭎" in code.value
 
@@ -136,3 +138,47 @@ def test_empty_database_says_what_to_do(tmp_path, monkeypatch):
     at = run(tmp_path / "empty.db", monkeypatch, county="421302")
     assert at.info[0].value == "名录中还没有村庄，请先在“设置”页导入村庄名录"
     assert not at.get("download_button")
+
+
+def _approve_all(db: Path) -> None:
+    from survey import auth, review
+
+    operator = auth.operator()
+    review.approve_round(db, operator, ROUND)
+
+
+def test_an_export_with_nothing_to_settle_says_it_can_be_sent(tmp_path, monkeypatch):
+    db = build_db(tmp_path / "t.db")
+    _approve_all(db)
+    at = run(db, monkeypatch)
+    assert not at.warning
+    assert at.success[0].value == "没有提示，文件可以直接报送"
+
+
+def test_unreviewed_rows_are_counted_with_where_to_review_them(tmp_path, monkeypatch):
+    at = run(build_db(tmp_path / "t.db"), monkeypatch)
+    assert at.warning[0].value == "2 个村（共 2 个）的测评结果尚未审核（待审核）：报送前请先审核"
+    # (a page run on its own has no menu to link into: the link's text is shown instead)
+    assert "去审核：打开“审核”页的待审核列表" in [c.value for c in at.caption]
+
+
+def test_a_round_with_no_village_assessed_is_not_ready(tmp_path, monkeypatch):
+    db = build_db(tmp_path / "t.db")
+    store.create_round(db, Round(id="2026-B4", name="第四次"))
+    monkeypatch.setenv("SURVEY_DB", str(db))
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    sign_in(at, db, "reviewer", county="421302")
+    at.session_state[keys.ROUND] = "2026-B4"
+    at.run()
+    assert [w.value for w in at.warning] == ["本轮本县还没有任何村完成测评：村级测评表是空的"]
+    assert "请测评员在“实地测评”页完成并提交测评" in [c.value for c in at.caption]
+    assert not at.success
+
+
+def test_surveys_dated_outside_the_round_are_counted(tmp_path, monkeypatch):
+    db = build_db(tmp_path / "t.db", start_date="2026-05-01", end_date="2026-05-15")  # surveyed 05-20
+    _approve_all(db)
+    at = run(db, monkeypatch)
+    assert [w.value for w in at.warning] == [
+        "2 个村的测评日期不在本轮日期内（2026-05-01 至 2026-05-15）：请核实测评日期或轮次"]
+    assert "去核对：在“审核”页按测评日期筛选" in [c.value for c in at.caption]

@@ -97,7 +97,7 @@ def test_the_review_page_shows_the_submission_and_its_comment_escaped(db):
         assert md(text) in heading
     assert any(md(h.COMMENT) in w.value for w in at.warning)
     assert shown(sources, h.COMMENT)
-    listed = at.dataframe[0].value  # the list: plain cells
+    listed = next(d.value for d in at.dataframe if "区划代码" in d.value.columns)  # the list: plain cells
     assert listed.iloc[0].tolist()[:5] == [h.HOSTILE_CODE, h.VILLAGE, h.TOWNSHIP, "2026-05-20", h.SURVEYOR_NAME]
     answers = next(d.value for d in at.dataframe if "备注" in d.value.columns)
     assert h.NOTE in answers["备注"].tolist()

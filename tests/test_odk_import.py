@@ -318,7 +318,7 @@ def test_reviewers_see_where_each_submission_came_from(scoped, monkeypatch, sign
     signed_in(at, scoped, "reviewer")
     at.session_state[keys.ROUND] = ROUND
     at.run()
-    table = at.dataframe[0].value  # the list (keys.RV_TABLE)
+    table = next(d.value for d in at.dataframe if "区划代码" in d.value.columns)  # the list
     assert set(table["来源"]) == {"平板", "KoboCollect"}
     at.selectbox(key=keys.RV_SELECTED).set_value(rows[0].id).run()
     assert not at.exception

@@ -182,7 +182,8 @@ def test_a_reviewer_returns_a_submission_and_the_surveyor_resubmits_it(scoped, m
 
     at = page_as(scoped, monkeypatch, "review.py", "rev-a")
     at.selectbox(key=keys.RV_SELECTED).set_value(newest.id).run()
-    _, answers, versions = (d.value for d in at.dataframe[:3])  # then the village history
+    answers = table(at, "作答")
+    versions = table(at, "审核状态", "审核意见")  # (the pending list has no comments)
     assert answers["作答"].tolist()[:1] == ["符合"]
     assert versions["审核状态"].tolist() == ["已退回", "待审核"]
     assert versions["审核意见"].tolist() == ["门前三包未签订，请核实", ""]

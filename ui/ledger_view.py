@@ -223,9 +223,8 @@ def open_form(user: User, county: str) -> None:
                                 format_func=villages.get, filter_mode="contains")
             text = st.text_area(t("lg_open_text"), key=keys.LG_OPEN_TEXT, max_chars=2000)
             due = st.date_input(t("lg_open_deadline"), value=config.today() + timedelta(days=7),
-                                key=keys.LG_OPEN_DEADLINE)
-            files = st.file_uploader(t("lg_open_photo"), type=list(photos.ACCEPTED), accept_multiple_files=True,
-                                     key=keys.LG_OPEN_PHOTO)
+                                key=keys.LG_OPEN_DEADLINE, format=shell.DATE_FORMAT)
+            files = shell.uploader(t("lg_open_photo"), photos.ACCEPTED, keys.LG_OPEN_PHOTO, multiple=True)
             if st.form_submit_button(t("lg_open_submit"), key=keys.LG_OPEN_SUBMIT, icon=":material/add_task:"):
                 try:
                     opened = ledger.open_by_hand(db, user, code or "", text, due, _files(files))
@@ -249,8 +248,7 @@ def fix_card(user: User, e: ledger.Entry) -> None:
         pics = entry_card(user, e, before_only=True)
         with st.form(f"{keys.FX_FORM}_{e.id}"):
             text = st.text_area(t("fx_text"), key=f"{keys.FX_TEXT}_{e.id}", max_chars=2000, height=90)
-            files = st.file_uploader(t("fx_photo"), type=list(photos.ACCEPTED), accept_multiple_files=True,
-                                     key=f"{keys.FX_PHOTO}_{e.id}")
+            files = shell.uploader(t("fx_photo"), photos.ACCEPTED, f"{keys.FX_PHOTO}_{e.id}", multiple=True)
             if ledger.needs_photo(pics):
                 st.caption(t("fx_photo_needed"))
             if st.form_submit_button(t("fx_submit"), key=f"{keys.FX_SUBMIT}_{e.id}", type="primary",
@@ -284,10 +282,10 @@ def recheck_card(user: User, e: ledger.Entry) -> None:
     with st.container(border=True, key=f"{keys.LG_ENTRY}_{e.id}"):
         entry_card(user, e)
         with st.form(f"{keys.RC_FORM}_{e.id}"):
-            files = st.file_uploader(t("rc_photo"), type=list(photos.ACCEPTED), accept_multiple_files=True,
-                                     key=f"{keys.RC_PHOTO}_{e.id}")
+            files = shell.uploader(t("rc_photo"), photos.ACCEPTED, f"{keys.RC_PHOTO}_{e.id}", multiple=True)
             note = st.text_area(t("rc_note"), key=f"{keys.RC_NOTE}_{e.id}", max_chars=2000, height=80)
-            due = st.date_input(t("rc_deadline"), value=None, key=f"{keys.RC_DEADLINE}_{e.id}")
+            due = st.date_input(t("rc_deadline"), value=None, key=f"{keys.RC_DEADLINE}_{e.id}",
+                               format=shell.DATE_FORMAT)
             left, right = st.columns(2)
             passed = left.form_submit_button(t("rc_pass"), key=f"{keys.RC_PASS}_{e.id}", type="primary",
                                              icon=":material/verified:", width="stretch")

@@ -33,7 +33,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 from survey import auth
 from survey.auth import User
 from ui import browser, keys, shell
-from ui.text import Md, t
+from ui.text import Md, md, t
 
 ROOT = Path(__file__).resolve().parents[1]
 FIRST_ADMIN = ("echo 'PASSWORD' | python -m survey users add NAME --role admin --county CODE "
@@ -262,7 +262,21 @@ def _groups(user: User) -> dict[str, list[st.Page]]:
                 group, title = "group_field", "nav_my_submissions"
             groups.setdefault(t(group), []).append(st.Page(
                 ROOT / file, title=t(title), icon=icon, url_path=page_id, default=page_id == landing))
+    # every other page keeps its address, hidden from the menu: opened by its URL it says the
+    # role may not see it (Streamlit would pop up its English "Page not found" otherwise)
+    forbidden = [st.Page(_forbidden(page_id), title=t(PAGES[page_id].title), url_path=page_id,
+                         visibility="hidden") for page_id in PAGES if not may_open(user, page_id)]
+    if forbidden and groups:
+        next(iter(groups.values())).extend(forbidden)
     return groups
+
+
+def _forbidden(page_id: str):
+    """The page shown at the address of ``page_id`` to a role that may not open it."""
+    def page() -> None:
+        st.error(t("no_access"), icon=":material/block:")
+    page.__name__ = f"forbidden_{page_id}"  # Streamlit tells callable pages apart by name
+    return page
 
 
 def go(page: str, **query: str) -> None:
@@ -272,6 +286,17 @@ def go(page: str, **query: str) -> None:
         st.switch_page(ROOT / PAGES[page][0], query_params=query)
     except StreamlitPageNotFoundError:
         st.rerun()
+
+
+def link(user: User, page: str, label: Md, icon: str = ":material/arrow_forward:") -> None:
+    """A link to ``page`` when ``user`` may open it (a page run on its own, in an AppTest, has
+    no navigation to link into: the label is shown as a caption there)."""
+    if not may_open(user, page):
+        return
+    try:
+        st.page_link(ROOT / PAGES[page].file, label=md(label), icon=icon)
+    except StreamlitPageNotFoundError:
+        st.caption(md(label))
 
 
 def account(user: User) -> None:

@@ -39,7 +39,7 @@ def render(db: Path, user: User) -> None:
     st.download_button(t("setup_odk_download"), data, file_name=f"{form_id}.zip", mime="application/zip",
                        key=keys.SETUP_ODK_DOWNLOAD, icon=":material/download:")
     st.caption(t("setup_odk_version", form_id=form_id, version=version))
-    upload = st.file_uploader(t("setup_odk_upload"), type=["zip", "csv", "xlsx"], key=keys.SETUP_ODK_UPLOAD)
+    upload = shell.uploader(t("setup_odk_upload"), ["zip", "csv", "xlsx"], keys.SETUP_ODK_UPLOAD)
     if st.button(t("setup_odk_import"), key=keys.SETUP_ODK_IMPORT, disabled=upload is None,
                  icon=":material/upload:"):
         try:

@@ -41,8 +41,9 @@ def render(db: Path, user: User) -> None:
         cadence = c2.text_input(t("setup_round_cadence"), key=keys.SETUP_ROUND_CADENCE, max_chars=20,
                                 placeholder=plain("setup_round_cadence_hint"))
         start = c1.date_input(t("setup_round_start"), value=today(), key=keys.SETUP_ROUND_START,
-                              format="YYYY-MM-DD")
-        end = c2.date_input(t("setup_round_end"), value=None, key=keys.SETUP_ROUND_END, format="YYYY-MM-DD")
+                              format=shell.DATE_FORMAT)
+        end = c2.date_input(t("setup_round_end"), value=None, key=keys.SETUP_ROUND_END,
+                            format=shell.DATE_FORMAT)
         counts = st.checkbox(t("setup_round_counts"), value=True, key=keys.SETUP_ROUND_COUNTS,
                              help=t("setup_round_counts_help"))
         if st.form_submit_button(t("setup_round_create"), icon=":material/add:", key=keys.SETUP_ROUND_CREATE):

@@ -15,7 +15,7 @@ from survey import service
 from core.model import Round
 from survey.auth import User
 from ui import keys
-from ui.text import code_span, t
+from ui.text import code_span, md, t
 
 
 def db() -> Path:
@@ -112,3 +112,16 @@ def pick_county(scope, key: str) -> tuple[str, str]:
     code = st.selectbox(t("county_label"), list(counties), key=key,
                         format_func=lambda c: f"{counties[c] or c}（{c}）")
     return code, counties[code] or code
+
+
+#: How date pickers show a date (Chinese order: year, month, day).
+DATE_FORMAT = "YYYY/MM/DD"
+
+
+def uploader(label, types, key: str, multiple: bool = False):
+    """``st.file_uploader`` with what its box says in Chinese beside it: Streamlit draws the box's
+    own words ("Drag and drop file here", "Browse files", "Limit … per file") in English and
+    offers no way to translate them, so a caption right above says it in the page's language."""
+    limit = st.get_option("server.maxUploadSize")
+    st.caption(t("upload_hint", types="、".join(x.upper() for x in types), mb=limit))
+    return st.file_uploader(md(label), type=list(types), accept_multiple_files=multiple, key=key)

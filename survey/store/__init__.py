@@ -35,6 +35,7 @@ from survey.store.ledger import (
                                  move_entry,
 )
 from survey.store.meta import get_meta, set_meta, stats
+from survey.store.progress import progress_rows
 from survey.store.photos import (
                                  NewPhoto,
                                  PhotoInfo,
@@ -105,6 +106,7 @@ __all__ = [
                                  "migrate",
                                  "move_entry",
                                  "photo_jpeg",
+                                 "progress_rows",
                                  "rating_periods",
                                  "rating_rows",
                                  "remove_household",

@@ -18,7 +18,12 @@ _QUEUE_SELECT = (
     "s.findings, s.status, s.supersedes, s.review_comment, s.reviewed_by, s.reviewed_at, "
     "s.received_at, s.lon, s.lat, s.gps_accuracy_m, s.source, "
     "(SELECT n.id FROM submissions n WHERE n.supersedes = s.id) AS superseded_by, "
-    "(SELECT u.display_name FROM users u WHERE u.name = s.reviewed_by) AS reviewer_name "
+    "(SELECT u.display_name FROM users u WHERE u.name = s.reviewed_by) AS reviewer_name, "
+    "v.lon AS village_lon, v.lat AS village_lat, "
+    # the how-many-th submission of this village in this round (by arrival): tells versions apart
+    "(SELECT COUNT(*) FROM submissions o WHERE o.round_id = s.round_id "
+    "AND o.village_code = s.village_code "
+    "AND (o.received_at, o.date, o.id) <= (s.received_at, s.date, s.id)) AS version "
     "FROM submissions s JOIN villages v ON v.code = s.village_code "
     "JOIN townships t ON t.code = v.township_code")
 
