@@ -28,7 +28,10 @@ through the real pipelines (:mod:`survey.service`), then:
    holds about five entries per village (:mod:`bench.bench_ledger`, floors there);
 9. ``concurrent_save_*`` — ``store.save_submissions`` of one submission by each of 20 threads
    at once (released together by a barrier), repeated: p50 / p95 latency, errors, and lost
-   (saves that returned but whose row is missing); floor: the same saves by one writer.
+   (saves that returned but whose row is missing); floor: the same saves by one writer;
+10. ``households_import`` / ``village_figures_county`` — the household register of the first
+    county (300 households a village) imported, and every village's ten-star figures
+    (:mod:`bench.bench_households`, floors there).
 
 Timings are the best of ``scale.repeat`` runs, except the submissions import (once).
 """
@@ -56,14 +59,14 @@ from pathlib import Path
 
 import folium
 
-from bench import bench_ledger, bench_rounds, best, peak_rss_mb, synth
+from bench import bench_households, bench_ledger, bench_rounds, best, peak_rss_mb, synth
 from bench.bench_geo import bare_query
 from bench.bench_targets import SHARES_SQL, compute
+from core.model import Round, VillageResult
 from geo.belts import belt_membership
 from geo.maps import build_county_map, build_overview_map, result_class
 from survey import auth, export, mapdata, service, store, targets
 from survey.roads import load_roads
-from core.model import Round, VillageResult
 from survey.rubric import load_rubric
 from survey.scoring import Score, score
 from survey.submissions import Submission
@@ -511,6 +514,7 @@ def run(scale: synth.Scale, log: Log) -> list[Figure]:
             ("ledger", lambda: bench_ledger.figures(db, [r.id for r in province.rounds], province.counties[0],
                                                     scale.repeat, log)),
             ("concurrent saves", lambda: concurrent_saves(db, scale, log)),
+            ("households", lambda: bench_households.figures(db, province.counties[0], work, scale, log)),
         ]
         for name, step in steps:
             t0 = time.perf_counter()

@@ -539,6 +539,94 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "台账文件名应以 .csv 或 .xlsx 结尾，实为“{value}”", "the ledger file name must end in .csv or .xlsx, got {value!r}"),
     "approve_as_role": (
         "账号“{value}”不是审核员或管理员，不能审核提交", "account {value!r} is not a reviewer or administrator: it cannot approve"),
+    # --- ten-star households: the star set, the register, the rating (survey.stars, survey.households)
+    "stars_count": (
+        "十星级文明户应正好有 {expected} 颗星，这里有 {n} 颗",
+        "a ten-star set has exactly {expected} stars, this one has {n}"),
+    "stars_name_duplicate": ("星名“{value}”重复", "the star name {value!r} is used twice"),
+    "stars_percent": (
+        "“{field}”应为 0–100 之间的百分数（不写 %），实为 {value}",
+        "{field!r} must be a percentage within 0–100 (without %), got {value}",
+    ),
+    "stars_whole": ("“{field}”应为不小于 1 的整数，实为 {value}", "{field!r} must be a whole number ≥ 1, got {value}"),
+    "stars_spot_item": (
+        "抽查项目 {value} 应为测评细则 {section} 部分的 count（按户扣分）项目",
+        "the spot-check item {value} must be a count item of the rubric's {section} section",
+    ),
+    "tier_range": (
+        "等级的星数 {value} 无效：min 和 max 应为 1–{stars} 之间的整数，且 min 不大于 max",
+        "invalid star range {value}: min and max are whole numbers within 1–{stars}, min no larger than max",
+    ),
+    "tier_overlap": (
+        "等级的星数 {value} 与上一等级（{other}）重叠或顺序颠倒：等级按星数从低到高排列，不得重叠",
+        ("the star range {value} overlaps the tier before it ({other}) or comes before it; list tiers from fewest "
+         "stars up"),
+    ),
+    "period_format": (
+        "评星周期“{value}”格式不对，应写成如 {example}",
+        "the rating period {value!r} is malformed; write it as e.g. {example}"),
+    "table_format": (
+        "不支持的文件类型“{suffix}”，请使用 CSV、XLSX 或 XLS",
+        "unsupported file type {suffix!r}; use CSV, XLSX or XLS"),
+    "household_duplicate": (
+        "户号 {value} 在村 {village} 中重复（第一次出现在第 {first} 行），每户只能出现一次",
+        "household {value} of village {village} is listed twice (first on line {first}); list each household once",
+    ),
+    "household_members": (
+        "家庭人口应为不小于 1 的整数，实为“{value}”",
+        "members must be a whole number ≥ 1, got {value!r}",
+    ),
+    "household_other_village": (
+        "该行属于村 {value}，而本次导入的是村 {expected}（--village）；请分开导入各村的名册",
+        ("this row belongs to village {value}, the import is for village {expected} (--village); import each "
+         "village's list apart"),
+    ),
+    "household_unknown": (
+        "户号“{value}”不在村 {village} 的名册中",
+        "household {value!r} is not in the register of village {village}",
+    ),
+    "star_unknown": (
+        "星“{value}”不在本县的十星标准中，可选：{known}",
+        "star {value!r} is not in the county's set; choose from {known}",
+    ),
+    "star_twice": ("星“{value}”重复", "star {value!r} is given twice"),
+    "stars_too_many": ("一户最多十颗星，这里有 {n} 颗", "a household has at most ten stars, this one {n}"),
+    "disqualifier_unknown": (
+        "未知的否决情形“{value}”，可选：{known}", "unknown disqualifier {value!r}; choose from {known}"),
+    "disqualified_title": (
+        "有否决情形“{value}”的户不能评为文明户：{n} 颗星已达到“{tier}”，请减少星数或去掉否决情形",
+        ("a household with the disqualifier {value!r} cannot get a title: {n} stars reach {tier_en}; give fewer "
+         "stars or remove the disqualifier"),
+    ),
+    "rating_state": (
+        "户 {value} 的 {period} 评星现为“{state}”，不能{action}",
+        "the {period} rating of household {value} is {state_en}: it cannot be {action_en}",
+    ),
+    "rating_unknown": ("户 {value} 没有 {period} 的评星记录", "household {value} has no rating for {period}"),
+    "rating_none": (
+        "村 {village} 没有处于“{state}”的 {period} 评星",
+        "village {village} has no {period} rating that is {state_en}",
+    ),
+    "notice_dates": (
+        "公示期应写开始和结束日期（YYYY-MM-DD），结束不早于开始，实为 {start} 至 {end}",
+        "a notice needs a start and an end date (YYYY-MM-DD), the end not before the start; got {start} to {end}",
+    ),
+    "notice_short": (
+        "公示期 {start} 至 {end} 共 {n} 天，短于本县规定的 {days} 天（含首尾两天）",
+        "the notice {start} to {end} lasts {n} days, shorter than the county's {days} days (both ends counted)",
+    ),
+    "notice_running": (
+        "户 {value} 的公示期到 {end} 才结束，公示期满后才能授予称号",
+        "the notice of household {value} runs until {end}; award the title after it ends",
+    ),
+    "notice_none": (
+        "村 {village} 没有 {period} 已公示的评星结果，无法生成公示名单",
+        "village {village} has no {period} rating put on notice: there is no notice to print",
+    ),
+    "households_out": (
+        "文件名应以 .csv（名册）或 .docx（公示名单）结尾，实为“{value}”",
+        "the file name must end in .csv (the register) or .docx (the public notice), got {value!r}",
+    ),
 }
 
 #: key -> (Chinese, English) warnings: returned, never raised.

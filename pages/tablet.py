@@ -32,6 +32,7 @@ draft = fieldwork.open_draft(shell.db(), user, round_id, village.code, surveyor)
 pictures = fieldwork.draft_photos(shell.db(), user, draft)
 with st.container(key=keys.SV_NOTICE):  # always there: the checklist below keeps its place
     parts.notice(user, round_id, village, surveyor, status, draft)
+parts.households(user, village, round_id, rubric)
 tablet.checklist(tablet.payload(user, rubric, village, draft, pictures,
-                                asides=parts.asides(user, village),
+                                asides=parts.asides(user, village, round_id),
                                 office_vetoes=parts.office_vetoes(user, round_id, village)))

@@ -20,7 +20,6 @@ from __future__ import annotations
 import functools
 import io
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -53,10 +52,15 @@ from survey.targets import (
     township_records,
 )
 from survey.trends import Counts, counting, counting_rounds
+from survey.wordfile import chinese_date
+from survey.wordfile import para as _para
+from survey.wordfile import save as _save
+from survey.wordfile import style as _style
+from survey.wordfile import table as _table
+from survey.wordfile import text as _text
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from survey.auth import User
-    from survey.auth import Scope
+    from survey.auth import Scope, User
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 #: How many items the "most frequent problems" section lists.
@@ -67,8 +71,6 @@ PDF_TIMEOUT_S = 180
 LEDGER_COLUMNS = ("村", "乡镇", "项目编码", "问题", "发现日期", "整改期限", "状态", "逾期", "反复出现")
 
 _DIGITS = "零一二三四五六七八九"
-#: Characters XML 1.0 cannot hold (python-docx would refuse them): C0 controls but tab, LF, CR.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def chinese_number(n: int) -> str:
@@ -80,18 +82,8 @@ def chinese_number(n: int) -> str:
     return head + (_DIGITS[ones] if ones else "")
 
 
-def chinese_date(day: date) -> str:
-    """``2026年5月20日``."""
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def beijing_today() -> date:
     return datetime.now(BEIJING).date()
-
-
-def _text(value: Any) -> str:
-    """Data as document text: str of it, with characters XML cannot hold replaced."""
-    return _NOT_XML.sub("\ufffd", "" if value is None else str(value))
 
 
 # --- the data of a bulletin ---------------------------------------------------------------------
@@ -235,68 +227,8 @@ def township_chart(rows: Sequence[TownshipRow]) -> tuple[bytes, list[Problem]]:
 # --- the document -------------------------------------------------------------------------------
 
 
-def _style(doc: Any) -> None:
-    """Fonts a Chinese office expects (宋体 body, 黑体 headings), black headings."""
-    from docx.oxml.ns import qn
-    from docx.shared import Pt, RGBColor
-
-    def font(name: str, latin: str, east: str, size: float | None = None, bold: bool | None = None) -> None:
-        s = doc.styles[name]
-        s.font.name = latin
-        s.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), east)
-        if size:
-            s.font.size = Pt(size)
-        if bold is not None:
-            s.font.bold = bold
-        s.font.color.rgb = RGBColor(0, 0, 0)
-
-    font("Normal", "Times New Roman", "宋体", 12)
-    font("Title", "Times New Roman", "宋体", 20, True)
-    font("Heading 1", "Times New Roman", "黑体", 15, True)
-    font("Heading 2", "Times New Roman", "黑体", 13, True)
-    font("Caption", "Times New Roman", "宋体", 10.5, False)
-    doc.styles["Table Grid"].font.size = Pt(10.5)
-
-
-def _table(doc: Any, headers: Sequence[str], rows: Iterable[Sequence[Any]],
-           widths: Mapping[int, float] | None = None) -> None:
-    """A grid table: a bold header row (repeated on every page), then one row per record;
-    every cell is text. ``widths``: column index -> width in cm (the others share the rest)."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Cm
-
-    rows = [[_text(v) for v in row] for row in rows]
-    table = doc.add_table(rows=1 + len(rows), cols=len(headers))
-    table.style = doc.styles["Table Grid"]
-    header = table.rows[0]
-    repeat = OxmlElement("w:tblHeader")
-    repeat.set(qn("w:val"), "true")
-    header._tr.get_or_add_trPr().append(repeat)
-    for cell, text in zip(header.cells, headers):
-        cell.paragraphs[0].add_run(_text(text)).bold = True
-    for tr, row in zip(table.rows[1:], rows):
-        for cell, value in zip(tr.cells, row):
-            cell.text = value
-    if widths:
-        rest = (_WIDTH_CM - sum(widths.values())) / max(1, len(headers) - len(widths))
-        table.autofit = False
-        for i, column in enumerate(table.columns):
-            width = column.width = Cm(widths.get(i, rest))  # the grid (LibreOffice) and each cell (Word)
-            for cell in column.cells:
-                cell.width = width
-
-
-#: The text width of an A4 page with python-docx's default margins, cm.
-_WIDTH_CM = 15.9
-
-
 def _yes(flag: bool | None) -> str:
     return "" if flag is None else ("是" if flag else "否")
-
-
-def _para(doc: Any, text: str, style: str | None = None) -> Any:
-    return doc.add_paragraph(_text(text), style=style)
 
 
 _SECTIONS = "一二三四五六七八九十"
@@ -428,12 +360,6 @@ def _signature(doc: Any, b: Bulletin) -> None:
     doc.add_paragraph()
     for line in (f"{b.county_name}文明办（盖章）", chinese_date(b.day)):
         _para(doc, line).alignment = WD_ALIGN_PARAGRAPH.RIGHT
-
-
-def _save(doc: Any) -> bytes:
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
 
 
 # --- files: the .docx and the PDF beside it ------------------------------------------------------

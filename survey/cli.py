@@ -202,6 +202,52 @@ def _cmd_ledger(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- ten-star households ---------------------------------------------------------------------------
+
+
+def _cmd_import_households(args: argparse.Namespace) -> int:
+    from survey.households import import_file
+
+    s = import_file(args.db, auth.operator(), args.file, args.village)
+    _err(f"{args.file}: {s.added} households added, {s.updated} updated, {s.unchanged} unchanged")
+    return 0
+
+
+def _cmd_households(args: argparse.Namespace) -> int:
+    """The village's register with each household's rating, in the export's CSV dialect (to
+    ``--out FILE.csv`` with a BOM, to stdout without); ``--out FILE.docx``: the public notice
+    (公示) of ``--period`` (default: the latest period rated)."""
+    from survey.csvio import atomic_write, csv_bytes
+    from survey.households import LISTING_COLUMNS, default_period, listing
+
+    out = Path(args.out) if args.out else None
+    if out is not None and out.suffix.lower() == ".docx":
+        from survey.notice import write_notice
+        from survey.stars import load_stars
+
+        period = args.period or default_period(args.db, load_stars(), village=args.village)
+        print(write_notice(args.db, auth.operator(), args.village, period, out))
+        return 0
+    if out is not None and out.suffix.lower() != ".csv":
+        raise UsageError("households_out", value=str(out))
+    data, _ = csv_bytes(LISTING_COLUMNS, listing(args.db, auth.operator(), args.village, args.period))
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(out, data)
+    else:
+        sys.stdout.buffer.write(data.removeprefix(codecs.BOM_UTF8))
+        sys.stdout.flush()
+    return 0
+
+
+def _cmd_stars(args: argparse.Namespace) -> int:
+    from survey.stars import load_stars
+
+    doc = load_stars().to_json()
+    print(json.dumps(doc, ensure_ascii=False, indent=None if args.json else 2))
+    return 0
+
+
 # --- accounts ------------------------------------------------------------------------------------
 
 
@@ -337,6 +383,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--county", metavar="C", help="6-digit county code")
     p.add_argument("--status", choices=["open", "fixed", "closed", "overdue"])
     p.add_argument("--out", metavar="FILE", help="FILE.csv or FILE.xlsx (default: CSV on stdout)")
+    p = add("import-households", _cmd_import_households,
+            "add or update a village register of households (CSV, XLSX, XLS; see interchange.md)")
+    p.add_argument("file")
+    p.add_argument("--village", metavar="CODE",
+                   help="the village the file is for (its village column may then be left out)")
+    p = add("households", _cmd_households,
+            "a village's households with their latest rating (CSV), or its public notice (.docx)")
+    p.add_argument("--village", required=True, metavar="CODE")
+    p.add_argument("--period", metavar="P", help="the rating period, e.g. 2026 (default: the latest rating)")
+    p.add_argument("--out", metavar="FILE", help="FILE.csv (default: stdout) or FILE.docx (the public notice)")
+    add("stars", _cmd_stars, "print the county's ten-star set (checks data/tenstar/stars.yaml)").add_argument(
+        "--json", action="store_true", help="compact JSON on one line")
 
     p = add("users", _cmd_users, "manage accounts: add, list, disable, enable, password")
     users = p.add_subparsers(dest="users_command", required=True, metavar="ACTION")

@@ -9,13 +9,10 @@ lines), the sheet row of a workbook, or the 1-based feature number of a layer.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +21,14 @@ from core import limits
 from core.constants import LAT_RANGE, LON_RANGE
 from core.errors import DataError, Problem, problem
 from core.model import county_of, township_of
+from survey.tables import (
+    TABLE_SUFFIXES,
+    Table,
+    aliases,
+    cell_text,
+    norm,
+    read_table_file,
+)
 
 #: field -> accepted headers (the first is the canonical Chinese header).
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -39,7 +44,6 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "demo": ("示范村", "demonstration"),
 }
 REQUIRED = ("code", "name", "township")
-TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".xls")
 LAYER_SUFFIXES = (".geojson", ".json", ".zip")
 TITLE_ALIASES = {"": "无", "无": "无", "县级": "县级", "市级": "市级", "省级": "省级", "全国": "全国", "国家级": "全国"}
 YES = frozenset({"是", "1", "true", "yes", "y"})
@@ -47,7 +51,6 @@ NO = frozenset({"否", "0", "false", "no", "n"})
 _CODE = re.compile(r"[0-9]{12}")
 _YEAR = re.compile(r"[0-9]{4}")
 _INT = re.compile(r"\+?[0-9]+")
-_STRIP = "\ufeff \t\r\n\u3000\u00a0"
 
 
 @dataclass(frozen=True)
@@ -68,161 +71,15 @@ class VillageRow:
     line: int
 
 
-def _norm(header: object) -> str:
-    """A header as matched: no BOM, spaces or brackets (full- or half-width), lower case."""
-    text = "" if header is None else str(header)
-    return re.sub(r"[\s\ufeff\u3000（）()]", "", text).lower()
+_norm, _text, _Table = norm, cell_text, Table
+_ALIASES = aliases(FIELDS)
 
 
-_ALIASES = {_norm(alias): field for field, aliases in FIELDS.items() for alias in aliases}
-
-
-def _text(value: Any) -> str:
-    """A cell as trimmed text: blanks and NaN -> "", integral floats without ``.0``."""
-    if value is None:
-        return ""
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()  # numpy scalar
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        return str(int(value)) if value.is_integer() else repr(value)
-    return str(value).strip(_STRIP)
-
-
-@dataclass
-class _Table:
-    """Raw rows before validation: headers, (line, cells) rows, the header's line, and for
-    layers one (lon, lat) or Problem per row taken from the geometry."""
-
-    headers: list[str]
-    rows: list[tuple[int, list[Any]]]
-    header_line: int | None
-    points: list[tuple[float, float] | Problem] | None = None
+def _is_code(header: str) -> bool:
+    return _ALIASES.get(_norm(header)) == "code"
 
 
 # --- readers -----------------------------------------------------------------------------------
-
-
-def _decode(data: bytes, name: str) -> str:
-    offsets = []
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError as exc:
-            offsets.append(exc.start)
-    # Located where the encoding that read further failed: that is most likely the file's own.
-    raise DataError([problem("file_encoding", name, limits.line_of(data, max(offsets)))])
-
-
-def _capped(rows: Iterable[tuple[int, Sequence[Any]]], name: str,
-            trim: bool = False) -> list[tuple[int, list[Any]]]:
-    """The non-empty rows of a table, refused as soon as one passes a limit of
-    :mod:`core.limits` (rows, columns, cells), located at that row. ``trim``: trailing empty
-    cells of a too-wide row do not count (CSV, where each costs a byte: ``a,b,,,``); a
-    workbook row is as wide as its last stored cell, even an empty formatted one, and one
-    such cell in column XFD would cost 16,384 cells a row: refused at once."""
-    out: list[tuple[int, list[Any]]] = []
-    cells = 0
-    for line, row in rows:
-        if not row:
-            continue
-        if len(row) > limits.TABLE_COLUMNS:
-            if trim:
-                row = list(row)
-                while row and row[-1] == "":
-                    row.pop()
-            if len(row) > limits.TABLE_COLUMNS:
-                raise DataError([problem("too_many_columns", name, line, limit=limits.TABLE_COLUMNS)])
-        if len(out) >= limits.TABLE_ROWS:
-            raise DataError([problem("too_many_rows", name, line, limit=limits.TABLE_ROWS)])
-        cells += len(row)
-        if cells > limits.TABLE_CELLS:
-            raise DataError([problem("too_many_cells", name, line, limit=limits.TABLE_CELLS)])
-        out.append((line, list(row)))
-    return out
-
-
-def _blank(cells: list[Any]) -> bool:
-    return all(_text(c) == "" for c in cells)
-
-
-def _split_header(rows: list[tuple[int, list[Any]]], name: str) -> _Table:
-    """The header is the first row naming a code column among the first ten non-blank rows
-    (title rows above it are skipped), else the first non-blank row; data rows follow it."""
-    rows = [(line, cells) for line, cells in rows if not _blank(cells)]
-    start = next((n for n, (_, cells) in enumerate(rows[:10])
-                  if any(_ALIASES.get(_norm(_text(c))) == "code" for c in cells)), 0)
-    if len(rows) < start + 2:
-        raise DataError([problem("file_empty", name)])
-    (header_line, headers), data = rows[start], rows[start + 1:]
-    return _Table([_text(h) for h in headers], data, header_line)
-
-
-def _read_csv(data: bytes, name: str) -> _Table:
-    text = _decode(data, name)
-    first = text.split("\n", 1)[0]
-    delimiter = max(",\t;", key=first.count) if any(d in first for d in ",\t;") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-
-    def numbered() -> Iterator[tuple[int, list[str]]]:
-        previous = 0
-        for cells in reader:
-            yield previous + 1, cells
-            previous = reader.line_num
-
-    try:
-        rows = _capped(numbered(), name, trim=True)
-    except csv.Error as exc:
-        raise DataError([problem("file_unreadable", name, reader.line_num or None, detail=str(exc))]) from exc
-    return _split_header(rows, name)
-
-
-def _read_xlsx(data: bytes, name: str) -> _Table:
-    import openpyxl
-
-    # Before openpyxl unpacks anything: a zip bomb or a zip of a million parts is refused here.
-    limits.inspect_zip(data, name, max_unpacked=limits.XLSX_UNPACKED_BYTES)
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zipfile/KeyError/InvalidFileException/... on bad files
-        raise DataError([problem("file_unreadable", name, detail=str(exc) or type(exc).__name__)]) from exc
-    try:
-        sheet = book.worksheets[0]
-        # Never trust the sheet's declared <dimension> (it may say A1:XFD1048576, and read-only
-        # openpyxl would then pad every row to 16,384 cells and yield a million rows): rows come
-        # as stored, each as wide as its last cell, and _capped refuses the first one too wide.
-        sheet.reset_dimensions()
-        rows = _capped(enumerate(sheet.iter_rows(values_only=True), start=1), name)
-    except DataError:
-        raise
-    except Exception as exc:  # damaged XML inside the workbook
-        raise DataError([problem("file_unreadable", name, detail=str(exc)[:300] or type(exc).__name__)]) from exc
-    finally:
-        book.close()
-    table = _split_header(rows, name)
-    # A code cell Excel holds as a float may have lost digits: keep it visibly non-text.
-    code_index = next((i for i, h in enumerate(table.headers) if _ALIASES.get(_norm(h)) == "code"), None)
-    if code_index is not None:
-        for _, cells in table.rows:
-            if code_index < len(cells) and isinstance(cells[code_index], float):
-                cells[code_index] = f"{cells[code_index]:.11E}"
-    return table
-
-
-def _read_xls(data: bytes, name: str) -> _Table:
-    import xlrd
-
-    try:
-        # ragged_rows: a row is as long as its own cells (not padded to the widest row)
-        book = xlrd.open_workbook(file_contents=data, ragged_rows=True, on_demand=True)
-        sheet = book.sheet_by_index(0)
-    except Exception as exc:  # xlrd.XLRDError, struct/compdoc errors on damaged files
-        raise DataError([problem("file_unreadable", name, detail=str(exc) or type(exc).__name__)]) from exc
-    rows = _capped(((r + 1, sheet.row_values(r)) for r in range(sheet.nrows)), name)
-    return _split_header(rows, name)
 
 
 def _read_layer(path: Path, name: str) -> _Table:
@@ -410,22 +267,7 @@ def read_villages(path: str | os.PathLike, display_name: str | None = None) -> l
         return _validate(_read_layer(path, name), name)
     if suffix not in TABLE_SUFFIXES:
         raise DataError([problem("file_format", name, suffix=suffix or path.name)])
-    limits.file_size(path, limits.TABLE_BYTES, name)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DataError([problem("file_unreadable", name, detail=exc.strerror or str(exc))]) from exc
-    limits.check_size(len(data), limits.TABLE_BYTES, name)  # it may have grown since
-    if not data.strip():
-        raise DataError([problem("file_empty", name)])
-    if data[:4] == b"PK\x03\x04":  # a workbook, whatever its suffix says
-        table = _read_xlsx(data, name)
-    elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # OLE2: legacy .xls
-        table = _read_xls(data, name)
-    elif suffix in (".csv", ".txt"):
-        table = _read_csv(data, name)
-    else:
-        raise DataError([problem("file_unreadable", name, detail="not an Excel workbook")])
+    table = read_table_file(path, name, _is_code, _is_code)
     return _validate(table, name)
 
 

@@ -16,6 +16,7 @@ FIGURES = (
     "export_round", "export_peak_rss",
     "concurrent_save_p50", "concurrent_save_p95", "concurrent_save_errors", "concurrent_save_lost",
     "trends_province", "bulletin_county", "ledger_bulk_approve", "ledger_county_page",
+    "households_import", "village_figures_county",
 )
 
 

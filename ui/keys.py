@@ -171,3 +171,36 @@ RC_NOTE = "rc_note"  # + "_<entry id>"
 RC_DEADLINE = "rc_deadline"  # + "_<entry id>"
 RC_PASS = "rc_pass"  # + "_<entry id>"
 RC_FAIL = "rc_fail"  # + "_<entry id>"
+# --- ten-star households page (pages/households.py, ui/households_view.py) ---------------------
+HH_COUNTY = "hh_county"
+HH_PERIOD = "hh_period"
+HH_TOWN = "hh_town"  # kept in the URL with the village, so a reload reopens the same village
+HH_VILLAGE = "hh_village"
+HH_PROGRESS_TABLE = "hh_progress_table"
+HH_REGISTER_TABLE = "hh_register_table"
+HH_UPLOAD = "hh_upload"
+HH_IMPORT = "hh_import"
+HH_IMPORT_RESULT = "hh_import_result"  # ("ok", fields) or ("errors", lines) of the last import
+HH_HOUSEHOLD = "hh_household"  # the household number chosen ("" = a new one)
+HH_NEXT = "hh_next"  # the household to choose on the next run (set by an action)
+HH_FORM = "hh_form"  # + "_<household number>"
+HH_NUMBER = "hh_number"  # + "_<household number>"
+HH_HEAD = "hh_head"  # + "_<household number>"
+HH_GROUP = "hh_group"  # + "_<household number>"
+HH_MEMBERS = "hh_members"  # + "_<household number>"
+HH_REMOVE_CONFIRM = "hh_remove_confirm"  # + "_<household number>"
+HH_REMOVE = "hh_remove"  # + "_<household number>"
+HH_STARS = "hh_stars"  # + "_<period>_<household number>"
+HH_DISQUALIFIER = "hh_disqualifier"  # + "_<period>_<household number>"
+HH_SEED = "hh_seed"  # + "_<period>_<household number>": the stored rating the widgets show
+HH_RATE = "hh_rate"
+HH_BACK = "hh_back"
+HH_MOVE = "hh_move"  # + "_<state>"
+HH_NOTICE_START = "hh_notice_start"
+HH_NOTICE_END = "hh_notice_end"
+HH_OBJECTIONS = "hh_objections"
+HH_NOTICE_DOWNLOAD = "hh_notice_download"
+HH_MESSAGE = "hh_message"  # ("success"|"error", text) shown after an action
+# the tablet's panel beside the ten-star section (ui/tenstar_view.py)
+TS_PANEL = "ts_panel"
+TS_SPOT_TABLE = "ts_spot_table"

@@ -52,6 +52,9 @@ class Page(NamedTuple):
 #: it again itself (:func:`require`), and the use cases check the user's scope once more.
 PAGES: dict[str, Page] = {
     "tablet": Page("pages/tablet.py", "nav_survey", ":material/fact_check:", (auth.SURVEYOR, auth.ADMIN)),
+    # the household register and its ten-star rating: the township liaison and the county office
+    "households": Page("pages/households.py", "nav_households", ":material/family_restroom:",
+                       (auth.LIAISON, auth.REVIEWER, auth.ADMIN)),
     # a surveyor sees their own submissions there, and the comments on returned ones
     "review": Page("pages/review.py", "nav_review", ":material/rule:", (auth.SURVEYOR, auth.REVIEWER, auth.ADMIN)),
     "recheck": Page("pages/recheck.py", "nav_recheck", ":material/task_alt:", (auth.SURVEYOR, auth.REVIEWER, auth.ADMIN)),
@@ -65,6 +68,7 @@ PAGES: dict[str, Page] = {
     "users": Page("pages/users.py", "nav_users", ":material/manage_accounts:", (auth.ADMIN,)),
 }
 GROUPS = {"group_field": ("tablet", "recheck"), "group_township": ("fixes",),
+          "group_villages": ("households",),
           "group_office": ("review", "dashboard", "ledger", "map", "export"), "group_admin": ("setup", "users")}
 #: The page a role lands on: the first of these it may open (else its first page).
 LANDING = ("tablet", "fixes", "review")

@@ -14,7 +14,8 @@ from core import config
 from core.model import Village
 from survey import auth, fieldwork, review
 from survey.auth import User
-from ui import keys, shell
+from survey.rubric import Rubric
+from ui import keys, shell, tenstar_view
 from ui.text import t
 
 #: Large touch targets for gloved fingers on the Streamlit widgets of the page (the checklist
@@ -129,10 +130,18 @@ def notice(user: User, round_id: str, village: Village, surveyor: str, status: s
         st.info(t("sv_already"), icon=":material/info:")
 
 
-def asides(user: User, village: Village) -> dict[str, list[str]]:
+def asides(user: User, village: Village, round_id: str) -> dict[str, list[str]]:
     """Plain lines to show under a section's heading of the checklist (section code -> lines):
-    the place for the village's household figures beside the ten-star section."""
-    return {}
+    the village's household figures beside the ten-star section (the full panel with the
+    households to spot-check is drawn above the checklist by :func:`households`)."""
+    return tenstar_view.aside(user, village.code, round_id)
+
+
+def households(user: User, village: Village, round_id: str, rubric: Rubric) -> None:
+    """The household register's panel (figures and the spot check) above the checklist, when
+    the round's rubric has the ten-star section."""
+    if any(section.code == tenstar_view.SECTION for section in rubric.sections):
+        tenstar_view.beside(user, tenstar_view.SECTION, village.code, round_id)
 
 
 def office_vetoes(user: User, round_id: str, village: Village) -> list[str]:

@@ -3,106 +3,140 @@
 Callers use the names listed here (``from survey import store; store.villages(db)``); the modules
 are :mod:`~survey.store.db` (connection, transactions, migrations, shared helpers) and one per
 concept: registry, rounds, submissions, drafts, photos, roads, targets, meta, audit, users,
-review, sessions, ledger. Only ``survey`` modules import the store; pages and ``ui`` never do.
+review, sessions, ledger, households (the household register and its ten-star ratings). Only
+``survey`` modules import the store; pages and ``ui`` never do.
 """
 
 from __future__ import annotations
 
-from survey.store.db import BUSY_TIMEOUT_MS, SCHEMA_VERSION, backup, connect, data_version, migrate, restore
-from survey.store.registry import ImportSummary, counties, import_registry, townships, village, villages
-from survey.store.rounds import create_round, get_round, rounds, rubric_documents
-from survey.store.submissions import SOURCES, clean_batches, save_submissions
-from survey.store.results import item_losses, round_progress, round_results, stored_ids, submission, submission_exists
-from survey.store.drafts import change_draft, close_draft, delete_draft, load_draft, reopen_draft, save_draft
-from survey.store.photos import NewPhoto, PhotoInfo, add_photo, delete_photo, draft_photos, photo_jpeg, submission_photos
-from survey.store.roads import StoredRoad, belt_overrides, replace_roads, roads, set_belt_override
-from survey.store.targets import get_target, set_target, targets
-from survey.store.meta import get_meta, set_meta, stats
+from survey.store import trends as trends
 from survey.store.audit import append_audit, audit_rows
-from survey.store.users import insert_user, login_begin, login_end, logout, update_user, user_count, user_row, user_rows
-from survey.store.review import decide, review_rows
-from survey.store.ledger import (NewEntry, entry_photos, finding_rows, insert_entry, ledger_counts, ledger_entries,
-                                 ledger_photo_jpeg, move_entry)
+from survey.store.db import BUSY_TIMEOUT_MS, SCHEMA_VERSION, backup, connect, data_version, migrate, restore
+from survey.store.drafts import change_draft, close_draft, delete_draft, load_draft, reopen_draft, save_draft
 from survey.store.handoff import insert_handoff, take_handoff
+from survey.store.households import (
+                                 change_ratings,
+                                 figure_counts,
+                                 household_rows,
+                                 import_households,
+                                 rating_periods,
+                                 rating_rows,
+                                 remove_household,
+                                 save_household,
+)
+from survey.store.ledger import (
+                                 NewEntry,
+                                 entry_photos,
+                                 finding_rows,
+                                 insert_entry,
+                                 ledger_counts,
+                                 ledger_entries,
+                                 ledger_photo_jpeg,
+                                 move_entry,
+)
+from survey.store.meta import get_meta, set_meta, stats
+from survey.store.photos import (
+                                 NewPhoto,
+                                 PhotoInfo,
+                                 add_photo,
+                                 delete_photo,
+                                 draft_photos,
+                                 photo_jpeg,
+                                 submission_photos,
+)
+from survey.store.registry import ImportSummary, counties, import_registry, townships, village, villages
+from survey.store.results import item_losses, round_progress, round_results, stored_ids, submission, submission_exists
+from survey.store.review import decide, review_rows
+from survey.store.roads import StoredRoad, belt_overrides, replace_roads, roads, set_belt_override
+from survey.store.rounds import create_round, get_round, rounds, rubric_documents
 from survey.store.sessions import delete_session, insert_session, session_row, touch_session
-
-from survey.store import trends as trends  # noqa: E402  (reads across rounds: store.trends.history)
+from survey.store.submissions import SOURCES, clean_batches, save_submissions
+from survey.store.targets import get_target, set_target, targets
+from survey.store.users import insert_user, login_begin, login_end, logout, update_user, user_count, user_row, user_rows
 
 __all__ = [
-    "rubric_documents",
-    "NewEntry",
-    "entry_photos",
-    "finding_rows",
-    "insert_entry",
-    "ledger_counts",
-    "ledger_entries",
-    "ledger_photo_jpeg",
-    "move_entry",
-    "insert_handoff",
-    "take_handoff",
-    "SOURCES",
-    "stored_ids",
-    "NewPhoto",
-    "backup",
-    "clean_batches",
-    "restore",
-    "BUSY_TIMEOUT_MS",
-    "ImportSummary",
-    "PhotoInfo",
-    "SCHEMA_VERSION",
-    "StoredRoad",
-    "add_photo",
-    "append_audit",
-    "audit_rows",
-    "belt_overrides",
-    "change_draft",
-    "close_draft",
-    "connect",
-    "counties",
-    "create_round",
-    "data_version",
-    "decide",
-    "delete_draft",
-    "delete_photo",
-    "delete_session",
-    "draft_photos",
-    "get_meta",
-    "get_round",
-    "get_target",
-    "import_registry",
-    "insert_session",
-    "insert_user",
-    "item_losses",
-    "load_draft",
-    "login_begin",
-    "login_end",
-    "logout",
-    "migrate",
-    "photo_jpeg",
-    "reopen_draft",
-    "replace_roads",
-    "review_rows",
-    "roads",
-    "round_progress",
-    "round_results",
-    "rounds",
-    "save_draft",
-    "save_submissions",
-    "session_row",
-    "set_belt_override",
-    "set_meta",
-    "set_target",
-    "stats",
-    "submission",
-    "submission_exists",
-    "submission_photos",
-    "targets",
-    "touch_session",
-    "townships",
-    "update_user",
-    "user_count",
-    "user_row",
-    "user_rows",
-    "village",
-    "villages",
+                                 "BUSY_TIMEOUT_MS",
+                                 "SCHEMA_VERSION",
+                                 "SOURCES",
+                                 "ImportSummary",
+                                 "NewEntry",
+                                 "NewPhoto",
+                                 "PhotoInfo",
+                                 "StoredRoad",
+                                 "add_photo",
+                                 "append_audit",
+                                 "audit_rows",
+                                 "backup",
+                                 "belt_overrides",
+                                 "change_draft",
+                                 "change_ratings",
+                                 "clean_batches",
+                                 "close_draft",
+                                 "connect",
+                                 "counties",
+                                 "create_round",
+                                 "data_version",
+                                 "decide",
+                                 "delete_draft",
+                                 "delete_photo",
+                                 "delete_session",
+                                 "draft_photos",
+                                 "entry_photos",
+                                 "figure_counts",
+                                 "finding_rows",
+                                 "get_meta",
+                                 "get_round",
+                                 "get_target",
+                                 "household_rows",
+                                 "import_households",
+                                 "import_registry",
+                                 "insert_entry",
+                                 "insert_handoff",
+                                 "insert_session",
+                                 "insert_user",
+                                 "item_losses",
+                                 "ledger_counts",
+                                 "ledger_entries",
+                                 "ledger_photo_jpeg",
+                                 "load_draft",
+                                 "login_begin",
+                                 "login_end",
+                                 "logout",
+                                 "migrate",
+                                 "move_entry",
+                                 "photo_jpeg",
+                                 "rating_periods",
+                                 "rating_rows",
+                                 "remove_household",
+                                 "reopen_draft",
+                                 "replace_roads",
+                                 "restore",
+                                 "review_rows",
+                                 "roads",
+                                 "round_progress",
+                                 "round_results",
+                                 "rounds",
+                                 "rubric_documents",
+                                 "save_draft",
+                                 "save_household",
+                                 "save_submissions",
+                                 "session_row",
+                                 "set_belt_override",
+                                 "set_meta",
+                                 "set_target",
+                                 "stats",
+                                 "stored_ids",
+                                 "submission",
+                                 "submission_exists",
+                                 "submission_photos",
+                                 "take_handoff",
+                                 "targets",
+                                 "touch_session",
+                                 "townships",
+                                 "update_user",
+                                 "user_count",
+                                 "user_row",
+                                 "user_rows",
+                                 "village",
+                                 "villages",
 ]

@@ -196,4 +196,25 @@ MIGRATIONS: list[str] = [
         taken_by TEXT NOT NULL, created_at TEXT NOT NULL);
     CREATE INDEX ledger_photos_entry ON ledger_photos(entry_id);
     """,
+    # 12: ten-star households (十星级文明户): each village's household register (head and members
+    # are personal data) and the ratings of its households per period. A household taken off the
+    # register keeps its row (removed = 1) and its ratings.
+    """
+    CREATE TABLE households (
+        village_code TEXT NOT NULL REFERENCES villages(code), number TEXT NOT NULL,
+        head TEXT NOT NULL, village_group TEXT, members INTEGER,
+        removed INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL,
+        PRIMARY KEY (village_code, number)) WITHOUT ROWID;
+    CREATE TABLE household_ratings (
+        village_code TEXT NOT NULL, household TEXT NOT NULL, period TEXT NOT NULL,
+        stars TEXT NOT NULL, star_count INTEGER NOT NULL, disqualifier TEXT,
+        state TEXT NOT NULL CHECK (state IN ('claimed', 'discussed', 'reviewed', 'notice', 'awarded')),
+        notice_start TEXT, notice_end TEXT, updated_by TEXT NOT NULL, updated_at TEXT NOT NULL,
+        PRIMARY KEY (village_code, period, household),
+        FOREIGN KEY (village_code, household) REFERENCES households(village_code, number)) WITHOUT ROWID;
+    -- the village figures of a period read these two, never the rows (survey.store.figure_counts)
+    CREATE INDEX household_ratings_figures ON household_ratings(
+        period, village_code, state, star_count, disqualifier, notice_start, notice_end);
+    CREATE INDEX households_removed ON households(village_code, number) WHERE removed = 1;
+    """,
 ]
