@@ -66,11 +66,16 @@ class Watch:
 
 
 #: What the page shows: its text, its fields' values and its tables' cells (a table is drawn on a
-#: canvas; Streamlit mirrors its cells in an accessible table), word joiners removed.
-SHOWN = """() => [document.body.innerText,
-    ...[...document.querySelectorAll('input, textarea')].map(e => e.value),
+#: canvas; Streamlit mirrors its cells in an accessible table), with what components draw in
+#: their shadow roots (the tablet's checklist), word joiners removed.
+SHOWN = """() => {
+  const roots = [...document.querySelectorAll('*')].filter(e => e.shadowRoot).map(e => e.shadowRoot);
+  return [document.body.innerText,
+    ...roots.flatMap(r => [...r.children].map(c => c.innerText || '')),
+    ...[document, ...roots].flatMap(r => [...r.querySelectorAll('input, textarea')].map(e => e.value)),
     ...[...document.querySelectorAll("[data-testid='stDataFrame'] td")].map(e => e.textContent)
-].join('\\n').replaceAll('\\u2060', '')"""
+  ].join('\\n').replaceAll('\\u2060', '');
+}"""
 
 
 def check(watch: Watch, *expected: str) -> None:
@@ -113,7 +118,8 @@ def test_the_surveyor_sees_the_village_literally_on_the_tablet(server, chromium,
     page.goto(f"{server}/?town={h.TOWNSHIP_CODE}&village={h.HOSTILE_CODE}")  # signed in again
     page.get_by_role("heading", level=3).first.wait_for()
     steps.wait_idle(page)
-    check(watch, f"{h.VILLAGE}（{h.TOWNSHIP}）", h.NOTE, h.ROUND_NAME, h.SURVEYOR_NAME)
+    # the checklist (drawn by the browser), and the office's comment above it while correcting
+    check(watch, f"{h.VILLAGE}（{h.TOWNSHIP}）", h.NOTE, h.ROUND_NAME, h.SURVEYOR_NAME, h.COMMENT)
     go(page, steps, "我的提交")
     check(watch, h.VILLAGE, h.COMMENT)
     watch.context.close()
