@@ -6,7 +6,8 @@ and N surveyor accounts made by the operator), the app started as ``make run`` s
 Caddy: ``tools/workers.py``), and N simulated tablets driving it over Streamlit's own protocol
 (:mod:`bench.stclient`: the WebSocket a browser opens, the sign-in cookie from
 ``POST /auth/session``, files through Streamlit's upload route). Each tablet opens a village
-(a page load with the village in the URL), taps its answers one at a time at ``--pace`` seconds
+(a page load with the village in the URL; the tablets start at random moments within the first
+``--ramp`` seconds), taps its answers one at a time at ``--pace`` seconds
 apart, writes a note and uploads a photo for some findings, answers the veto question, submits,
 and opens its next village. Meanwhile one office session loads the dashboard and the map, again
 and again.
@@ -92,6 +93,7 @@ class Report:
     server_cpu_ms_per_gesture: float | None  # CPU the server spent per page load, tap, note, photo, submit
     client_cpu_percent: float
     load_average: float  # the machine's 1-minute load average at the end (other work on it)
+    core_share: float  # share of one core a busy process got at the start and end (1.0: an idle machine)
     error_samples: list[str]
 
     @property
@@ -276,6 +278,7 @@ class Tablet:
     async def go(self) -> None:
         tally = self.run.tally
         try:
+            await asyncio.sleep(self.rnd.uniform(0, self.run.ramp))  # tablets do not all start at once
             code = await asyncio.to_thread(handoff, self.run.db, self.name)
             await asyncio.to_thread(self.browser.sign_in, self.name, code)
             for village in self.villages:
@@ -283,7 +286,7 @@ class Tablet:
                     break
                 await self.village(village)
         except Exception as exc:  # any failure of this tablet is counted, the others go on
-            tally.errors.append(f"{self.name}: {type(exc).__name__}: {str(exc)[:200]}")
+            tally.errors.append(f"{self.name}: {type(exc).__name__}: {str(exc)[:200] or 'no answer within 60 s'}")
         finally:
             await self.browser.close()
 
@@ -398,10 +401,12 @@ class Run:
     pace: tuple[float, float]
     photo: bytes
     finding_share: float = 0.1
+    ramp: float = 0.0  # seconds over which the tablets start
     min_taps: int = 1  # taps each tablet makes whatever the clock says (a busy machine still measures)
     tally: Tally = field(default_factory=Tally)
     deadline: float = 0.0
     measured: tuple[float, float, float] = (0.0, 0.0, 0.0)  # wall, server CPU, client CPU seconds
+    core_share: float = 0.0
 
     def over(self) -> bool:
         return time.monotonic() > self.deadline
@@ -434,24 +439,35 @@ async def warm(run: Run) -> None:
         await browser.close()
 
 
+def core_share(cpu_seconds: float = 0.25) -> float:
+    """The share of one core a busy process gets now: CPU time over wall time of a busy loop
+    (1.0 on an idle machine; other jobs on the machine lower it, and every figure with it)."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    while time.process_time() - c0 < cpu_seconds:
+        sum(range(10_000))
+    return (time.process_time() - c0) / (time.perf_counter() - t0)
+
+
 async def _drive(run: Run, tablets: dict[str, list[str]], server: Server) -> None:
     await warm(run)
+    share = core_share()
     run.deadline = time.monotonic() + run.duration
     cpu0, client0, t0 = server.cpu_seconds(), time.process_time(), time.monotonic()
     jobs = [Tablet(name, villages, run).go() for name, villages in tablets.items()]
     await asyncio.gather(office(run), *jobs)
     run.measured = (time.monotonic() - t0, server.cpu_seconds() - cpu0, time.process_time() - client0)
+    run.core_share = round((share + core_share()) / 2, 2)
 
 
 def measure(n: int, workers: int, duration: float, pace: tuple[float, float], template: Path,
-            folder: Path, log, findings: float = 0.1) -> Report:
+            folder: Path, log, findings: float = 0.1, ramp: float = 0.0) -> Report:
     work = folder / f"n{n}-w{workers}"
     work.mkdir(parents=True, exist_ok=True)
     db = work / "survey.db"
     tablets = prepare(template, db, n)
     with Server(db, workers, work) as server:
         log(f"N={n}: {workers} process(es) at {server.url}, {duration:.0f} s")
-        run = Run(server.url, db, duration, pace, photo_jpeg(n), findings)
+        run = Run(server.url, db, duration, pace, photo_jpeg(n), findings, ramp=ramp)
         asyncio.run(_drive(run, tablets, server))
         wall, cpu, client = run.measured
     tally = run.tally
@@ -464,17 +480,18 @@ def measure(n: int, workers: int, duration: float, pace: tuple[float, float], te
         server_cpu_ms_per_gesture=round(1000 * cpu / tally.gestures, 1) if tally.gestures else None,
         client_cpu_percent=round(100 * client / wall, 1),
         load_average=float(Path("/proc/loadavg").read_text().split()[0]) if Path("/proc/loadavg").exists() else 0.0,
+        core_share=run.core_share,
         error_samples=tally.errors[:5])
 
 
 def table(reports: list[Report]) -> str:
     head = ("| N | processes | taps | tap→stored p50 / p95 ms | page first render p95 ms (tablet / office) "
             "| errors | lost | photos | submits | server CPU % | server CPU ms per gesture | client CPU % "
-            "| load avg |\n|" + "---|" * 13)
+            "| load avg | core share |\n|" + "---|" * 14)
     rows = [f"| {r.n} | {r.workers} | {r.taps} | {r.tap_to_stored_p50_ms} / {r.tap_to_stored_p95_ms} "
             f"| {r.first_render_p95_ms} / {r.office_render_p95_ms} | {r.errors} | {r.lost} | {r.photos} "
             f"| {r.submissions} | {r.server_cpu_percent} | {r.server_cpu_ms_per_gesture} | {r.client_cpu_percent} "
-            f"| {r.load_average} |"
+            f"| {r.load_average} | {r.core_share} |"
             for r in reports]
     return "\n".join([head, *rows])
 
@@ -490,6 +507,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", default="1", help="app processes, comma-separated (>1: behind Caddy)")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of tapping per N (default 60)")
     parser.add_argument("--pace", default="3-5", help="seconds between a tablet's taps, LOW-HIGH (default 3-5)")
+    parser.add_argument("--ramp", type=float, default=10.0,
+                        help="seconds over which the tablets start, at random (default 10)")
     parser.add_argument("--findings", type=float, default=0.1,
                         help="share of taps that are findings (a note and a photo follow; default 0.1)")
     parser.add_argument("--template", type=Path,
@@ -517,7 +536,7 @@ def main(argv: list[str] | None = None) -> int:
         reports = []
         for w in workers:
             for n in counts:
-                report = measure(n, w, args.duration, pace, template, folder, log, args.findings)
+                report = measure(n, w, args.duration, pace, template, folder, log, args.findings, args.ramp)
                 log(f"N={n} W={w}: {report.taps} taps, p95 {report.tap_to_stored_p95_ms} ms, "
                     f"{report.errors} errors, {report.lost} lost, server CPU {report.server_cpu_percent} %")
                 for sample in report.error_samples:

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 REPORT_FIELDS = {
     "n", "workers", "seconds", "taps", "tap_to_stored_p50_ms", "tap_to_stored_p95_ms",
     "first_render_p95_ms", "office_render_p95_ms", "errors", "lost", "photos", "submissions",
-    "server_cpu_percent", "server_cpu_ms_per_gesture", "client_cpu_percent", "load_average",
+    "server_cpu_percent", "server_cpu_ms_per_gesture", "client_cpu_percent", "load_average", "core_share",
     "error_samples",
 }
 
@@ -58,7 +58,7 @@ def _server_pids(folder: Path) -> list[int]:
 def test_load_harness_drives_two_tablets_and_reports_every_field(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "bench", "load", "--n", "2", "--duration", "4", "--pace", "0.05-0.1",
-         "--findings", "0", "--json", "--keep", str(tmp_path)],
+         "--findings", "0", "--ramp", "0", "--json", "--keep", str(tmp_path)],
         cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     out = json.loads(done.stdout)
