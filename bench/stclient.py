@@ -55,6 +55,7 @@ class Run:
     status: int | None
     exceptions: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # st.error boxes
+    notices: list[str] = field(default_factory=list)  # other boxes (info, warning): what a page said
 
 
 class Browser:
@@ -171,8 +172,8 @@ class Browser:
         proto = getattr(element, kind)
         if kind == "exception":
             run.exceptions.append(f"{proto.type}: {proto.message}")
-        elif kind == "alert" and proto.format == proto.ERROR:
-            run.errors.append(proto.body)
+        elif kind == "alert":
+            (run.errors if proto.format == proto.ERROR else run.notices).append(proto.body)
         widget_id = getattr(proto, "id", "")
         if isinstance(widget_id, str) and widget_id.startswith("$$ID-"):
             widget = Widget(widget_id, kind, delta.fragment_id, proto)
