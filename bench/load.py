@@ -41,6 +41,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import sqlite3
 import statistics
 import subprocess
@@ -541,6 +542,10 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(f"[{time.perf_counter() - start:7.1f} s] {message}", file=sys.stderr, flush=True)
 
+    def _interrupt(_signum, _frame) -> None:
+        raise KeyboardInterrupt  # SIGTERM stops the servers as Ctrl-C does
+
+    signal.signal(signal.SIGTERM, _interrupt)
     folder = args.keep or Path(tempfile.mkdtemp(prefix="xf-load-"))
     folder.mkdir(parents=True, exist_ok=True)
     try:
