@@ -103,7 +103,7 @@ class Report:
                 and self.tap_to_stored_p95_ms is not None and self.tap_to_stored_p95_ms < GOAL_MS)
 
 
-def _pct(values: list[float], q: float) -> float | None:
+def _pct(values: list[float], q: int) -> float | None:
     if not values:
         return None
     if len(values) == 1:
@@ -130,8 +130,12 @@ def prepare(template: Path, db: Path, n: int) -> dict[str, list[str]]:
     from core import config
     from survey import auth, service, store
 
-    with sqlite3.connect(template) as source, sqlite3.connect(db) as copy:
+    source, copy = sqlite3.connect(template), sqlite3.connect(db)
+    try:
         source.backup(copy)  # a consistent copy (its WAL included)
+    finally:
+        copy.close()
+        source.close()
     today = config.today()
     service.open_round(db, auth.operator(), ROUND, "负载测试", today.isoformat(),
                        (today + timedelta(days=60)).isoformat())
