@@ -8,8 +8,10 @@ STAMP  := $(VENV)/.requirements-installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 ADDRESS ?= 127.0.0.1
 PORT   ?= 8501
+# app processes: more than one runs them behind a local Caddy (tools/workers.py, docs/scaling.md)
+WORKERS ?= 1
 
-.PHONY: setup run test test-fast browser-deps office-deps odk-engine demo-data bench clean
+.PHONY: setup run test test-fast browser-deps office-deps caddy-deps odk-engine demo-data bench load clean
 ODK_ENGINE := tools/odk-engine
 
 $(STAMP): requirements.txt
@@ -37,6 +39,15 @@ office-deps:
 			libreoffice-writer libreoffice-calc >/dev/null; \
 	fi
 
+# Debian's Caddy, the local reverse proxy in front of several app processes (make run WORKERS=N).
+# tools/workers.py runs its own caddy with a generated Caddyfile; the Debian service is not used.
+caddy-deps:
+	@if ! command -v caddy >/dev/null 2>&1; then \
+		echo "installing caddy from Debian"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq caddy >/dev/null; \
+	fi
+
 # ODK's own form engine (npm, exact versions of the lock file) for the XLSForm tests; without
 # Node those tests are skipped with the reason.
 $(ODK_ENGINE)/node_modules/.installed: $(ODK_ENGINE)/package.json $(ODK_ENGINE)/package-lock.json
@@ -54,10 +65,14 @@ run: setup
 	@# a demo database made before accounts existed gets its trial accounts (README lists them)
 	@$(PY) -c 'from survey import auth, config, service; db = config.db_path(); \
 		n = service.is_demo(db) and auth.ensure_demo_accounts(db); n and print(f"demo accounts added: {n}")'
-	@# serve.py: the pages of app.py plus the app's own routes (the HttpOnly sign-in cookie)
-	$(PY) -m streamlit run serve.py --server.address $(ADDRESS) --server.port $(PORT)
+	@# serve.py: the pages of app.py plus the app's own routes (the HttpOnly sign-in cookie);
+	@# WORKERS=N > 1: N processes sharing the database, behind Caddy on ADDRESS:PORT
+	@if [ "$(WORKERS)" -gt 1 ]; then \
+		$(MAKE) --no-print-directory caddy-deps && \
+		$(PY) tools/workers.py --workers $(WORKERS) --address $(ADDRESS) --port $(PORT); \
+	else $(PY) -m streamlit run serve.py --server.address $(ADDRESS) --server.port $(PORT); fi
 
-test: setup browser-deps office-deps odk-engine
+test: setup browser-deps office-deps caddy-deps odk-engine
 	$(PY) -m pytest -q
 
 # unit and page tests only (no browser)
@@ -70,6 +85,11 @@ demo-data: setup
 
 bench: setup
 	$(PY) -m bench
+
+# how many tablets one server holds (bench/load.py): N tablets over Streamlit's own protocol,
+# 1 process, then 2 behind Caddy
+load: setup caddy-deps
+	$(PY) -m bench load --n 5,10,20,40 --workers 1,2
 
 clean:
 	rm -rf $(VENV) var .pytest_cache $(ODK_ENGINE)/node_modules

@@ -1,4 +1,5 @@
 """``python -m bench [--scale tiny|county|province] [--json]``: every figure beside its floor.
+``python -m bench load [--n 5,10,20,40] [--workers 1,2] …``: the load test (:mod:`bench.load`).
 
 Progress goes to stderr; stdout gets a Markdown table (the README's), or with ``--json`` only
 ``{"figure": {"value": …, "unit": "…", "floor": …, "ratio": …}, …}``.
@@ -15,6 +16,11 @@ from bench import runner, synth
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["load"]:  # the load test: python -m bench load --help
+        from bench import load
+
+        return load.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=list(synth.SCALES), default="province",
                         help="tiny: proves the harness; county: one county, quick; province: 25,000 villages")
