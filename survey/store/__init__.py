@@ -15,7 +15,9 @@ from survey.store.submissions import SOURCES, clean_batches, save_submissions
 from survey.store.results import item_losses, round_progress, round_results, stored_ids, submission, submission_exists
 from survey.store.drafts import close_draft, delete_draft, load_draft, reopen_draft, save_draft
 from survey.store.photos import NewPhoto, PhotoInfo, add_photo, delete_photo, draft_photos, photo_jpeg, submission_photos
-from survey.store.roads import StoredRoad, belt_overrides, replace_roads, roads, set_belt_override
+from survey.store.roads import (OverrideRow, StoredRoad, belt_override_rows, belt_overrides, radiation_radius,
+                                replace_roads, roads, set_belt_override, set_radiation_radius, set_road_buffer)
+from survey.store.boundaries import StoredBoundary, boundaries, replace_boundaries
 from survey.store.targets import get_target, set_target, targets
 from survey.store.meta import get_meta, set_meta, stats
 from survey.store.audit import append_audit, audit_rows
@@ -29,6 +31,14 @@ from survey.store.sessions import delete_session, insert_session, session_row, t
 from survey.store import trends as trends  # noqa: E402  (reads across rounds: store.trends.history)
 
 __all__ = [
+    "OverrideRow",
+    "StoredBoundary",
+    "belt_override_rows",
+    "boundaries",
+    "radiation_radius",
+    "replace_boundaries",
+    "set_radiation_radius",
+    "set_road_buffer",
     "rubric_documents",
     "NewEntry",
     "entry_photos",

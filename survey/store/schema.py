@@ -196,4 +196,12 @@ MIGRATIONS: list[str] = [
         taken_by TEXT NOT NULL, created_at TEXT NOT NULL);
     CREATE INDEX ledger_photos_entry ON ledger_photos(entry_id);
     """,
+    # 12 (ui-maps, issue 19 items 10-11; the lead renumbers): township boundaries (GeoJSON text,
+    # EPSG:4326) keyed by the 9-digit township code, drawn on the maps instead of the areas
+    # derived from village points; why a village was added to or removed from a belt by hand.
+    """
+    CREATE TABLE township_boundaries (
+        code TEXT PRIMARY KEY, name TEXT, geometry TEXT NOT NULL, updated_at TEXT NOT NULL);
+    ALTER TABLE belt_overrides ADD COLUMN reason TEXT;
+    """,
 ]
