@@ -12,7 +12,6 @@ from pathlib import Path
 from geo.belts import (BeltStats, Membership, Radiation, belt_membership, belt_stats, locate, radiation,
                        roads_near)
 from geo.io import Road
-from core import config
 from core.constants import township_of
 from core.errors import UsageError
 from survey import store
