@@ -32,7 +32,10 @@ def _table(records: list[dict], key: str) -> None:
     if not records:
         st.caption(t("dash_none"))
         return
-    st.dataframe(pd.DataFrame(records).rename(columns=lambda c: t("dash_col_" + c)), hide_index=True, key=key)
+    wrap = {}  # long text (the items that lost most) wraps in taller rows instead of being cut off
+    if "losses" in records[0]:
+        wrap = {"row_height": 72, "column_config": {t("dash_col_losses"): st.column_config.TextColumn(width="large")}}
+    st.dataframe(pd.DataFrame(records).rename(columns=lambda c: t("dash_col_" + c)), hide_index=True, key=key, **wrap)
 
 user = nav.require("dashboard")
 st.title(t("dash_title"))

@@ -217,3 +217,4 @@ BELTS_NOTICE = "belts_notice"  # the last write's success message, shown after t
 SETUP_BOUNDARY_UPLOAD = "setup_boundary_upload"
 SETUP_BOUNDARY_IMPORT = "setup_boundary_import"
 SETUP_BOUNDARY_RESULT = "setup_boundary_result"
+VIEWPORT = "viewport"  # the browser window's size, {"width", "height"} (ui.style.probe)
