@@ -221,6 +221,22 @@ class DataLayer(Layer):
             var pane = {{ this.pane_js }}, styles = {{ this.styles_js }}, labels = {{ this.labels_js }},
                 linkText = {{ this.link_js }};
             if (!map.getPane(pane)) { map.createPane(pane).style.zIndex = {{ this.z_index }}; }
+            if (linkText) {
+                // A popup's link opens the app's page in the app itself: the map's frame is
+                // sandboxed (no top navigation), so it changes the app's address and tells
+                // Streamlit, which runs the page of the new address in the same session.
+                // Captured: Leaflet stops clicks inside a popup from bubbling.
+                map.getContainer().addEventListener("click", function (e) {
+                    var a = e.target.closest ? e.target.closest("a.xf-link") : null;
+                    if (!a || window.parent === window) { return; }
+                    try {
+                        var url = new URL(a.getAttribute("href"), window.location.href);
+                        window.parent.history.pushState(null, "", url.pathname + url.search);
+                        window.parent.dispatchEvent(new PopStateEvent("popstate"));
+                        e.preventDefault();
+                    } catch (err) { /* not inside the app: the link is followed */ }
+                }, true);
+            }
             function popup(p, link) {
                 var h = '<div class="xf-pop"><b>' + p[0] + '</b>';
                 if (p[1]) { h += '<div class="xf-sub">' + p[1] + '</div>'; }

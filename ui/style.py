@@ -1,7 +1,7 @@
 """The app's own look for tablets, in one place (no CDN, no third-party CSS): touch targets at
-least 44 px tall (pickers, buttons, inputs, expanders, page links), and text that wraps instead
-of being cut off (the sidebar's round name, a picker's chosen value); and the sidebar collapsed
-at the start on a portrait screen.
+least 44 px tall (pickers, buttons, inputs, expanders, page links) and sidebar text that wraps;
+and the sidebar collapsed at the start on a portrait screen. (A picker's chosen value is an
+``<input>``, which cannot wrap: the sidebar writes the round's full name under its picker.)
 
 ``st.set_page_config(initial_sidebar_state=...)`` runs before the server knows the screen:
 Streamlit 1.67's "auto" collapses the sidebar only up to 768 px wide, so an 800 × 1280 tablet held
@@ -28,20 +28,16 @@ TOUCH_PX = 44
 
 CSS = f"""
 <style>
-/* touch targets: buttons, pickers, inputs, expanders, links of the page menu */
+/* touch targets: buttons, pickers (a react-aria combo box in Streamlit 1.67), inputs, expanders,
+   the page menu's links */
 .stButton button, .stDownloadButton button, .stFormSubmitButton button, [data-testid="stPageLink"] a,
 [data-testid="stSidebarNav"] a {{ min-height: {TOUCH_PX}px; }}
-[data-baseweb="select"] > div, [data-baseweb="input"], [data-baseweb="base-input"] {{ min-height: {TOUCH_PX}px; }}
+[data-testid="stSelectbox"] [role="group"], [data-testid="stMultiSelect"] [role="group"],
+[data-testid="stTextInput"] input, [data-testid="stNumberInput"] input, [data-testid="stDateInput"] input,
+[data-testid="stTimeInput"] input {{ min-height: {TOUCH_PX}px; box-sizing: border-box; }}
 [data-testid="stExpander"] summary {{ min-height: {TOUCH_PX}px; display: flex; align-items: center; }}
 [data-testid="stRadio"] label, [data-testid="stCheckbox"] label {{ min-height: {TOUCH_PX}px; align-items: center; }}
-/* a picker's chosen value wraps instead of being cut off with an ellipsis (the round's name) */
-[data-baseweb="select"] [value], [data-baseweb="select"] div[title] {{
-  white-space: normal; overflow: visible; text-overflow: clip; }}
-[data-testid="stSidebar"] [data-baseweb="select"] > div > div:first-child {{
-  white-space: normal; overflow: visible; text-overflow: clip; }}
-[data-testid="stSidebar"] [data-baseweb="select"] > div > div:first-child * {{
-  white-space: normal; overflow: visible; text-overflow: clip; }}
-/* captions and code blocks of the sidebar and of import errors wrap too */
+/* the sidebar's texts wrap rather than run out of it */
 [data-testid="stSidebar"] [data-testid="stCaptionContainer"] {{ overflow-wrap: anywhere; }}
 </style>
 """
