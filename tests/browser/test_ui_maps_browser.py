@@ -103,13 +103,17 @@ def test_pickers_buttons_and_expanders_are_44_px_tall_and_the_round_name_is_whol
     page.goto(f"{server}/map")
     steps.sign_in(page, REVIEWER, PASSWORD)
     page.get_by_role("heading", name="地图：测评结果与文明示范带").wait_for()
+    page.locator(".stButton button").first.wait_for()  # the sidebar's sign-out
+    steps.wait_idle(page)
     pickers = heights(page, "[data-testid='stSelectbox'] [role='group']")
     buttons = heights(page, ".stButton button")
     inputs = heights(page, "[data-testid='stTextInput'] input")
     assert pickers and buttons and inputs
     assert min(pickers + buttons + inputs) >= 44, (pickers, buttons, inputs)
     page.get_by_role("link", name="审核").click()  # a page with an expander (bulk approval)
-    page.get_by_role("heading", name="审核").first.wait_for()
+    page.get_by_role("heading", name="审核测评结果").wait_for()
+    page.locator("[data-testid='stExpander'] summary").first.wait_for()
+    steps.wait_idle(page)
     expanders = heights(page, "[data-testid='stExpander'] summary")
     assert expanders and min(expanders) >= 44, expanders
     name = page.locator("[data-testid='stSidebar'] [data-testid='stCaptionContainer']").filter(
