@@ -11,8 +11,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared fixtures of tests/
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_map_browser import Watch  # noqa: E402
-from test_map_page import HEKOU, PASSWORD, REVIEWER, build_map_db  # noqa: E402
+from test_map_browser import Watch
+from test_map_page import HEKOU, PASSWORD, REVIEWER, build_map_db
 
 sync_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.browser
