@@ -87,7 +87,7 @@ def heights(page, selector: str) -> list[float]:
 def test_a_portrait_tablet_starts_with_the_sidebar_collapsed(server, new_page, steps, width, height, collapsed):
     page = new_page(width, height)
     page.goto(f"{server}/map")
-    steps.sign_in(page, REVIEWER, PASSWORD)
+    steps.sign_in(page, REVIEWER, PASSWORD, open_sidebar=False)
     sidebar = page.locator("[data-testid='stSidebar']")
     if collapsed:  # collapsed: moved out of sight
         page.wait_for_function("() => document.querySelector(\"[data-testid='stSidebar']\")"
@@ -95,6 +95,8 @@ def test_a_portrait_tablet_starts_with_the_sidebar_collapsed(server, new_page, s
     else:
         steps.wait_idle(page)
         assert sidebar.bounding_box()["width"] > 200
+    steps.open_sidebar(page)  # one tap opens it
+    assert sidebar.bounding_box()["x"] >= 0 and sidebar.bounding_box()["width"] > 200
     assert page.errors == []
 
 
