@@ -6,10 +6,13 @@ Nobody signed in sees only the login page; a signed-in user sees the pages of th
 
 import streamlit as st
 
-from ui import nav, shell
+from ui import nav, shell, style
 from ui.text import t
 
-st.set_page_config(page_title=t("app_title"), page_icon=nav.favicon(), layout="wide")
+st.set_page_config(page_title=t("app_title"), page_icon=nav.favicon(), layout="wide",
+                   initial_sidebar_state=style.sidebar_state())
+style.apply()
+style.probe()
 
 user = nav.current_user()
 page = nav.router(user)

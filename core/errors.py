@@ -627,6 +627,31 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "文件名应以 .csv（名册）或 .docx（公示名单）结尾，实为“{value}”",
         "the file name must end in .csv (the register) or .docx (the public notice), got {value!r}",
     ),
+    # --- township boundaries and belts managed on a page (issue 19, items 10-11) ---------------
+    "boundary_crs_missing": (
+        ("图层没有声明坐标系（Shapefile 缺少 .prj），无法确定坐标含义；请把 .prj 一起压缩，"
+         "或导出为 WGS84（EPSG:4326）的 GeoJSON"),
+        ("the layer declares no CRS (the Shapefile has no .prj), so its coordinates cannot be read; "
+         "zip the .prj with it or export it as GeoJSON in WGS84 (EPSG:4326)"),
+    ),
+    "boundary_code": (
+        "乡镇代码应为 9 位数字（字段 code / 乡镇代码 / 区划代码），实为“{value}”",
+        "the township code must be 9 digits (field code / 乡镇代码 / 区划代码), got {value!r}",
+    ),
+    "boundary_geometry": (
+        "乡镇边界应为 Polygon 或 MultiPolygon，实为 {value}",
+        "a township boundary must be a Polygon or MultiPolygon, got {value}",
+    ),
+    "boundary_county": (
+        "乡镇代码 {value} 不在名录的任何县内，请先导入村庄名录",
+        "township code {value} is in no county of the registry; import the village list first",
+    ),
+    "belt_radius": (
+        "辐射半径应为 100 至 50000 米之间的数，实为“{value}”",
+        "the radiation radius must be between 100 and 50,000 metres, got {value!r}",
+    ),
+    "belt_reason": ("请写明手动调整的原因", "say why the village is added or removed by hand"),
+    "road_unknown": ("没有名为“{value}”的示范带道路", "no belt road named {value!r}"),
 }
 
 #: key -> (Chinese, English) warnings: returned, never raised.

@@ -158,11 +158,13 @@ def _refuse_metres(gdf: gpd.GeoDataFrame, name: str) -> None:
                                      value=f"{x[first]:.0f}, {y[first]:.0f}")])
 
 
-def read_layer(path: str | os.PathLike, display_name: str | None = None) -> gpd.GeoDataFrame:
+def read_layer(path: str | os.PathLike, display_name: str | None = None,
+               require_crs: bool = False) -> gpd.GeoDataFrame:
     """Read a ``.geojson``/``.json`` file or a zipped Shapefile (``.zip``) as a GeoDataFrame in
     EPSG:4326. ``display_name`` is the file name used in error messages (default: the path).
     Limits (:mod:`core.limits`) are checked before GDAL reads anything; every vertex must be
-    finite and within China's box; a layer with no CRS in metres is refused."""
+    finite and within China's box; a layer with no CRS in metres is refused, and with
+    ``require_crs`` any layer with no CRS (a GeoJSON is WGS84 by its specification)."""
     path = Path(path)
     name = display_name or str(path)
     if not path.exists():
@@ -177,6 +179,8 @@ def read_layer(path: str | os.PathLike, display_name: str | None = None) -> gpd.
     else:
         _check_geojson(path, name)
         gdf = _read(path, name, None)
+    if gdf.crs is None and require_crs:
+        raise DataError([problem("boundary_crs_missing", name, None, "crs")])
     if gdf.crs is None or gdf.crs.is_geographic:  # GDAL gives a GeoJSON without "crs" EPSG:4326
         _refuse_metres(gdf, name)
     if gdf.crs is None:
@@ -235,3 +239,61 @@ def read_roads(path: str | os.PathLike, buffer_m: float = DEFAULT_BUFFER_M, disp
         Road(road, lines[0] if len(lines) == 1 else MultiLineString(lines), buffer)
         for road, lines in parts.items()
     ]
+
+
+#: Accepted township-code and township-name properties of a boundary layer, in order of preference.
+BOUNDARY_CODE_FIELDS = ("code", "township_code", "乡镇代码", "区划代码", "代码", "xzqdm")
+BOUNDARY_NAME_FIELDS = ("name", "township", "乡镇", "乡镇名称", "名称", "xzqmc")
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """A township's boundary (Polygon or MultiPolygon, EPSG:4326) keyed by its 9-digit code."""
+
+    code: str
+    name: str | None
+    geometry: BaseGeometry
+
+
+def _code_text(value: object) -> str:
+    if _is_blank(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():  # a DBF number field: 429901100.0
+        value = int(value)
+    return str(value).strip()
+
+
+def read_boundaries(path: str | os.PathLike, display_name: str | None = None) -> list[Boundary]:
+    """The township boundaries of a GeoJSON / zipped Shapefile in any CRS (reprojected to
+    EPSG:4326; a layer with no CRS is refused), keyed by the 9-digit township code, in code
+    order. Features sharing a code are merged. Every problem is collected into one DataError."""
+    name = display_name or str(path)
+    gdf = read_layer(path, display_name=name, require_crs=True)
+    columns = {_norm(c): c for c in gdf.columns if c != gdf.geometry.name}
+    code_col = next((columns[f] for f in BOUNDARY_CODE_FIELDS if f in columns), None)
+    name_col = next((columns[f] for f in BOUNDARY_NAME_FIELDS if f in columns), None)
+    codes = list(gdf[code_col]) if code_col is not None else [None] * len(gdf)
+    names = list(gdf[name_col]) if name_col is not None else [None] * len(gdf)
+    problems, parts, labels = [], {}, {}
+    for number, (value, label, geom) in enumerate(zip(codes, names, gdf.geometry), start=1):
+        code = _code_text(value)
+        if not (len(code) == 9 and code.isascii() and code.isdigit()):
+            problems.append(problem("boundary_code", name, number, code_col or "code", value=code))
+        if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
+            kind = "empty" if geom is None or geom.is_empty else geom.geom_type
+            problems.append(problem("boundary_geometry", name, number, "geometry", value=kind))
+            continue
+        geom = shapely.make_valid(force_2d(geom))
+        parts.setdefault(code, []).append(geom)
+        if not _is_blank(label):
+            labels.setdefault(code, str(label).strip()[:limits.FIELD_CHARS])
+    if problems:
+        raise DataError(problems)
+    if not parts:
+        raise DataError([problem("file_empty", name)])
+    merged = []
+    for code in sorted(parts):
+        geom = shapely.union_all(parts[code])
+        polygons = [g for g in shapely.get_parts(geom) if g.geom_type == "Polygon"]
+        merged.append(Boundary(code, labels.get(code), shapely.multipolygons(polygons)))
+    return merged

@@ -82,6 +82,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "share_none": ("无测评", "none assessed"),
     "radius": ("辐射半径", "Radius"),
     "legend": ("图例", "Legend"),
+    "detail": ("查看测评详情、照片和记录", "Submission, photos and history"),
+    "tiles_failed": ("底图“{name}”加载失败：这个底图需要联网。村点、示范带和乡镇范围照常显示；可改选“无底图”。",
+                     "The base layer “{name}” failed to load: it needs the internet. Villages, belts and "
+                     "townships are still drawn; choose “no base layer” instead."),
     "overview_hint": ("圆越大村越多；在页面上选择乡镇可查看各村", "Bigger circle, more villages; pick a township to see its villages"),
 }
 
@@ -141,12 +145,46 @@ def base_layer(base: str, key: str | None = None, url: str | None = None) -> Bas
     raise UsageError("base_layer", value=base, known="、".join(BASES))
 
 
-def _add_tiles(m: folium.Map, layer: BaseLayer | None) -> None:
+def _add_tiles(m: folium.Map, layer: BaseLayer | None, lang: str = "zh") -> None:
     if layer is None:
         return
+    tiles = []
     for i, url in enumerate(layer.urls):
-        folium.TileLayer(url, attr=layer.attribution, name=layer.name, subdomains=layer.subdomains,
-                         max_zoom=layer.max_zoom, control=False, overlay=i > 0).add_to(m)
+        tiles.append(folium.TileLayer(url, attr=layer.attribution, name=layer.name, subdomains=layer.subdomains,
+                                      max_zoom=layer.max_zoom, control=False, overlay=i > 0).add_to(m))
+    TileNotice(tiles, label("tiles_failed", lang, name=layer.name)).add_to(m)
+
+
+class TileNotice(MacroElement):
+    """A notice in the map (top, centre) when a tile of the base layer fails to load (Leaflet's
+    ``tileerror``): an online base layer with no internet says so instead of staying grey."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function (map, layers) {
+            var shown = false;
+            function notice() {
+                if (shown) { return; }
+                shown = true;
+                var box = L.control({position: "topright"});
+                box.onAdd = function () {
+                    var div = L.DomUtil.create("div", "xf-tile-notice");
+                    div.setAttribute("role", "alert");
+                    div.textContent = {{ this.text_js }};
+                    return div;
+                };
+                box.addTo(map);
+            }
+            layers.forEach(function (layer) { layer.on("tileerror", notice); });
+        })({{ this._parent.get_name() }}, [{{ this.layer_names }}]);
+        {% endmacro %}
+        """)
+
+    def __init__(self, layers: Sequence[folium.TileLayer], text: str):
+        super().__init__()
+        self._name = "TileNotice"
+        self.layer_names = ", ".join(layer.get_name() for layer in layers)  # folium's own identifiers
+        self.text_js = _js(text)  # plain text (textContent), inert as template text
 
 
 # --- compact layers ----------------------------------------------------------------------------
@@ -173,22 +211,42 @@ class DataLayer(Layer):
     """One overlay from a compact GeoJSON FeatureCollection. Feature properties: ``s`` style
     key; ``t`` tooltip; ``p`` popup as ``[title, subtitle, value...]`` whose values pair with
     the layer's ``labels`` (null values are skipped); ``r`` point radius. Every text is
-    escaped HTML made by :func:`_text`. Points become circle markers. Each layer has its own
+    escaped HTML made by :func:`_text`; ``l`` an escaped link under the popup (``link_text``).
+    Points become circle markers. Each layer has its own
     pane, so the z-order holds when layers are toggled."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = (function (map) {
-            var pane = {{ this.pane_js }}, styles = {{ this.styles_js }}, labels = {{ this.labels_js }};
+            var pane = {{ this.pane_js }}, styles = {{ this.styles_js }}, labels = {{ this.labels_js }},
+                linkText = {{ this.link_js }};
             if (!map.getPane(pane)) { map.createPane(pane).style.zIndex = {{ this.z_index }}; }
-            function popup(p) {
+            if (linkText) {
+                // A popup's link opens the app's page in the app itself: the map's frame is
+                // sandboxed (no top navigation), so it changes the app's address and tells
+                // Streamlit, which runs the page of the new address in the same session.
+                // Captured: Leaflet stops clicks inside a popup from bubbling.
+                map.getContainer().addEventListener("click", function (e) {
+                    var a = e.target.closest ? e.target.closest("a.xf-link") : null;
+                    if (!a || window.parent === window) { return; }
+                    try {
+                        var url = new URL(a.getAttribute("href"), window.location.href);
+                        window.parent.history.pushState(null, "", url.pathname + url.search);
+                        window.parent.dispatchEvent(new PopStateEvent("popstate"));
+                        e.preventDefault();
+                    } catch (err) { /* not inside the app: the link is followed */ }
+                }, true);
+            }
+            function popup(p, link) {
                 var h = '<div class="xf-pop"><b>' + p[0] + '</b>';
                 if (p[1]) { h += '<div class="xf-sub">' + p[1] + '</div>'; }
                 h += '<table>';
                 for (var i = 2; i < p.length; i++) {
                     if (p[i] !== null) { h += '<tr><th>' + labels[i - 2] + '</th><td>' + p[i] + '</td></tr>'; }
                 }
-                return h + '</table></div>';
+                h += '</table>';
+                if (link) { h += '<a class="xf-link" target="_top" href="' + link + '">' + linkText + '</a>'; }
+                return h + '</div>';
             }
             return L.geoJSON({{ this.data_js }}, {
                 pane: pane,
@@ -201,7 +259,7 @@ class DataLayer(Layer):
                 onEachFeature: function (f, layer) {
                     if (f.properties.t) { layer.bindTooltip(f.properties.t, {sticky: true}); }
                     if (f.properties.p) {
-                        layer.bindPopup(function () { return popup(f.properties.p); }, {maxWidth: 360});
+                        layer.bindPopup(function () { return popup(f.properties.p, f.properties.l); }, {maxWidth: 360});
                     }
                 }
             });
@@ -210,12 +268,13 @@ class DataLayer(Layer):
         """)
 
     def __init__(self, name: str, features: list[dict], styles: Mapping[str, dict], pane: str,
-                 z_index: int, labels: Sequence[str] = (), show: bool = True):
+                 z_index: int, labels: Sequence[str] = (), show: bool = True, link_text: str = ""):
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "DataLayer"
         self.data_js = _js({"type": "FeatureCollection", "features": features})
         self.styles_js = _js(dict(styles))
         self.labels_js = _js([_text(x) for x in labels])
+        self.link_js = _js(_text(link_text))
         self.pane_js = _js(pane)
         self.z_index = int(z_index)
 
@@ -290,7 +349,10 @@ def _popup(title: str, subtitle: str, values: Sequence[object]) -> list[str | No
 
 #: Popup styling, put once in the page header (not repeated in every popup).
 POPUP_CSS = (".xf-pop .xf-sub{color:#666}.xf-pop table{border-collapse:collapse;margin-top:4px}"
-             ".xf-pop th{text-align:left;padding-right:8px;font-weight:normal;color:#555}")
+             ".xf-pop th{text-align:left;padding-right:8px;font-weight:normal;color:#555}"
+             ".xf-pop .xf-link{display:inline-block;margin-top:6px;padding:8px 0;font-weight:bold}"
+             ".xf-tile-notice{background:#fff3e0;color:#8d3a00;border:1px solid #ef6c00;border-radius:4px;"
+             "padding:6px 10px;max-width:280px;font:13px/1.4 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)}")
 
 
 # --- geometry to compact GeoJSON ----------------------------------------------------------------
@@ -308,8 +370,9 @@ def _rounded(geom: BaseGeometry, digits: int) -> dict:
 
 
 def _feature(geometry: dict, style: str, tooltip: str | None = None, popup: list | None = None,
-             radius: float | None = None) -> dict:
-    """A compact feature; ``tooltip`` is plain text (escaped here), ``popup`` from :func:`_popup`."""
+             radius: float | None = None, link: str | None = None) -> dict:
+    """A compact feature; ``tooltip`` is plain text (escaped here), ``popup`` from :func:`_popup`,
+    ``link`` a URL (escaped here) shown under the popup."""
     props: dict[str, object] = {"s": style}
     if tooltip:
         props["t"] = _text(tooltip)
@@ -317,6 +380,8 @@ def _feature(geometry: dict, style: str, tooltip: str | None = None, popup: list
         props["p"] = popup
     if radius:
         props["r"] = round(radius, 1)
+    if link:
+        props["l"] = _text(link)
     return {"type": "Feature", "geometry": geometry, "properties": props}
 
 
@@ -349,12 +414,12 @@ def _location(r: VillageResult) -> tuple[float | None, float | None]:
     return r.lon, r.lat
 
 
-def _new_map(lon: np.ndarray, lat: np.ndarray, layer: BaseLayer | None) -> OfflineMap:
+def _new_map(lon: np.ndarray, lat: np.ndarray, layer: BaseLayer | None, lang: str = "zh") -> OfflineMap:
     m = OfflineMap(location=[35.0, 105.0], zoom_start=4, tiles=None, control_scale=True)
     if len(lon):
         x, y = _points_xy(lon, lat, layer)
         KeepFit([[float(np.min(y)), float(np.min(x))], [float(np.max(y)), float(np.max(x))]]).add_to(m)
-    _add_tiles(m, layer)
+    _add_tiles(m, layer, lang)
     m.get_root().header.add_child(Element(f"<style>{POPUP_CSS}</style>"), name="xf_popup_css")
     return m
 
@@ -362,19 +427,22 @@ def _new_map(lon: np.ndarray, lat: np.ndarray, layer: BaseLayer | None) -> Offli
 def build_county_map(results: Sequence[VillageResult], roads: Sequence[Road], membership: Membership,
                      boundaries: Mapping[str, BaseGeometry] | None = None, base: str = "none", *,
                      tile_key: str | None = None, tile_url: str | None = None,
-                     radiation: Radiation | None = None, lang: str = "zh") -> OfflineMap:
+                     radiation: Radiation | None = None, lang: str = "zh",
+                     veto_names: Mapping[str, str] | None = None, village_link: str | None = None) -> OfflineMap:
     """Villages coloured by result (with legend), belt buffers over road lines, township areas
-    (``boundaries``: township name -> WGS84 polygon; derived from the villages when None),
-    demonstration reach (when ``radiation`` is given) and a layer control."""
+    (``boundaries``: township name -> WGS84 polygon; derived from the villages when None or
+    empty), demonstration reach (when ``radiation`` is given) and a layer control. A village's
+    popup names its vetoes by ``veto_names`` (code -> name) and, with ``village_link`` (a URL
+    the village's code is appended to, URL-quoted), links to the village's page."""
     layer = base_layer(base, tile_key, tile_url)
     located, lon, lat = _located(results)
-    m = _new_map(lon, lat, layer)
+    m = _new_map(lon, lat, layer, lang)
     if not located:
         return m
     where = locate_xy([r.village.code for r in located], lon, lat, [r.village.demo for r in located])
     shift = _shift_for(layer)
-    areas = boundaries if boundaries is not None else derived_townships(located, where)
-    DataLayer(label("layer_townships" if boundaries is not None else "layer_townships_derived", lang),
+    areas = boundaries or derived_townships(located, where)
+    DataLayer(label("layer_townships" if boundaries else "layer_townships_derived", lang),
               [_feature(_rounded(shift(g), 5), "t", tooltip=name) for name, g in areas.items()],
               {"t": {"color": "#546e7a", "weight": 1.5, "dashArray": "4 4", "fillColor": "#90a4ae",
                      "fillOpacity": 0.04}}, "xf-townships", 410).add_to(m)
@@ -388,7 +456,8 @@ def build_county_map(results: Sequence[VillageResult], roads: Sequence[Road], me
         DataLayer(label("layer_radiation", lang), reach,
                   {"d": {"color": "#6a1b9a", "weight": 1, "dashArray": "2 4", "fillColor": "#ce93d8",
                          "fillOpacity": 0.08}}, "xf-radiation", 415, show=False).add_to(m)
-    counts = _add_villages(m, located, *_points_xy(lon, lat, layer), membership, radiation, lang)
+    counts = _add_villages(m, located, *_points_xy(lon, lat, layer), membership, radiation, lang,
+                           veto_names or {}, village_link)
     rows = [(f"background:{COLOURS[c]}", label(c, lang), str(counts[c])) for c in RESULTS]
     if any(r.village.demo for r in located):
         rows.append(("background:#fff;border:3px solid #000;width:8px;height:8px", label("demo_ring", lang), ""))
@@ -431,7 +500,8 @@ def _add_belts(m: folium.Map, roads: Sequence[Road], membership: Membership,
 
 
 def _add_villages(m: folium.Map, located: Sequence[VillageResult], x: np.ndarray, y: np.ndarray,
-                  membership: Membership, radiation: Radiation | None, lang: str) -> dict[str, int]:
+                  membership: Membership, radiation: Radiation | None, lang: str,
+                  veto_names: Mapping[str, str], village_link: str | None) -> dict[str, int]:
     """One circle per village coloured by result (thick black ring: demonstration village);
     return the count per result class."""
     belts_of = village_belts(membership)
@@ -445,10 +515,13 @@ def _add_villages(m: folium.Map, located: Sequence[VillageResult], x: np.ndarray
         if v.demo:
             demo = label("demo_leads", lang, n=leads[v.code]) if v.code in leads else label("demo", lang)
         values = [label(cls, lang), _score(r.total), v.title, "、".join(belts_of.get(v.code, ())) or "—",
-                  "—" if r.findings is None else r.findings, "、".join(r.veto) or None, r.date, demo]
+                  "—" if r.findings is None else r.findings,
+                  "、".join(veto_names.get(c) or c for c in r.veto) or None, r.date, demo]
+        link = f"{village_link}{quote(v.code, safe='')}" if village_link is not None else None
         features.append(_feature({"type": "Point", "coordinates": [round(px, 6), round(py, 6)]},
                                  f"{cls}-d" if v.demo else cls, v.name,
-                                 _popup(v.name, f"{v.township} · {v.code}", values)))
+                                 _popup(v.name, " · ".join(x for x in (v.township, v.code) if x), values),
+                                 link=link))
     styles = {}
     for cls in RESULTS:
         plain = {"radius": 6, "color": "#ffffff", "weight": 1, "fillColor": COLOURS[cls], "fillOpacity": 0.95,
@@ -457,7 +530,8 @@ def _add_villages(m: folium.Map, located: Sequence[VillageResult], x: np.ndarray
         styles[f"{cls}-d"] = {**plain, "radius": 8, "color": "#000000", "weight": 3,
                               "className": f"xf-village xf-{cls} xf-demo"}
     labels = [label(k, lang) for k in ("result", "score", "title", "belts", "findings", "veto", "date", "demo")]
-    DataLayer(label("layer_villages", lang), features, styles, "xf-villages", 450, labels).add_to(m)
+    DataLayer(label("layer_villages", lang), features, styles, "xf-villages", 450, labels,
+              link_text=label("detail", lang)).add_to(m)
     return counts
 
 
@@ -503,7 +577,7 @@ def build_overview_map(results: Sequence[VillageResult], roads: Sequence[Road],
     number of villages, colour by pass share of the assessed), belt roads as lines."""
     layer = base_layer(base, tile_key, tile_url)
     located, lon, lat = _located(results)
-    m = _new_map(lon, lat, layer)
+    m = _new_map(lon, lat, layer, lang)
     if not located:
         return m
     where = locate_xy([r.village.code for r in located], lon, lat)
@@ -553,12 +627,13 @@ def build_overview_map(results: Sequence[VillageResult], roads: Sequence[Road],
 def build_map(results: Sequence[VillageResult], roads: Sequence[Road], membership: Membership,
               boundaries: Mapping[str, BaseGeometry] | None = None, base: str = "none", *,
               tile_key: str | None = None, tile_url: str | None = None,
-              radiation: Radiation | None = None, lang: str = "zh") -> OfflineMap:
+              radiation: Radiation | None = None, lang: str = "zh",
+              veto_names: Mapping[str, str] | None = None) -> OfflineMap:
     """The county map for up to :data:`POINT_LIMIT` located villages, else the overview."""
     n = sum(1 for r in results if None not in _location(r))
     if n <= POINT_LIMIT:
         return build_county_map(results, roads, membership, boundaries, base, tile_key=tile_key,
-                                tile_url=tile_url, radiation=radiation, lang=lang)
+                                tile_url=tile_url, radiation=radiation, lang=lang, veto_names=veto_names)
     return build_overview_map(results, roads, membership, base, tile_key=tile_key, tile_url=tile_url,
                               lang=lang)
 

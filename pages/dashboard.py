@@ -13,7 +13,7 @@ from core import config
 from core.errors import SurveyError
 from survey import auth, targets
 from survey.csvio import fmt1
-from ui import keys, ledger_view, nav, rounds_view, shell
+from ui import keys, ledger_view, nav, pickers, rounds_view, shell
 from ui.text import lang, md, plain, t, when
 
 DB = str(shell.db())
@@ -32,7 +32,10 @@ def _table(records: list[dict], key: str) -> None:
     if not records:
         st.caption(t("dash_none"))
         return
-    st.dataframe(pd.DataFrame(records).rename(columns=lambda c: t("dash_col_" + c)), hide_index=True, key=key)
+    wrap = {}  # long text (the items that lost most) wraps in taller rows instead of being cut off
+    if "losses" in records[0]:
+        wrap = {"row_height": 72, "column_config": {t("dash_col_losses"): st.column_config.TextColumn(width="large")}}
+    st.dataframe(pd.DataFrame(records).rename(columns=lambda c: t("dash_col_" + c)), hide_index=True, key=key, **wrap)
 
 user = nav.require("dashboard")
 st.title(t("dash_title"))
@@ -112,8 +115,8 @@ with tabs[3]:
             _table(targets.rank_records(d.ranks[scope].worst, d.changes, d.labels, en), keys.DASH_TABLE_WORST)
 with tabs[4]:
     names = {r.code: r.name for r in d.townships}
-    town = st.selectbox(t("dash_township_pick"), list(names), key=keys.DASH_TOWNSHIP,
-                        format_func=lambda code: names[code] or code)
+    town = pickers.pinyin_select(t("dash_township_pick"), list(names), lambda c: names.get(c) or c,
+                                 keys.DASH_TOWNSHIP)
     _villages(d.results, keys.DASH_TABLE_DRILL, town)
 with tabs[5]:
     rounds_view.trends_tab(DB, county, round_id, user.scope, shell.version())

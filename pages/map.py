@@ -1,5 +1,7 @@
 """地图: this round's results village by village, demonstration belts and their figures,
-demonstration villages' reach. Leaflet is served by the app itself: works with no internet."""
+demonstration villages' reach. Leaflet is served by the app itself: works with no internet.
+A village's popup opens its page (``map?village=CODE``: submission, photos, history), which
+leads back to the map as it was (township and base layer are kept in the address)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from core import config
 from survey import mapdata
 from survey.csvio import fmt1
 from core.errors import UsageError
-from ui import keys, nav, shell
+from ui import keys, map_view, nav, pickers, shell
 from ui.text import lang, plain, said, t
 
 DB = str(shell.db())
@@ -35,25 +37,35 @@ def _draw(data: mapdata.MapData, base: str, url: str | None):
     options = dict(base=base, tile_key=mapdata.tianditu_key(), tile_url=url, lang=lang())
     if len(data.results) > POINT_LIMIT:
         return build_overview_map(data.results, data.roads, data.membership, **options)
-    return build_county_map(data.results, data.roads, data.membership, radiation=data.radiation, **options)
+    return build_county_map(data.results, data.roads, data.membership, data.areas(), radiation=data.radiation,
+                            veto_names=data.veto_names(lang()), village_link=map_view.village_link(base), **options)
 
 
 user = nav.require("map")
 _serve_leaflet()
-st.title(t("map_title"))
 round_id = shell.current_round() or mapdata.latest_round(DB)
 everything = mapdata.for_user(_data(DB, round_id, shell.version()), user)
+towns = dict(sorted({(r.village.township_code, r.village.township) for r in everything.results}))
+map_view.restore_state({"scope": list(towns), "base": list(BASES)})
+if code := map_view.chosen_village():  # a village's page, opened from its popup
+    known = {r.village.code: r.village for r in everything.results}
+    v = known.get(code)
+    map_view.village_title(v.name if v else code, v.township if v else "", code)
+    map_view.village_page(shell.db(), user, code, round_id)
+    st.stop()
+st.title(t("map_title"))
 if not everything.results:
     st.info(t("map_empty"), icon=":material/info:")
     st.stop()
 st.caption(t("map_round", id=round_id) if round_id else t("map_no_round"))
 
-towns = dict(sorted({(r.village.township_code, r.village.township) for r in everything.results}))
-c1, c2, c3 = st.columns([2, 2, 3])
-scope = c1.selectbox(t("map_scope"), ["", *towns], key=keys.MAP_SCOPE,
-                     format_func=lambda c: towns[c] if c else plain("map_scope_all", n=len(everything.results)))
+c1, c2, c3 = st.columns([3, 2, 2])
+scope = pickers.pinyin_select(t("map_scope"), list(towns), lambda c: towns.get(c, ""), keys.MAP_SCOPE, keep=[""],
+                              format_func=lambda c: towns[c] if c else plain("map_scope_all", n=len(everything.results)),
+                              container=c1) or ""
 base = c2.selectbox(t("map_base"), BASES, key=keys.MAP_BASE, format_func=lambda b: t("map_base_" + b))
 url = c3.text_input(t("map_custom_url"), key=keys.MAP_CUSTOM_URL) if base == "custom" else None
+map_view.keep_state()
 data = mapdata.for_user(everything, user, scope) if scope else everything
 if len(data.results) > POINT_LIMIT:
     st.caption(t("map_overview", n=len(data.results)))

@@ -7,7 +7,7 @@ import streamlit as st
 from survey import service
 from core.errors import DataError
 from survey.rubric import load_rubric
-from ui import keys, nav, setup_odk, setup_rounds, shell
+from ui import keys, nav, setup_boundaries, setup_odk, setup_rounds, shell
 from ui.text import lang, md, rule_text, said, t
 
 user = nav.require("setup")
@@ -30,9 +30,12 @@ if result and result[0] == "ok":
     st.success(t("setup_imported", **result[1]), icon=":material/check_circle:")
 elif result:
     st.error(t("setup_errors", n=len(result[1])), icon=":material/error:")
-    st.code("\n".join(result[1]), language=None)
+    st.code("\n".join(result[1]), language=None, wrap_lines=True)
 counts = service.stats(db, user)
 st.caption(t("setup_counts", **counts))
+
+# --- township boundaries (drawn on every map) ---------------------------------------------------
+setup_boundaries.render(db, user)
 
 # --- rounds --------------------------------------------------------------------------------------
 setup_rounds.render(db, user)

@@ -57,6 +57,15 @@ def _cmd_import_roads(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_import_boundaries(args: argparse.Namespace) -> int:
+    from survey import belts
+
+    done = belts.import_boundaries_file(args.db, auth.operator(), args.file)
+    _err(f"{args.file}: {done.added} township boundaries added, {done.replaced} replaced, "
+         f"{done.unchanged} unchanged")
+    return 0
+
+
 def _cmd_import_submissions(args: argparse.Namespace) -> int:
     r = service.import_submissions_file(args.db, auth.operator(), args.file)
     for w in r.warnings:
@@ -331,6 +340,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--buffer-m", type=_positive, default=config.DEFAULT_BUFFER_M, metavar="N",
                    help="buffer around the road in metres (default 2000)")
+    add("import-boundaries", _cmd_import_boundaries,
+        "add or replace township boundaries (GeoJSON or zipped Shapefile polygons keyed by the 9-digit "
+        "township code, any declared CRS)").add_argument("file")
     add("import-submissions", _cmd_import_submissions,
         "add submissions from a JSON Lines file").add_argument("file")
     p = add("checklists", _cmd_checklists, "print the active rubric, or the one pinned by a round")

@@ -6,17 +6,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from geo.belts import (BeltStats, Membership, Radiation, belt_membership, belt_stats, locate, radiation,
                        roads_near)
 from geo.io import Road
-from core import config
 from core.constants import township_of
 from core.errors import UsageError
 from survey import store
 from survey.auth import User
+from survey.belts import radius, township_boundaries
 from survey.roads import load_roads
 from core.model import VillageResult
 
@@ -29,6 +29,17 @@ class MapData:
     membership: Membership
     radiation: Radiation
     stats: list[BeltStats]
+    #: township code -> (name, real boundary in EPSG:4326): the stored ones of these villages
+    boundaries: dict[str, tuple[str, object]] = field(default_factory=dict)
+    #: veto item code -> (Chinese name, English name) of the round's rubric
+    veto: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def areas(self) -> dict[str, object]:
+        """Township name -> real boundary, for the map builders (empty: derive them)."""
+        return {name: geom for name, geom in self.boundaries.values()}
+
+    def veto_names(self, lang: str = "zh") -> dict[str, str]:
+        return {code: en if lang == "en" else zh for code, (zh, en) in self.veto.items()}
 
 
 def latest_round(db_path: str | Path) -> str | None:
@@ -48,8 +59,20 @@ def county_map_data(db_path: str | Path, round_id: str | None) -> MapData:
     roads = load_roads(db_path)
     villages = locate([r.village for r in results])
     membership = belt_membership(villages, roads, store.belt_overrides(db_path))
-    return MapData(round_id, results, roads, membership, radiation(villages, config.DEFAULT_RADIUS_M),
-                   belt_stats(membership, results))
+    towns = {r.village.township_code: r.village.township for r in results}
+    areas = township_boundaries(db_path, towns)
+    return MapData(round_id, results, roads, membership, radiation(villages, radius(db_path)),
+                   belt_stats(membership, results),
+                   {code: (towns[code], geom) for code, geom in areas.items()}, _veto_names(db_path, round_id))
+
+
+def _veto_names(db_path: str | Path, round_id: str | None) -> dict[str, tuple[str, str]]:
+    """The veto items' names of the rubric ``round_id`` is scored with (the active one without)."""
+    from survey.rubric import load_rubric
+    from survey.service import rubric_for_round
+
+    rubric = rubric_for_round(db_path, round_id) if round_id else load_rubric()
+    return {v.code: (v.name or v.text, v.text_en or v.name or v.text) for v in rubric.veto}
 
 
 def for_user(data: MapData, user: User, township: str | None = None) -> MapData:
@@ -81,7 +104,9 @@ def restricted(data: MapData, keep: Callable[[str], bool]) -> MapData:
                   for road, members in data.membership.items() if road in near}
     rad = Radiation({demo: [m for m in led if m[0] in codes] for demo, led in data.radiation.led.items()
                      if demo in codes}, [c for c in data.radiation.unreached if c in codes], data.radiation.radius_m)
-    return MapData(data.round_id, results, roads, membership, rad, belt_stats(membership, results))
+    towns = {r.village.township_code for r in results}
+    return MapData(data.round_id, results, roads, membership, rad, belt_stats(membership, results),
+                   {code: area for code, area in data.boundaries.items() if code in towns}, data.veto)
 
 
 @dataclass(frozen=True)
@@ -104,6 +129,7 @@ def standalone_map(db_path: str | Path, round_id: str | None = None) -> Standalo
 
     round_id = round_id or latest_round(db_path)
     data = county_map_data(db_path, round_id)
-    m = build_map(data.results, data.roads, data.membership, radiation=data.radiation)
+    m = build_map(data.results, data.roads, data.membership, data.areas(), radiation=data.radiation,
+                  veto_names=data.veto_names())
     return StandaloneMap(standalone_html(m).encode("utf-8"), round_id, len(data.results),
                          sum(1 for r in data.results if r.assessed), len(data.roads))

@@ -116,8 +116,8 @@ def test_every_page_refuses_a_visitor_who_is_not_signed_in(db, monkeypatch, name
 
 @pytest.mark.parametrize("role, pages", [
     ("surveyor", {"tablet", "review", "recheck"}),
-    ("reviewer", {"review", "dashboard", "ledger", "map", "export", "recheck", "households"}),
-    ("admin", {"tablet", "review", "dashboard", "ledger", "map", "export", "setup", "users", "recheck", "fixes",
+    ("reviewer", {"review", "dashboard", "ledger", "map", "belts", "export", "recheck", "households"}),
+    ("admin", {"tablet", "review", "dashboard", "ledger", "map", "belts", "export", "setup", "users", "recheck", "fixes",
                "households"}),
     ("liaison", {"fixes", "households"}),  # fixes: the township liaison's first page
 ])

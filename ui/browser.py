@@ -40,3 +40,10 @@ def end_session(key: str) -> int | None:
     HTTP status once the browser has its answer."""
     answer = _component(action="end_session", key=key, default=None)
     return None if answer is None else int(answer.get("status", 0))
+
+
+def viewport(key: str, min_width: int, max_width: int) -> dict[str, Any] | None:
+    """The browser window's size ``{"width", "height"}`` in CSS pixels when it is portrait
+    (taller than wide) and ``min_width`` < width ≤ ``max_width``; None otherwise (the browser
+    then never answers: no rerun)."""
+    return _component(action="viewport", key=key, min_width=min_width, max_width=max_width, default=None)

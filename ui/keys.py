@@ -210,3 +210,31 @@ HH_MESSAGE = "hh_message"  # ("success"|"error", text) shown after an action
 # the tablet's panel beside the ten-star section (ui/tenstar_view.py)
 TS_PANEL = "ts_panel"
 TS_SPOT_TABLE = "ts_spot_table"
+
+# --- ui-maps (issue 19: items 9, 10, 11, 14, 18) ---------------------------------------------------
+MAP_SCOPE_QUERY = MAP_SCOPE + "_q"  # the pinyin search box beside the township picker (ui.pickers)
+MAP_BACK = "map_back"  # "back to the map" on a village's page (map?village=CODE)
+MAP_VILLAGE_TABLE = "map_village_table"  # the village's submissions of the round
+MAP_VILLAGE_HISTORY = "map_village_history"  # the village's audit trail (no submission yet)
+BELTS_UPLOAD = "belts_upload"
+BELTS_UPLOAD_BUFFER = "belts_upload_buffer"
+BELTS_IMPORT = "belts_import"
+BELTS_RESULT = "belts_result"  # the last import's outcome
+BELTS_ROAD = "belts_road"  # the road whose buffer is edited
+BELTS_BUFFER = "belts_buffer"
+BELTS_SET_BUFFER = "belts_set_buffer"
+BELTS_MEMBER_ROAD = "belts_member_road"
+BELTS_TOWN = "belts_town"  # township of the village picker (pinyin search: BELTS_TOWN + "_q")
+BELTS_VILLAGE = "belts_village"  # village picker (pinyin search: BELTS_VILLAGE + "_q")
+BELTS_ACTION = "belts_action"  # include / exclude / clear
+BELTS_REASON = "belts_reason"
+BELTS_APPLY = "belts_apply"
+BELTS_OVERRIDES_TABLE = "belts_overrides_table"
+BELTS_TABLE = "belts_table"
+BELTS_RADIUS = "belts_radius"
+BELTS_SET_RADIUS = "belts_set_radius"
+BELTS_NOTICE = "belts_notice"  # the last write's success message, shown after the rerun
+SETUP_BOUNDARY_UPLOAD = "setup_boundary_upload"
+SETUP_BOUNDARY_IMPORT = "setup_boundary_import"
+SETUP_BOUNDARY_RESULT = "setup_boundary_result"
+VIEWPORT = "viewport"  # the browser window's size, {"width", "height"} (ui.style.probe)

@@ -63,13 +63,14 @@ PAGES: dict[str, Page] = {
     "dashboard": Page("pages/dashboard.py", "nav_dashboard", ":material/flag:", (auth.REVIEWER, auth.ADMIN)),
     "ledger": Page("pages/ledger.py", "nav_ledger", ":material/assignment_late:", (auth.REVIEWER, auth.ADMIN)),
     "map": Page("pages/map.py", "nav_map", ":material/map:", (auth.REVIEWER, auth.ADMIN)),
+    "belts": Page("pages/belts.py", "nav_belts", ":material/route:", (auth.REVIEWER, auth.ADMIN)),
     "export": Page("pages/export.py", "nav_export", ":material/upload_file:", (auth.REVIEWER, auth.ADMIN)),
     "setup": Page("pages/setup.py", "nav_setup", ":material/settings:", (auth.ADMIN,)),
     "users": Page("pages/users.py", "nav_users", ":material/manage_accounts:", (auth.ADMIN,)),
 }
 GROUPS = {"group_field": ("tablet", "recheck"), "group_township": ("fixes",),
           "group_villages": ("households",),
-          "group_office": ("review", "dashboard", "ledger", "map", "export"), "group_admin": ("setup", "users")}
+          "group_office": ("review", "dashboard", "ledger", "map", "belts", "export"), "group_admin": ("setup", "users")}
 #: The page a role lands on: the first of these it may open (else its first page).
 LANDING = ("tablet", "fixes", "review")
 

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from survey import auth, elimination, trends
-from ui import keys
+from ui import keys, pickers
 from ui.text import t
 
 
@@ -85,10 +85,14 @@ def trends_tab(db: str, county: str, round_id: str, scope: auth.Scope, version: 
         st.altair_chart(alt.layer(small, mark, data=towns).facet(
             facet=alt.Facet("name:N", title=None), columns=5))
     villages = {v.code: v for v in tr.history.villages}
-    code = st.selectbox(t("dash_trend_village"), list(villages), key=keys.DASH_TREND_VILLAGE,
-                        format_func=lambda c: f"{villages[c].name}（{villages[c].township}）")
-    points = pd.DataFrame(trends.village_point_records(trends.village_trend(tr.history, code)))
-    if points.empty:
+    code = pickers.pinyin_select(t("dash_trend_village"), list(villages), lambda c: villages[c].name,
+                                 keys.DASH_TREND_VILLAGE,
+                                 format_func=lambda c: f"{villages[c].name}（{villages[c].township}）")
+    points = pd.DataFrame(trends.village_point_records(trends.village_trend(tr.history, code))) \
+        if code is not None else pd.DataFrame()  # None: the search finds no village
+    if code is None:
+        pass
+    elif points.empty:
         st.caption(t("dash_trend_never"))
     else:
         rule = alt.Chart(pd.DataFrame({"mark": [float(tr.pass_mark)]})).mark_rule(strokeDash=[6, 4]).encode(y="mark:Q")

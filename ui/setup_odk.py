@@ -55,7 +55,7 @@ def render(db: Path, user: User) -> None:
     if result and result[0] == "ok":
         st.success(t("setup_odk_imported", **result[1]), icon=":material/check_circle:")
         if result[2]:
-            st.code("\n".join(result[2]), language=None)  # data text: shown as text only
+            st.code("\n".join(result[2]), language=None, wrap_lines=True)  # data text: shown as text only
     elif result:
         st.error(t("setup_errors", n=len(result[1])), icon=":material/error:")
-        st.code("\n".join(result[1]), language=None)
+        st.code("\n".join(result[1]), language=None, wrap_lines=True)

@@ -78,7 +78,8 @@ def sidebar(user: User | None = None) -> None:
             if st.session_state.get(keys.ROUND) not in ids:
                 st.session_state[keys.ROUND] = ids[0]
             names = {r.id: f"{r.id} · {r.name}" if r.name != r.id else r.id for r in all_rounds}
-            st.selectbox(t("round_label"), ids, key=keys.ROUND, format_func=names.get)
+            chosen = st.selectbox(t("round_label"), ids, key=keys.ROUND, format_func=names.get)
+            st.caption(md(names.get(chosen, "")))  # in full: the picker's box cuts a long name off
         else:
             st.session_state.pop(keys.ROUND, None)
             st.info(t("no_round"), icon=":material/info:")

@@ -48,7 +48,9 @@ from survey.store.photos import (
 from survey.store.registry import ImportSummary, counties, import_registry, townships, village, villages
 from survey.store.results import item_losses, round_progress, round_results, stored_ids, submission, submission_exists
 from survey.store.review import decide, review_rows
-from survey.store.roads import StoredRoad, belt_overrides, replace_roads, roads, set_belt_override
+from survey.store.roads import (OverrideRow, StoredRoad, belt_override_rows, belt_overrides, radiation_radius,
+                                replace_roads, roads, set_belt_override, set_radiation_radius, set_road_buffer)
+from survey.store.boundaries import StoredBoundary, boundaries, replace_boundaries
 from survey.store.rounds import create_round, get_round, rounds, rubric_documents
 from survey.store.sessions import delete_session, insert_session, session_row, touch_session
 from survey.store.submissions import SOURCES, clean_batches, save_submissions
@@ -56,6 +58,14 @@ from survey.store.targets import get_target, set_target, targets
 from survey.store.users import insert_user, login_begin, login_end, logout, update_user, user_count, user_row, user_rows
 
 __all__ = [
+                                 "OverrideRow",
+                                 "StoredBoundary",
+                                 "belt_override_rows",
+                                 "boundaries",
+                                 "radiation_radius",
+                                 "replace_boundaries",
+                                 "set_radiation_radius",
+                                 "set_road_buffer",
                                  "BUSY_TIMEOUT_MS",
                                  "SCHEMA_VERSION",
                                  "SOURCES",

@@ -55,18 +55,81 @@ def belt_overrides(db_path: str | Path) -> list[tuple[str, str, bool]]:
 
 
 def set_belt_override(db_path: str | Path, road_name: str, village_code: str,
-                      include: bool | None, by: str | None = None, actor: str | None = None) -> None:
-    """Add (True) or remove (False) a village from a belt by hand; None clears the override."""
+                      include: bool | None, by: str | None = None, actor: str | None = None,
+                      reason: str | None = None) -> None:
+    """Add (True) or remove (False) a village from a belt by hand, saying why; None clears the
+    override."""
     with connect(db_path) as db, db.atomic():
-        old = next(iter(db.query("SELECT include FROM belt_overrides WHERE road_name = ? AND "
+        old = next(iter(db.query("SELECT include, reason FROM belt_overrides WHERE road_name = ? AND "
                                  "village_code = ?", [road_name, village_code])), None)
-        _audit(db, actor or by, "belt.override", "road", road_name, village_code,
-               {"include": None if old is None else bool(old["include"])}, {"include": include})
+        before = {"include": None if old is None else bool(old["include"])}
+        if old is not None and old["reason"]:
+            before["reason"] = old["reason"]
+        after = {"include": include, **({"reason": reason} if reason else {})}
+        _audit(db, actor or by, "belt.override", "road", road_name, village_code, before, after)
         if include is None:
             db.execute("DELETE FROM belt_overrides WHERE road_name = ? AND village_code = ?",
                        [road_name, village_code])
         else:
             db["belt_overrides"].upsert({"road_name": road_name, "village_code": village_code,
-                                         "include": int(include), "set_by": by, "set_at": _now()},
+                                         "include": int(include), "set_by": by, "set_at": _now(),
+                                         "reason": reason},
                                         pk=("road_name", "village_code"))
+        _bump(db)
+
+
+class OverrideRow(NamedTuple):
+    """A village added to (include) or removed from a belt by hand: by whom, when and why."""
+
+    road_name: str
+    village_code: str
+    include: bool
+    set_by: str | None
+    set_at: str
+    reason: str | None
+
+
+def belt_override_rows(db_path: str | Path) -> list[OverrideRow]:
+    """Every override with who set it, when and why, by road then village."""
+    with connect(db_path) as db:
+        return [OverrideRow(r["road_name"], r["village_code"], bool(r["include"]), r["set_by"], r["set_at"],
+                            r["reason"]) for r in db.query(
+            "SELECT road_name, village_code, include, set_by, set_at, reason FROM belt_overrides "
+            "ORDER BY road_name, village_code")]
+
+
+def set_road_buffer(db_path: str | Path, name: str, buffer_m: float, actor: str | None = None) -> bool:
+    """Set a road's belt buffer (metres); False when no road has that name. Audited."""
+    with connect(db_path) as db, db.atomic():
+        old = next(iter(db.query("SELECT buffer_m FROM roads WHERE name = ?", [name])), None)
+        if old is None:
+            return False
+        if old["buffer_m"] != float(buffer_m):
+            db.execute("UPDATE roads SET buffer_m = ?, updated_at = ? WHERE name = ?", [float(buffer_m), _now(), name])
+            _audit(db, actor, "road.buffer", "road", name, None, {"buffer_m": old["buffer_m"]},
+                   {"buffer_m": float(buffer_m)})
+            _bump(db)
+        return True
+
+
+RADIUS_KEY = "radiation_radius_m"
+
+
+def radiation_radius(db_path: str | Path) -> float | None:
+    """The demonstration villages' radiation radius set by an officer (metres), or None."""
+    with connect(db_path) as db:
+        rows = list(db.query("SELECT value FROM meta WHERE key = ?", [RADIUS_KEY]))
+    return float(rows[0]["value"]) if rows and rows[0]["value"] else None
+
+
+def set_radiation_radius(db_path: str | Path, radius_m: float, actor: str | None = None) -> None:
+    """Set the radiation radius (metres). Audited."""
+    with connect(db_path) as db, db.atomic():
+        old = next(iter(db.query("SELECT value FROM meta WHERE key = ?", [RADIUS_KEY])), None)
+        before = float(old["value"]) if old is not None and old["value"] else None
+        if before == float(radius_m):
+            return
+        db["meta"].upsert({"key": RADIUS_KEY, "value": repr(float(radius_m))}, pk="key")
+        _audit(db, actor, "belt.radius", "setting", RADIUS_KEY, None, {"radius_m": before},
+               {"radius_m": float(radius_m)})
         _bump(db)

@@ -217,4 +217,12 @@ MIGRATIONS: list[str] = [
         period, village_code, state, star_count, disqualifier, notice_start, notice_end);
     CREATE INDEX households_removed ON households(village_code, number) WHERE removed = 1;
     """,
+    # 13 (issue 19 items 10-11): township boundaries (GeoJSON text,
+    # EPSG:4326) keyed by the 9-digit township code, drawn on the maps instead of the areas
+    # derived from village points; why a village was added to or removed from a belt by hand.
+    """
+    CREATE TABLE township_boundaries (
+        code TEXT PRIMARY KEY, name TEXT, geometry TEXT NOT NULL, updated_at TEXT NOT NULL);
+    ALTER TABLE belt_overrides ADD COLUMN reason TEXT;
+    """,
 ]

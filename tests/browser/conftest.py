@@ -32,6 +32,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+SIDEBAR_OPEN = "() => document.querySelector(\"[data-testid='stSidebar']\").getBoundingClientRect().left >= 0"
 START_TIMEOUT_S = 90
 #: How long any wait for a state may last before the test fails (Playwright's default is 5 s).
 #: CI is a busy 2-core machine where Chromium, the app server and the tests share the cores: a
@@ -77,11 +78,23 @@ class Steps:
         page.wait_for_function("() => window.__xfRuns > 0")
         cls.wait_idle(page)
 
+    @staticmethod
+    def open_sidebar(page) -> None:
+        """Open the sidebar if it is collapsed, as a person taps its arrow (the app starts with
+        it collapsed on a portrait tablet; Streamlit remembers the choice in the browser)."""
+        expand = page.get_by_test_id("stExpandSidebarButton")
+        if expand.is_visible():
+            expand.click()
+        page.wait_for_function(SIDEBAR_OPEN)
+
     @classmethod
-    def sign_in(cls, page, name: str, password: str) -> None:
+    def sign_in(cls, page, name: str, password: str, open_sidebar: bool = True) -> None:
         """Sign in on the login page (the first page of a new session), and wait until the
         server has answered the browser's one-time code with the session cookie (so that a
-        reload or a new address right after is signed in too)."""
+        reload or a new address right after is signed in too). On a portrait tablet (wider
+        than 768 px, where Streamlit itself keeps the sidebar open) the app starts with the
+        sidebar collapsed: it is opened, as the journeys use it, unless ``open_sidebar`` is
+        False."""
         cls.wait_idle(page)
         page.get_by_label("账号").fill(name)
         page.get_by_label("密码").fill(password)
@@ -91,6 +104,8 @@ class Steps:
             page.get_by_role("button", name="退出登录").wait_for()
         assert answer.value.status == 204
         cls.wait_idle(page)
+        if open_sidebar and (page.viewport_size or {}).get("width", 0) > 768:
+            cls.open_sidebar(page)
 
 
 #: The same as plain functions, for modules of this folder that import them.
