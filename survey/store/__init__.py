@@ -12,7 +12,8 @@ from survey.store.db import BUSY_TIMEOUT_MS, SCHEMA_VERSION, backup, connect, da
 from survey.store.registry import ImportSummary, counties, import_registry, townships, village, villages
 from survey.store.rounds import create_round, get_round, rounds, rubric_documents
 from survey.store.submissions import SOURCES, clean_batches, save_submissions
-from survey.store.results import item_losses, round_progress, round_results, stored_ids, submission, submission_exists
+from survey.store.results import (item_losses, round_progress, round_results, round_totals, stored_ids, submission,
+                                  submission_exists)
 from survey.store.drafts import close_draft, delete_draft, load_draft, reopen_draft, save_draft
 from survey.store.photos import NewPhoto, PhotoInfo, add_photo, delete_photo, draft_photos, photo_jpeg, submission_photos
 from survey.store.roads import StoredRoad, belt_overrides, replace_roads, roads, set_belt_override
@@ -84,6 +85,7 @@ __all__ = [
     "roads",
     "round_progress",
     "round_results",
+    "round_totals",
     "rounds",
     "save_draft",
     "save_submissions",

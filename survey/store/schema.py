@@ -196,4 +196,10 @@ MIGRATIONS: list[str] = [
         taken_by TEXT NOT NULL, created_at TEXT NOT NULL);
     CREATE INDEX ledger_photos_entry ON ledger_photos(entry_id);
     """,
+    # 12 (issue 20): a round's counting totals read from the index alone (store.round_totals: the
+    # previous round beside the dashboard's), never from the wide rows.
+    """
+    CREATE INDEX submission_rows_counting
+        ON submission_rows(round_id, village_code, status, batch, passed, total);
+    """,
 ]
