@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared helpers of tests/
-from test_maps import XSS, dots, province, result  # noqa: E402
+from test_maps import XSS, dots, province, result
 
-from geo.maps import build_overview_map  # noqa: E402
-from geo.offline import standalone_html  # noqa: E402
+from geo.maps import build_overview_map
+from geo.offline import standalone_html
 
 pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.browser
