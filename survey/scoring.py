@@ -127,14 +127,18 @@ def validate_answers(rubric: Rubric, answers: Any, veto: Any) -> list[Issue]:
                             {"expected": "对象", "expected_en": "an object", "value": _show(answers)}))
         answers = {}
     known = rubric.item_codes
-    for code in answers:
-        if code not in known:
-            issues.append(Issue("item_unknown", f"answers.{code}", {"value": code}))
+    if not known.issuperset(answers):
+        for code in answers:
+            if code not in known:
+                issues.append(Issue("item_unknown", f"answers.{code}", {"value": code}))
     for item in rubric.items:
         if item.code not in answers:
             issues.append(Issue("item_unanswered", f"answers.{item.code}", {"value": item.code}))
             continue
         value = answers[item.code]
+        kind = type(value)
+        if (kind is bool or kind is int or kind is str) and (kind, value) in item.scores:
+            continue  # an answer scored before (score() keeps only valid ones)
         if valid_answer(item, value):
             continue
         field, show = f"answers.{item.code}", _show(value)
