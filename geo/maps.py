@@ -29,6 +29,7 @@ import folium
 import numpy as np
 import shapely
 from branca.element import Element, MacroElement
+from folium.elements import ElementAddToElement
 from folium.map import Layer
 from folium.template import Template
 from shapely.geometry import mapping
@@ -173,7 +174,35 @@ def _js(obj: object) -> str:
     return _JINJA_OPENER.sub(r"\\u007b", text)
 
 
-class DataLayer(Layer):
+class _Script(Element):
+    """Script text put into the page as is: never compiled as a Jinja template again."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs) -> str:
+        return self.text
+
+
+class _DirectLayer(Layer):
+    """A layer whose rendered script goes into the page as is. branca would wrap it in a new
+    ``Element(text)``, compiling the whole text, data and all, as a Jinja template (a third of
+    a county map's build time, and the reason for :data:`_JINJA_OPENER`): here the data never
+    reaches Jinja as source. :func:`_js` still makes it inert, should that ever change."""
+
+    def render(self, **kwargs):
+        if self.show:  # as folium's Layer.render: added to the map when drawn
+            self.add_child(ElementAddToElement(element_name=self.get_name(),
+                                               element_parent_name=self._parent.get_name()),
+                           name=self.get_name() + "_add")
+        script = self._template.module.__dict__["script"]
+        self.get_root().script.add_child(_Script(script(self, kwargs)), name=self.get_name())
+        for element in self._children.values():
+            element.render(**kwargs)
+
+
+class DataLayer(_DirectLayer):
     """One overlay from a compact GeoJSON FeatureCollection. Feature properties: ``s`` style
     key; ``t`` tooltip; ``p`` popup as ``[title, subtitle, value...]`` whose values pair with
     the layer's ``labels`` (null values are skipped); ``r`` point radius. Every text is
@@ -557,7 +586,7 @@ def village_payload(located: Sequence[VillageResult], x: np.ndarray, y: np.ndarr
     return {"t": towns}
 
 
-class VillageDots(Layer):
+class VillageDots(_DirectLayer):
     """The villages of a province overview, drawn only when the map shows few enough of them:
     after every move, the villages inside the view (from :func:`village_payload`, decoded once)
     are drawn as circle markers when there are at most ``limit``, else none. A marker is made
