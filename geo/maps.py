@@ -536,14 +536,12 @@ DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 _STEPS = len(DIGITS) ** 2 - 1
 #: The finest step (degrees, about 10 m): a dot on a map, not a survey point.
 _FINEST = 1e-4
+#: A result class -> its digit in the payload (its index in RESULTS).
+_KINDS = {c: i for i, c in enumerate(RESULTS)}
 
 
-def _digits(n: int, width: int) -> str:
-    out = []
-    for _ in range(width):
-        n, d = divmod(n, len(DIGITS))
-        out.append(DIGITS[d])
-    return "".join(reversed(out))
+#: n -> its two digits, for every n the payload packs in two.
+_TWO = tuple(a + b for a in DIGITS for b in DIGITS)
 
 
 def _names(name: str) -> str:
@@ -574,9 +572,10 @@ def village_payload(located: Sequence[VillageResult], x: np.ndarray, y: np.ndarr
         rs = [located[i] for i in idx]
         plain = all(len(r.village.code) == 12 and r.village.code[9:].isdigit() and r.village.code.isascii()
                     for r in rs)
+        two, kinds = _TWO, _KINDS
         packed = "".join(
-            _digits(int(r.village.code[9:]) if plain else 0, 2) + _digits(px, 2) + _digits(py, 2)
-            + DIGITS[RESULTS.index(result_class(r)) + 4 * bool(r.village.demo)]
+            f"{two[int(r.village.code[9:]) if plain else 0]}{two[px]}{two[py]}"
+            f"{DIGITS[kinds[result_class(r)] + (4 if r.village.demo else 0)]}"
             for r, px, py in zip(rs, ix, iy))
         v = rs[0].village
         entry = [code, _text(v.township), _text(v.county or ""), x0, y0, step, packed,
