@@ -9,9 +9,11 @@ through the real pipelines (:mod:`survey.service`), then:
 2. ``submissions_import`` — ``service.import_submissions_file`` of every round's JSON Lines;
    floor: ``executemany`` of the rows stored (submissions, their items, audit), one
    transaction per round;
-3. ``shares_flags_rankings`` — ``store.round_results`` of the last round and every share, flag
-   and ranking of :mod:`survey.targets` (``bench_targets.compute``); floor: one hand-written
-   SQL aggregate of the township shares (``bench_targets.SHARES_SQL``);
+3. ``shares_flags_rankings`` — everything the dashboard needs of the last round:
+   ``store.round_results`` of it, ``store.round_totals`` of the round before, every share, flag
+   and ranking of :mod:`survey.targets` (``bench_targets.compute``) and the lost points of the
+   gap planner's picks; floor: one hand-written SQL aggregate of the township shares
+   (``bench_targets.SHARES_SQL``);
 4. ``belt_membership`` — ``geo.belts.belt_membership`` of every village and road; floor: one
    shapely ``STRtree`` ``dwithin`` query (``bench_geo.bare_query``);
 5. ``map_county_*`` / ``map_overview_*`` — the map of one county as the map page draws it for
@@ -214,23 +216,29 @@ def shares(db: Path, province: synth.Province, repeat: int, log: Log) -> list[Fi
     current, previous = province.rounds[-1].id, province.rounds[-2].id
     pass_mark = load_rubric().pass_mark
     policy = targets.targets_from_store(db, Decimal("70"))
-    before = store.round_results(db, previous)
     parts: dict[str, list[float]] = defaultdict(list)
 
-    def product():
+    def product():  # everything the dashboard needs: the previous round and the picks' losses too
         t0 = time.perf_counter()
         results = store.round_results(db, current)
         t1 = time.perf_counter()
+        before = store.round_totals(db, previous)
+        t2 = time.perf_counter()
         out = compute(results, before, pass_mark, policy)
-        parts["round_results"].append(t1 - t0)
-        parts["targets"].append(time.perf_counter() - t1)
-        return results, out
+        t3 = time.perf_counter()
+        losses = store.item_losses(db, targets.plan_submission_ids(out[5]))
+        plans = targets.gap_planner(results, out[0], losses, pass_mark)
+        t4 = time.perf_counter()
+        for name, took in (("round_results", t1 - t0), ("previous round", t2 - t1), ("targets", t3 - t2),
+                           ("item losses", t4 - t3)):
+            parts[name].append(took)
+        return results, out, plans
 
     def floor():
         with _floor_connect(db) as conn:
             return conn.execute(SHARES_SQL, [current]).fetchall()
 
-    t_product, (results, out) = best(product, repeat)
+    t_product, (results, out, _) = best(product, repeat)
     t_floor, aggregate = best(floor, repeat)
     log("shares: " + ", ".join(f"{k} {min(v) * 1000:.0f} ms" for k, v in parts.items()))
     if [(r.code, r.projected) for r in out[0]] != [(a[0], a[5]) for a in aggregate]:

@@ -4,7 +4,8 @@
   belts as buffer polygons (computed in metres, returned to WGS84) over the road lines,
   township areas, demonstration reach, a legend and a layer control;
 - :func:`build_overview_map` aggregates a province by township (circle size = villages,
-  colour = pass share) and stays a few MB for 25,000 villages;
+  colour = pass share) and draws the villages in view as the user zooms in (from one compact
+  payload, :class:`VillageDots`); under 1 MB for 25,000 villages;
 - :func:`build_map` picks one of the two by the number of villages.
 
 Every text that comes from data is HTML-escaped before it reaches a popup or tooltip (Leaflet
@@ -28,6 +29,7 @@ import folium
 import numpy as np
 import shapely
 from branca.element import Element, MacroElement
+from folium.elements import ElementAddToElement
 from folium.map import Layer
 from folium.template import Template
 from shapely.geometry import mapping
@@ -86,7 +88,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "tiles_failed": ("底图“{name}”加载失败：这个底图需要联网。村点、示范带和乡镇范围照常显示；可改选“无底图”。",
                      "The base layer “{name}” failed to load: it needs the internet. Villages, belts and "
                      "townships are still drawn; choose “no base layer” instead."),
-    "overview_hint": ("圆越大村越多；在页面上选择乡镇可查看各村", "Bigger circle, more villages; pick a township to see its villages"),
+    "overview_hint": ("圆越大村越多；放大地图或选择乡镇可查看各村",
+                      "Bigger circle, more villages; zoom in or pick a township to see its villages"),
+    "layer_dots": ("村庄（放大后显示）", "Villages (shown when zoomed in)"),
+    "village_code": ("村代码", "Code"),
 }
 
 BASES = ("none", "osm", "tianditu", "amap", "custom")
@@ -207,7 +212,35 @@ def _js(obj: object) -> str:
     return _JINJA_OPENER.sub(r"\\u007b", text)
 
 
-class DataLayer(Layer):
+class _Script(Element):
+    """Script text put into the page as is: never compiled as a Jinja template again."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs) -> str:
+        return self.text
+
+
+class _DirectLayer(Layer):
+    """A layer whose rendered script goes into the page as is. branca would wrap it in a new
+    ``Element(text)``, compiling the whole text, data and all, as a Jinja template (a third of
+    a county map's build time, and the reason for :data:`_JINJA_OPENER`): here the data never
+    reaches Jinja as source. :func:`_js` still makes it inert, should that ever change."""
+
+    def render(self, **kwargs):
+        if self.show:  # as folium's Layer.render: added to the map when drawn
+            self.add_child(ElementAddToElement(element_name=self.get_name(),
+                                               element_parent_name=self._parent.get_name()),
+                           name=self.get_name() + "_add")
+        script = self._template.module.__dict__["script"]
+        self.get_root().script.add_child(_Script(script(self, kwargs)), name=self.get_name())
+        for element in self._children.values():
+            element.render(**kwargs)
+
+
+class DataLayer(_DirectLayer):
     """One overlay from a compact GeoJSON FeatureCollection. Feature properties: ``s`` style
     key; ``t`` tooltip; ``p`` popup as ``[title, subtitle, value...]`` whose values pair with
     the layer's ``labels`` (null values are skipped); ``r`` point radius. Every text is
@@ -554,7 +587,8 @@ def derived_townships(located: Sequence[VillageResult], where: Located,
     for r, cell in zip(located, inverse.tolist()):
         groups[r.village.township_code].add(cell)
         names.setdefault(r.village.township_code, r.village.township)
-    return {names[code]: to_wgs84(shapely.intersection(shapely.union_all(cells[sorted(groups[code])]), clip)
+    # Voronoi cells share their edges exactly (a coverage): merged without overlay (8× faster)
+    return {names[code]: to_wgs84(shapely.intersection(shapely.coverage_union_all(cells[sorted(groups[code])]), clip)
                                   .simplify(25.0), where.crs)
             for code in sorted(groups)}
 
@@ -567,6 +601,163 @@ def _share_class(passed: int, assessed: int) -> str:
         return "none"
     share = 100 * passed / assessed
     return next(f"s{i}" for i, (upper, _) in enumerate(SHARE_CLASSES) if share < upper)
+
+
+#: The digits of the villages' packed payload (URL-safe base 64: no character JSON, HTML or
+#: Jinja treats specially).
+DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+#: Steps of a village's position within its township's box per axis (two digits).
+_STEPS = len(DIGITS) ** 2 - 1
+#: The finest step (degrees, about 10 m): a dot on a map, not a survey point.
+_FINEST = 1e-4
+#: A result class -> its digit in the payload (its index in RESULTS).
+_KINDS = {c: i for i, c in enumerate(RESULTS)}
+
+
+#: n -> its two digits, for every n the payload packs in two.
+_TWO = tuple(a + b for a in DIGITS for b in DIGITS)
+
+
+def _names(name: str) -> str:
+    return (_text(name) or "").replace("|", "&#124;")
+
+
+def village_payload(located: Sequence[VillageResult], x: np.ndarray, y: np.ndarray) -> dict:
+    """Every located village once, compactly (about 7 bytes and its name each): one entry per
+    township ``[code, name, county, x0, y0, step, packed, names]`` (+ ``codes`` when a village
+    code is not its township's code and three digits). ``packed`` holds 7 digits of
+    :data:`DIGITS` per village: its code's last three digits (2), its position in steps of
+    ``step`` degrees east and north of (``x0``, ``y0``) (2 + 2) and its class (1: the index in
+    :data:`RESULTS`, + 4 for a demonstration village). ``names`` are the villages' names as
+    escaped HTML (:func:`_text`) joined by "|" (a "|" of a name is written ``&#124;``, the same
+    character in HTML)."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(located):
+        groups[r.village.code[:9]].append(i)
+    towns = []
+    for code in sorted(groups):
+        idx = groups[code]
+        gx, gy = x[idx], y[idx]
+        x0, y0 = float(np.floor(gx.min() * 1e5) / 1e5), float(np.floor(gy.min() * 1e5) / 1e5)
+        span = max(float(gx.max()) - x0, float(gy.max()) - y0)
+        step = max(_FINEST, float(np.ceil(span / _STEPS * 1e7) / 1e7))
+        ix = np.clip(np.rint((gx - x0) / step), 0, _STEPS).astype(int).tolist()
+        iy = np.clip(np.rint((gy - y0) / step), 0, _STEPS).astype(int).tolist()
+        rs = [located[i] for i in idx]
+        plain = all(len(r.village.code) == 12 and r.village.code[9:].isdigit() and r.village.code.isascii()
+                    for r in rs)
+        two, kinds = _TWO, _KINDS
+        packed = "".join(
+            f"{two[int(r.village.code[9:]) if plain else 0]}{two[px]}{two[py]}"
+            f"{DIGITS[kinds[result_class(r)] + (4 if r.village.demo else 0)]}"
+            for r, px, py in zip(rs, ix, iy))
+        v = rs[0].village
+        entry = [code, _text(v.township), _text(v.county or ""), x0, y0, step, packed,
+                 "|".join(_names(r.village.name) for r in rs)]
+        if not plain:
+            entry.append([_text(r.village.code) for r in rs])
+        towns.append(entry)
+    return {"t": towns}
+
+
+class VillageDots(_DirectLayer):
+    """The villages of a province overview, drawn only when the map shows few enough of them:
+    after every move, the villages inside the view (from :func:`village_payload`, decoded once)
+    are drawn as circle markers when there are at most ``limit``, else none. A marker is made
+    when its village comes into view and removed when it leaves."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function (map) {
+            var data = {{ this.data_js }}, styles = {{ this.styles_js }}, labels = {{ this.labels_js }};
+            var pane = {{ this.pane_js }}, limit = {{ this.limit }}, digits = {{ this.digits_js }};
+            if (!map.getPane(pane)) { map.createPane(pane).style.zIndex = {{ this.z_index }}; }
+            var value = {}, lon = [], lat = [], kind = [], town = [], nth = [];
+            for (var d = 0; d < digits.length; d++) { value[digits.charAt(d)] = d; }
+            function num(s, at, n) {
+                var out = 0;
+                for (var k = 0; k < n; k++) { out = out * digits.length + value[s.charAt(at + k)]; }
+                return out;
+            }
+            data.t.forEach(function (t, ti) {
+                var s = t[6];
+                t[7] = t[7].split("|");
+                for (var at = 0, j = 0; at < s.length; at += 7, j++) {
+                    lon.push(t[3] + num(s, at + 2, 2) * t[5]);
+                    lat.push(t[4] + num(s, at + 4, 2) * t[5]);
+                    kind.push(num(s, at + 6, 1));
+                    town.push(ti);
+                    nth.push(j);
+                }
+            });
+            function code(i) {
+                var t = data.t[town[i]], s = t[6];
+                return t.length > 8 ? t[8][nth[i]] : t[0] + String(1000 + num(s, nth[i] * 7, 2)).slice(1);
+            }
+            function popup(i) {
+                var t = data.t[town[i]], k = kind[i];
+                var rows = [[labels[0], labels[2 + (k % 4)]], [labels[1], code(i)]];
+                var h = '<div class="xf-pop"><b>' + t[7][nth[i]] + '</b><div class="xf-sub">'
+                    + t[1] + (t[2] ? ' · ' + t[2] : '') + '</div><table>';
+                rows.forEach(function (r) { h += '<tr><th>' + r[0] + '</th><td>' + r[1] + '</td></tr>'; });
+                return h + '</table></div>';
+            }
+            var group = L.layerGroup(), drawn = {};
+            function draw() {
+                if (!map.hasLayer(group)) { return; }
+                var b = map.getBounds().pad(0.05), w = b.getWest(), e = b.getEast(), s = b.getSouth(),
+                    n = b.getNorth(), seen = [];
+                for (var i = 0; i < lon.length; i++) {
+                    if (lon[i] >= w && lon[i] <= e && lat[i] >= s && lat[i] <= n) {
+                        seen.push(i);
+                        if (seen.length > limit) { break; }
+                    }
+                }
+                var keep = {};
+                if (seen.length <= limit) {
+                    seen.forEach(function (i) {
+                        keep[i] = true;
+                        if (drawn[i]) { return; }
+                        var o = Object.assign({pane: pane}, styles[kind[i]]);
+                        var marker = L.circleMarker([lat[i], lon[i]], o);
+                        marker.bindTooltip(data.t[town[i]][7][nth[i]], {sticky: true});
+                        marker.bindPopup(function () { return popup(i); }, {maxWidth: 360});
+                        drawn[i] = marker;
+                        group.addLayer(marker);
+                    });
+                }
+                Object.keys(drawn).forEach(function (i) {
+                    if (!keep[i]) { group.removeLayer(drawn[i]); delete drawn[i]; }
+                });
+                map.getContainer().setAttribute("data-xf-villages", Object.keys(drawn).length);
+            }
+            map.on("moveend", draw);
+            group.on("add", function () { map.whenReady(draw); });
+            return group;
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """)
+
+    def __init__(self, name: str, payload: dict, styles: Sequence[dict], labels: Sequence[str], pane: str,
+                 z_index: int, limit: int):
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "VillageDots"
+        self.data_js = _js(payload)
+        self.styles_js = _js(list(styles))
+        self.labels_js = _js([_text(x) for x in labels])
+        self.pane_js = _js(pane)
+        self.digits_js = _js(DIGITS)
+        self.z_index = int(z_index)
+        self.limit = int(limit)
+
+
+def _dot_styles() -> list[dict]:
+    """The markers of :class:`VillageDots` by class index (``RESULTS`` order, then the same
+    with the demonstration ring)."""
+    plain = [{"radius": 5, "color": "#ffffff", "weight": 1, "fillColor": COLOURS[c], "fillOpacity": 0.95,
+              "className": f"xf-village xf-{c}"} for c in RESULTS]
+    return plain + [{**p, "radius": 7, "color": "#000000", "weight": 3, "className": p["className"] + " xf-demo"}
+                    for p in plain]
 
 
 def build_overview_map(results: Sequence[VillageResult], roads: Sequence[Road],
@@ -605,15 +796,20 @@ def build_overview_map(results: Sequence[VillageResult], roads: Sequence[Road],
     styles["none"] = {**styles["s0"], "fillColor": COLOURS["none"]}
     members = {name: len(ms) for name, ms in (membership or {}).items()}
     shift = _shift_for(layer)
+    # Roads to 100 m and 4 decimals (11 m): a province at a glance, and a county zoomed in (about
+    # 130 m a pixel at zoom 10); finer roads would take a third of the page.
     metric = to_metric(np.array([r.geometry for r in roads], dtype=object), where.crs)
-    simple = to_wgs84(shapely.simplify(metric, 50.0, preserve_topology=False), where.crs) if roads else []
-    lines = [_feature(_rounded(shift(geom), 5), "r",
+    simple = to_wgs84(shapely.simplify(metric, 100.0, preserve_topology=False), where.crs) if roads else []
+    lines = [_feature(_rounded(shift(geom), 4), "r",
                       f"{road.name} ({members[road.name]})" if road.name in members else road.name)
              for road, geom in zip(roads, simple)]
     DataLayer(label("layer_roads", lang), lines, {"r": {"color": "#0d47a1", "weight": 2, "opacity": 0.8}},
               "xf-roads", 430).add_to(m)
     DataLayer(label("layer_overview", lang), features, styles, "xf-overview", 450,
               [label(k, lang) for k in ("villages", "assessed", "passed_n", "pass_share")]).add_to(m)
+    VillageDots(label("layer_dots", lang), village_payload(located, *_points_xy(lon, lat, layer)), _dot_styles(),
+                [label(k, lang) for k in ("result", "village_code", *RESULTS)], "xf-dots", 460,
+                POINT_LIMIT).add_to(m)
     edges = [0, *(upper for upper, _ in SHARE_CLASSES[:-1]), 100]
     rows = [(f"background:{colour}", f"{label('pass_share', lang)} {edges[i]}–{edges[i + 1]}%", "")
             for i, (_, colour) in enumerate(SHARE_CLASSES)]

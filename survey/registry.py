@@ -140,26 +140,31 @@ def _validate(table: _Table, name: str) -> list[VillageRow]:
     townships: dict[str, tuple[str, int]] = {}
     counties: dict[str, tuple[str, int]] = {}
     result: list[VillageRow] = []
+    # Province scale: 25,000 rows of ten cells. Each row's cells are trimmed once into ``texts``
+    # (field -> text, None when the column is absent): the helpers below only look them up.
+    wanted = [(field, columns.get(field)) for field in FIELDS]
+    field_chars = limits.FIELD_CHARS
     for row_index, (line, cells) in enumerate(table.rows):
         row_problems: list[Problem] = []
-        for index, value in enumerate(cells):
-            if isinstance(value, str) and len(value) > limits.FIELD_CHARS:
-                header = table.headers[index] if index < len(table.headers) else f"#{index + 1}"
-                row_problems.append(limits.text_problem(value, name, line, header))  # type: ignore[arg-type]
+        if any(isinstance(c, str) and len(c) > field_chars for c in cells):
+            for index, value in enumerate(cells):
+                if isinstance(value, str) and len(value) > field_chars:
+                    header = table.headers[index] if index < len(table.headers) else f"#{index + 1}"
+                    row_problems.append(limits.text_problem(value, name, line, header))  # type: ignore[arg-type]
+        width = len(cells)
+        texts = {field: None if index is None else _text(cells[index]) if index < width else ""
+                 for field, index in wanted}
 
-        def cell(field: str, cells: list[Any] = cells) -> str | None:
+        def cell(field: str, texts: dict[str, str | None] = texts) -> str | None:
             """The trimmed text of ``field``, or None when the column is absent."""
-            if field not in columns:
-                return None
-            index = columns[field]
-            return _text(cells[index]) if index < len(cells) else ""
+            return texts[field]
 
         def bad(key: str, field: str, row_problems: list[Problem] = row_problems, line: int = line,
                 **fields: Any) -> None:
             row_problems.append(problem(key, name, line, table.headers[columns[field]], **fields))
 
-        def required(field: str) -> str:
-            value = cell(field) or ""
+        def required(field: str, texts: dict[str, str | None] = texts) -> str:
+            value = texts[field] or ""
             if not value:
                 bad("field_required", field)
             return value

@@ -59,6 +59,12 @@ class Item:
     def _factors(self) -> dict[str, Decimal]:
         return dict(self.grades)
 
+    @cached_property
+    def scores(self) -> dict[Any, Any]:
+        """(type, answer) -> its :class:`survey.scoring.ItemScore`: a cache kept by
+        :func:`survey.scoring.score` (the score of an answer never changes)."""
+        return {}
+
     def factor(self, grade: str) -> Decimal:
         """The points factor of ``grade`` (KeyError when the item has no such grade)."""
         return self._factors[grade]
@@ -99,6 +105,16 @@ class Rubric:
     @cached_property
     def _items(self) -> dict[str, Item]:
         return {i.code: i for i in self.items}
+
+    @cached_property
+    def item_codes(self) -> frozenset[str]:
+        """The codes of every item."""
+        return frozenset(self._items)
+
+    @cached_property
+    def veto_codes(self) -> frozenset[str]:
+        """The codes of every veto item."""
+        return frozenset(v.code for v in self.veto)
 
     def item(self, code: str) -> Item:
         """The item ``code`` (NotFound when unknown)."""

@@ -369,15 +369,21 @@ class Change(NamedTuple):
         return self.total - self.previous_total
 
 
-def round_change(current: Iterable[VillageResult], previous: Iterable[VillageResult]) -> dict[str, Change]:
+def round_change(current: Iterable[VillageResult],
+                 previous: Iterable[VillageResult] | Mapping[str, tuple[Decimal, bool]]) -> dict[str, Change]:
     """Per village assessed in ``current``: its total and pass against ``previous`` (None where
-    it was not assessed then)."""
-    before = {r.village.code: r for r in previous if r.submission_id is not None}
+    it was not assessed then): the previous round's results, or its village code -> (total,
+    passed) of the villages assessed (:func:`survey.store.round_totals`)."""
+    if isinstance(previous, Mapping):
+        before = previous
+    else:
+        before = {r.village.code: (r.total, r.passed) for r in previous if r.submission_id is not None}
     out: dict[str, Change] = {}
+    none = (None, None)
     for r in current:
         if r.submission_id is not None:
-            p = before.get(r.village.code)
-            out[r.village.code] = Change(r.total, p and p.total, r.passed, p and p.passed)
+            total, passed = before.get(r.village.code, none)
+            out[r.village.code] = Change(r.total, total, r.passed, passed)
     return out
 
 
@@ -462,7 +468,7 @@ def dashboard_data(db_path: str | Path, round_id: str, county: str, n: int = 5,
     pass_mark = Decimal(rubric.pass_mark)
     plans = gap_planner(results, rows, {}, pass_mark)
     plans = gap_planner(results, rows, store.item_losses(db_path, plan_submission_ids(plans)), pass_mark)
-    before = store.round_results(db_path, prev.id, county, townships=mine) if prev else []
+    before = store.round_totals(db_path, prev.id, county, townships=mine) if prev else {}
     county_name = counties[county] or county
     settings = [
         TargetSetting(t["county_code"], t["township_code"],

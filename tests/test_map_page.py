@@ -163,11 +163,14 @@ def test_above_the_point_limit_the_map_sums_up_townships_until_one_is_picked(db,
 
     monkeypatch.setattr(maps, "POINT_LIMIT", 3)
     at = run(db, monkeypatch)
-    assert "村庄较多（5 个），按乡镇汇总显示；选择一个乡镇可查看各村" in [c.value for c in at.caption]
+    assert "村庄较多（5 个），按乡镇汇总显示；放大地图或选择一个乡镇可查看各村" in [c.value for c in at.caption]
     script = folium_args(at)["script"]
-    assert script.count('"s":"s') + script.count('"s":"none"') == 2 and "xf-village" not in script
+    assert script.count('"s":"s') + script.count('"s":"none"') == 2
+    # the villages come as one payload, drawn only when zoomed in; no county map layer
+    assert '"xf-dots"' in script and '"xf-villages"' not in script  # the panes of the two layers
     at.selectbox(key=keys.MAP_SCOPE).select(CHENG).run()
-    assert "xf-village" in folium_args(at)["script"]
+    script = folium_args(at)["script"]
+    assert '"xf-villages"' in script and '"xf-dots"' not in script
 
 
 def test_a_base_layer_without_its_key_falls_back_to_the_offline_map(db, monkeypatch):

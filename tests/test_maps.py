@@ -271,7 +271,81 @@ def test_build_map_switches_to_the_overview_above_the_point_limit(monkeypatch):
     membership = belt_membership([r.village for r in rs], [ROAD])
     assert "村庄（测评结果）" in layers(build_map(rs, [ROAD], membership))
     monkeypatch.setattr(maps, "POINT_LIMIT", 10)
-    assert list(layers(build_map(rs, [ROAD], membership))) == ["示范带道路", "乡镇汇总"]
+    m = build_map(rs, [ROAD], membership)
+    assert list(layers(m)) == ["示范带道路", "乡镇汇总"]
+    assert len(dots(m)) == len(rs)  # the villages, drawn when zoomed in
+
+
+def dots(m) -> list[dict]:
+    """The villages of an overview's payload as the browser decodes them (geo.maps.VillageDots):
+    code, name (as HTML), position, class and demonstration flag, one dict per village."""
+    [layer] = [c for c in m._children.values() if isinstance(c, maps.VillageDots)]
+    payload = json.loads(layer.data_js)
+    value = {d: i for i, d in enumerate(maps.DIGITS)}
+
+    def num(s: str) -> int:
+        out = 0
+        for ch in s:
+            out = out * len(maps.DIGITS) + value[ch]
+        return out
+
+    out = []
+    for town in payload["t"]:
+        code, _, _, x0, y0, step, packed, names, *codes = town
+        names = names.split("|")
+        assert len(packed) == 7 * len(names)
+        for j in range(len(names)):
+            s = packed[7 * j:7 * j + 7]
+            kind = num(s[6])
+            out.append({"code": codes[0][j] if codes else f"{code}{num(s[:2]):03d}", "name": names[j],
+                        "lon": x0 + num(s[2:4]) * step, "lat": y0 + num(s[4:6]) * step,
+                        "class": maps.RESULTS[kind % 4], "demo": kind >= 4})
+    return out
+
+
+def test_the_overview_payload_holds_every_village_once_where_it_is():
+    rs = province(n_towns=30, per_town=12)
+    rs[5] = result(rs[5].village.code, rs[5].village.lon, rs[5].village.lat, "vetoed", demo=True)
+    got = dots(build_overview_map(rs, [ROAD]))
+    assert sorted(d["code"] for d in got) == sorted(r.village.code for r in rs)  # each once
+    by_code = {d["code"]: d for d in got}
+    for r in rs:
+        d = by_code[r.village.code]
+        assert d["name"] == html.escape(r.village.name)
+        assert abs(d["lon"] - r.village.lon) < 1e-4 and abs(d["lat"] - r.village.lat) < 1e-4
+        assert d["class"] == maps.result_class(r) and d["demo"] == r.village.demo
+    assert by_code[rs[5].village.code]["class"] == "vetoed" and by_code[rs[5].village.code]["demo"]
+
+
+def test_the_overview_payload_keeps_a_wide_township_and_odd_codes():
+    rs = [result("429901100201", 110.0, 29.0), result("429901100202", 113.5, 31.9, "passed"),
+          result("4299011003X1", 112.0, 30.0, "failed")]  # 3.5 degrees wide; a code that is not 12 digits
+    got = {d["code"]: d for d in dots(build_overview_map(rs, []))}
+    assert set(got) == {r.village.code for r in rs}
+    for r in rs:
+        step = 3.5 / maps._STEPS  # coarser steps for a township this wide
+        assert abs(got[r.village.code]["lon"] - r.village.lon) <= step
+        assert abs(got[r.village.code]["lat"] - r.village.lat) <= step
+
+
+def test_a_hostile_village_name_stays_text_in_the_overview_payload():
+    names = [XSS, "{{ 7*191 }}村", "</script><script>alert(1)</script>", "甲|乙村", "{% raw %}村"]
+    rs = [result(f"429901100{201 + i}", 114.0 + i * 0.01, 30.0, name=n) for i, n in enumerate(names)]
+    m = build_overview_map(rs, [])
+    page = standalone_html(m)
+    assert "</script><script>alert" not in page and "<img src=x" not in page
+    assert "{{ 7*191 }}" not in page and "{% raw %}" not in page and "1337" not in page
+    assert sorted(d["name"] for d in dots(m)) == sorted(html.escape(n).replace("|", "&#124;") for n in names)
+
+
+def test_a_province_overview_stays_under_a_megabyte_with_every_village():
+    from bench.bench_geo import province as big
+
+    rs, roads = big()  # 25,000 villages in 1,250 townships, 200 winding roads
+    m = build_overview_map(rs, roads, belt_membership([r.village for r in rs], roads))
+    assert len(dots(m)) == len(rs) == 25_000
+    assert len({d["code"] for d in dots(m)}) == 25_000
+    assert len(m.get_root().render().encode()) < 1_000_000
 
 
 def test_locate_leaves_out_villages_without_a_point():

@@ -199,3 +199,19 @@ def test_bulk_approval_shows_the_filter_and_needs_a_confirmation(scoped, monkeyp
     at.button(key=keys.RV_BULK).click().run()
     assert at.success[0].value == "已通过 2 条提交"
     assert statuses(scoped, A) == {V1: "approved", V2: "approved", V3: "pending"}
+
+
+def test_round_totals_are_the_totals_round_results_counts(scoped):
+    """The dashboard's previous round (store.round_totals, read from one index) is what
+    round_results counts: a returned submission never, a county's and a township's villages only."""
+    review.return_(scoped, user(scoped, "rev-a"), sid(V2), "重测")
+
+    def counted(county=None, townships=()):
+        return {r.village.code: (r.total, r.passed)
+                for r in store.round_results(scoped, ROUND, county, townships=townships) if r.assessed}
+
+    assert store.round_totals(scoped, ROUND) == counted() and V2 not in counted() and VB in counted()
+    assert store.round_totals(scoped, ROUND, A) == counted(A) and VB not in counted(A)
+    assert store.round_totals(scoped, ROUND, A, townships=[A2]) == counted(A, [A2]) == {V3: counted()[V3]}
+    with pytest.raises(NotFound):
+        store.round_totals(scoped, "2030-X")

@@ -233,8 +233,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "map_scope": ("范围", "Area"),
     "map_scope_all": ("全部（{n} 个村）", "All ({n} villages)"),
     "map_overview": (
-        "村庄较多（{n} 个），按乡镇汇总显示；选择一个乡镇可查看各村",
-        "{n} villages: shown as township summaries; pick a township to see its villages",
+        "村庄较多（{n} 个），按乡镇汇总显示；放大地图或选择一个乡镇可查看各村",
+        "{n} villages: shown as township summaries; zoom in or pick a township to see its villages",
     ),
     "map_belts": ("文明示范带", "Demonstration belts"),
     "map_no_roads": ("尚未导入道路：python -m survey import-roads FILE", "No roads yet: python -m survey import-roads FILE"),

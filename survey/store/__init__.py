@@ -46,7 +46,8 @@ from survey.store.photos import (
                                  submission_photos,
 )
 from survey.store.registry import ImportSummary, counties, import_registry, townships, village, villages
-from survey.store.results import item_losses, round_progress, round_results, stored_ids, submission, submission_exists
+from survey.store.results import (item_losses, round_progress, round_results, round_totals, stored_ids, submission,
+                                  submission_exists)
 from survey.store.review import decide, review_rows
 from survey.store.roads import (OverrideRow, StoredRoad, belt_override_rows, belt_overrides, radiation_radius,
                                 replace_roads, roads, set_belt_override, set_radiation_radius, set_road_buffer)
@@ -58,6 +59,7 @@ from survey.store.targets import get_target, set_target, targets
 from survey.store.users import insert_user, login_begin, login_end, logout, update_user, user_count, user_row, user_rows
 
 __all__ = [
+                                 "round_totals",
                                  "OverrideRow",
                                  "StoredBoundary",
                                  "belt_override_rows",

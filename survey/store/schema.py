@@ -225,4 +225,10 @@ MIGRATIONS: list[str] = [
         code TEXT PRIMARY KEY, name TEXT, geometry TEXT NOT NULL, updated_at TEXT NOT NULL);
     ALTER TABLE belt_overrides ADD COLUMN reason TEXT;
     """,
+    # 14 (issue 20): a round's counting totals read from the index alone (store.round_totals: the
+    # previous round beside the dashboard's), never from the wide rows.
+    """
+    CREATE INDEX submission_rows_counting
+        ON submission_rows(round_id, village_code, status, batch, passed, total);
+    """,
 ]

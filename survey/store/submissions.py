@@ -113,6 +113,11 @@ def save_submissions(
     return len(new), len(prepared) - len(new)
 
 
+#: id of an ItemScore -> (it, its stored cells but the submission id); the ItemScore is kept so
+#: its id is never reused while the entry lives.
+_ITEM_CELLS: dict[int, tuple[Any, tuple]] = {}
+
+
 class _Prepared(NamedTuple):
     row: dict[str, Any]
     items: list[tuple]
@@ -135,8 +140,16 @@ def _prepare(sub: Submission, score: Score, now: str, actor: str | None, origin:
         "passed": int(score.passed), "findings": score.findings,
         "status": "pending", "received_at": now, "source": origin, "rubric_version": version,
     }
-    items = [(sub.id, it.code, _value_json(it.value), _dec(it.points), _dec(it.lost), float(it.lost),
-              int(it.finding)) for it in score.items]
+    sid, cells = sub.id, _ITEM_CELLS
+    items = []
+    for it in score.items:  # scores share their ItemScores (survey.scoring.score): cells made once each
+        known = cells.get(id(it))
+        if known is None or known[0] is not it:
+            if len(cells) > 50_000:
+                cells.clear()
+            known = cells[id(it)] = (it, (it.code, _value_json(it.value), _dec(it.points), _dec(it.lost),
+                                          float(it.lost), int(it.finding)))
+        items.append((sid, *known[1]))
     pictures = [{"id": uuid.uuid4().hex, "round_id": sub.round, "village_code": sub.village,
                  "surveyor": sub.surveyor, "item_code": p.item_code, "sha256": p.sha256, "jpeg": p.jpeg,
                  "width": p.width, "height": p.height, "created_at": now, "submission_id": sub.id}
