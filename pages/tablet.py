@@ -29,6 +29,7 @@ if village is None:
 
 st.subheader(t("sv_village_head", village=village.name, township=village.township), anchor=False)
 rubric = load_rubric()
+parts.office_vetoes(rubric, village)
 done = st.session_state.get(keys.SV_DONE)
 if done and done["key"] == (round_id, village.code, surveyor):
     parts.done(rubric, village, done["outcome"])

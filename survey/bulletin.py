@@ -149,7 +149,7 @@ def bulletin_data(db_path: str | Path, round_id: str, county: str, scope: Scope 
 
     d = dashboard_data(db_path, round_id, county, n, scope)
     t = trends_data(db_path, county, round_id, scope, counts)
-    review = review_list(t.history, review_rounds, review_share, counts, round_id)
+    review = review_list(t.history, review_rounds, review_share, counts, round_id, t.titles)
     ids = [r.submission_id for r in d.results if r.submission_id is not None]
     found = store.trends.finding_counts(db_path, ids) if ids else {}
     problems = tuple(FrequentProblem(code, d.labels.get(code, (code, code))[0], k)

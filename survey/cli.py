@@ -256,8 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
         "add or update villages from CSV, XLSX, GeoJSON or a zipped Shapefile").add_argument("file")
     p = add("import-roads", _cmd_import_roads, "add or replace roads as demonstration belts")
     p.add_argument("file")
-    p.add_argument("--buffer-m", type=_positive, default=config.DEFAULT_BUFFER_M, metavar="N",
-                   help="buffer around the road in metres (default 2000)")
+    p.add_argument("--buffer-m", type=_positive, default=None, metavar="N",
+                   help="buffer around the road in metres (default: the setting buffer_m, 2000 unless changed)")
     add("import-submissions", _cmd_import_submissions,
         "add submissions from a JSON Lines file").add_argument("file")
     add("checklists", _cmd_checklists, "print the active rubric").add_argument(

@@ -37,6 +37,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "title_year": ("称号年份", "命名年份", "title_year"),
     "households": ("户数", "总户数", "households"),
     "demo": ("示范村", "demonstration"),
+    # beyond interchange.md: the township's civilized-township title, one value per township
+    "township_title": ("文明乡镇称号", "乡镇称号", "township_title"),
+    "township_title_year": ("乡镇称号年份", "township_title_year"),
 }
 REQUIRED = ("code", "name", "township")
 TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".xls")
@@ -66,6 +69,8 @@ class VillageRow:
     households: int | None
     demo: bool | None
     line: int
+    township_title: str | None = None  # the township's title (None: no such column)
+    township_title_year: int | None = None
 
 
 def _norm(header: object) -> str:
@@ -149,19 +154,22 @@ def _blank(cells: list[Any]) -> bool:
     return all(_text(c) == "" for c in cells)
 
 
-def _split_header(rows: list[tuple[int, list[Any]]], name: str) -> _Table:
+def _split_header(rows: list[tuple[int, list[Any]]], name: str,
+                  aliases: dict[str, str] | None = None) -> _Table:
     """The header is the first row naming a code column among the first ten non-blank rows
-    (title rows above it are skipped), else the first non-blank row; data rows follow it."""
+    (title rows above it are skipped), else the first non-blank row; data rows follow it.
+    ``aliases``: normalised header -> field of the file's kind (default: the village list's)."""
+    aliases = _ALIASES if aliases is None else aliases
     rows = [(line, cells) for line, cells in rows if not _blank(cells)]
     start = next((n for n, (_, cells) in enumerate(rows[:10])
-                  if any(_ALIASES.get(_norm(_text(c))) == "code" for c in cells)), 0)
+                  if any(aliases.get(_norm(_text(c))) == "code" for c in cells)), 0)
     if len(rows) < start + 2:
         raise DataError([problem("file_empty", name)])
     (header_line, headers), data = rows[start], rows[start + 1:]
     return _Table([_text(h) for h in headers], data, header_line)
 
 
-def _read_csv(data: bytes, name: str) -> _Table:
+def _read_csv(data: bytes, name: str, aliases: dict[str, str] | None = None) -> _Table:
     text = _decode(data, name)
     first = text.split("\n", 1)[0]
     delimiter = max(",\t;", key=first.count) if any(d in first for d in ",\t;") else ","
@@ -177,10 +185,10 @@ def _read_csv(data: bytes, name: str) -> _Table:
         rows = _capped(numbered(), name, trim=True)
     except csv.Error as exc:
         raise DataError([problem("file_unreadable", name, reader.line_num or None, detail=str(exc))]) from exc
-    return _split_header(rows, name)
+    return _split_header(rows, name, aliases)
 
 
-def _read_xlsx(data: bytes, name: str) -> _Table:
+def _read_xlsx(data: bytes, name: str, aliases: dict[str, str] | None = None) -> _Table:
     import openpyxl
 
     # Before openpyxl unpacks anything: a zip bomb or a zip of a million parts is refused here.
@@ -202,9 +210,10 @@ def _read_xlsx(data: bytes, name: str) -> _Table:
         raise DataError([problem("file_unreadable", name, detail=str(exc)[:300] or type(exc).__name__)]) from exc
     finally:
         book.close()
-    table = _split_header(rows, name)
+    table = _split_header(rows, name, aliases)
     # A code cell Excel holds as a float may have lost digits: keep it visibly non-text.
-    code_index = next((i for i, h in enumerate(table.headers) if _ALIASES.get(_norm(h)) == "code"), None)
+    code_index = next((i for i, h in enumerate(table.headers)
+                       if (_ALIASES if aliases is None else aliases).get(_norm(h)) == "code"), None)
     if code_index is not None:
         for _, cells in table.rows:
             if code_index < len(cells) and isinstance(cells[code_index], float):
@@ -212,7 +221,7 @@ def _read_xlsx(data: bytes, name: str) -> _Table:
     return table
 
 
-def _read_xls(data: bytes, name: str) -> _Table:
+def _read_xls(data: bytes, name: str, aliases: dict[str, str] | None = None) -> _Table:
     import xlrd
 
     try:
@@ -222,7 +231,7 @@ def _read_xls(data: bytes, name: str) -> _Table:
     except Exception as exc:  # xlrd.XLRDError, struct/compdoc errors on damaged files
         raise DataError([problem("file_unreadable", name, detail=str(exc) or type(exc).__name__)]) from exc
     rows = _capped(((r + 1, sheet.row_values(r)) for r in range(sheet.nrows)), name)
-    return _split_header(rows, name)
+    return _split_header(rows, name, aliases)
 
 
 def _read_layer(path: Path, name: str) -> _Table:
@@ -282,6 +291,7 @@ def _validate(table: _Table, name: str) -> list[VillageRow]:
     seen_codes: dict[str, int] = {}
     townships: dict[str, tuple[str, int]] = {}
     counties: dict[str, tuple[str, int]] = {}
+    town_titles: dict[str, tuple[str, int]] = {}
     result: list[VillageRow] = []
     for row_index, (line, cells) in enumerate(table.rows):
         row_problems: list[Problem] = []
@@ -373,6 +383,24 @@ def _validate(table: _Table, name: str) -> list[VillageRow]:
                 households = int(households_text)
             else:
                 bad("households", "households", value=households_text)
+        town_title = cell("township_title")
+        if town_title is not None:
+            if town_title in TITLE_ALIASES:
+                town_title = TITLE_ALIASES[town_title]
+                if valid_code:
+                    first = town_titles.setdefault(township_of(code), (town_title, line))
+                    if first[0] != town_title:
+                        bad("township_title_conflict", "township_title", prefix=township_of(code), first=first[0],
+                            first_line=first[1], value=town_title)
+            else:
+                bad("title_unknown", "township_title", value=town_title)
+        town_year_text = cell("township_title_year")
+        town_year = None
+        if town_year_text:
+            if _YEAR.fullmatch(town_year_text):
+                town_year = int(town_year_text)
+            else:
+                bad("year", "township_title_year", value=town_year_text)
         demo_text = cell("demo")
         demo = None
         if demo_text is not None:
@@ -387,7 +415,8 @@ def _validate(table: _Table, name: str) -> list[VillageRow]:
         problems.extend(row_problems)
         if not row_problems:
             result.append(
-                VillageRow(code, village, township, county, lon, lat, title, title_year, households, demo, line)
+                VillageRow(code, village, township, county, lon, lat, title, title_year, households, demo, line,
+                           town_title, town_year)
             )
     if problems:
         raise DataError(problems)
@@ -427,6 +456,61 @@ def read_villages(path: str | os.PathLike, display_name: str | None = None) -> l
     else:
         raise DataError([problem("file_unreadable", name, detail="not an Excel workbook")])
     return _validate(table, name)
+
+
+def read_table(path: Path, name: str, fields: dict[str, tuple[str, ...]],
+               required: Sequence[str]) -> tuple[list[tuple[int, Any]], dict[str, str]]:
+    """Read a table of another kind than the village list (a township list, veto records):
+    CSV (UTF-8, BOM, GBK/GB18030), XLSX or XLS, with the same limits, header matching (spaces
+    and brackets ignored) and line numbers as the village list. ``fields``: field -> accepted
+    headers. Returns the data rows as (line, get) — ``get(field)`` the trimmed text of the
+    cell, None when the file has no such column — and field -> the header to name in messages
+    (the file's own, else the first accepted one). A required column missing, a header or a
+    cell over the field limit: :class:`DataError`."""
+    if not path.is_file():
+        raise DataError([problem("file_missing", name)])
+    suffix = path.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise DataError([problem("file_format", name, suffix=suffix or path.name)])
+    limits.file_size(path, limits.TABLE_BYTES, name)
+    data = path.read_bytes()
+    if not data.strip():
+        raise DataError([problem("file_empty", name)])
+    aliases = {_norm(alias): field for field, names in fields.items() for alias in names}
+    if data[:4] == b"PK\x03\x04":
+        table = _read_xlsx(data, name, aliases)
+    elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        table = _read_xls(data, name, aliases)
+    elif suffix in (".csv", ".txt"):
+        table = _read_csv(data, name, aliases)
+    else:
+        raise DataError([problem("file_unreadable", name, detail="not an Excel workbook")])
+    columns: dict[str, int] = {}
+    for index, header in enumerate(table.headers):
+        field = aliases.get(_norm(header))
+        if field and field not in columns:
+            columns[field] = index
+    problems = [problem("table_column_missing", name, table.header_line, fields[f][0], accepted="、".join(fields[f]))
+                for f in required if f not in columns]
+    problems += [p for h in table.headers if (p := limits.text_problem(h, name, table.header_line, h[:20] + "…"))]
+    for line, cells in table.rows:
+        for index, value in enumerate(cells):
+            if isinstance(value, str) and len(value) > limits.FIELD_CHARS:
+                header = table.headers[index] if index < len(table.headers) else f"#{index + 1}"
+                problems.append(limits.text_problem(value, name, line, header))  # type: ignore[arg-type]
+    if problems:
+        raise DataError(problems)
+    shown = {f: (table.headers[columns[f]] if f in columns else names[0]) for f, names in fields.items()}
+
+    def getter(cells: list[Any]):
+        def get(field: str) -> str | None:
+            if field not in columns:
+                return None
+            index = columns[field]
+            return _text(cells[index]) if index < len(cells) else ""
+        return get
+
+    return [(line, getter(cells)) for line, cells in table.rows], shown
 
 
 def read_villages_bytes(data: bytes, filename: str) -> list[VillageRow]:

@@ -39,7 +39,7 @@ def import_villages_file(db_path: str | Path, user: User, path: str | Path,
 
     actor = _admin(user)
     rows = read_villages(Path(path), display_name=display_name)
-    return store.import_registry(db_path, rows, actor=actor)
+    return store.import_registry(db_path, rows, actor=actor, day=config.today().isoformat())
 
 
 def import_villages_bytes(db_path: str | Path, user: User, data: bytes,
@@ -48,16 +48,21 @@ def import_villages_bytes(db_path: str | Path, user: User, data: bytes,
     from survey.registry import read_villages_bytes
 
     actor = _admin(user)
-    return store.import_registry(db_path, read_villages_bytes(data, filename), actor=actor)
+    return store.import_registry(db_path, read_villages_bytes(data, filename), actor=actor,
+                                 day=config.today().isoformat())
 
 
 def import_roads_file(db_path: str | Path, user: User, path: str | Path,
-                      buffer_m: float = config.DEFAULT_BUFFER_M) -> tuple[int, int]:
-    """Add or replace roads (demonstration belts); return (added, replaced)."""
+                      buffer_m: float | None = None) -> tuple[int, int]:
+    """Add or replace roads (demonstration belts) with their buffer in metres (default: the
+    database's setting ``buffer_m``); return (added, replaced)."""
     from geo.io import read_roads
+    from survey import settings
     from survey.roads import save_roads
 
     actor = _admin(user)
+    if buffer_m is None:
+        buffer_m = float(settings.load(db_path).buffer_m)
     return save_roads(db_path, read_roads(Path(path), buffer_m=buffer_m), actor=actor)
 
 
@@ -77,7 +82,9 @@ def import_submissions_file(db_path: str | Path, user: User, path: str | Path) -
     if problems:
         raise DataError(problems)
     located = {s.id: (str(path), line) for s, line in zip(subs, _lines(subs))}
-    scored = [(s, score(rubric, s.answers, s.veto)) for s in subs]
+    # a submission's veto list is what its surveyor reported: suspected until the office
+    # confirms it (survey.vetoes); the office's records in force are applied by the store
+    scored = [(s, score(rubric, s.answers, (), s.unmet)) for s in subs]
     added, skipped = store.save_submissions(db_path, scored, located=located, actor=actor, origin="jsonl")
     return SubmissionImport(added, skipped, warnings)
 

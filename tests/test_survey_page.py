@@ -9,13 +9,17 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from survey import fieldwork, store
+from datetime import timedelta
+
+from core import config
+from survey import fieldwork, store, vetoes
 from core.model import Round
 from survey.registry import VillageRow
 from survey.rubric import load_rubric
 from survey.scoring import partial, score
 from ui import keys
 
+from builders import admin
 from builders import surveyor as as_surveyor
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "tablet.py")
@@ -72,6 +76,14 @@ def answer(at, code, value):
     assert not at.exception
 
 
+def criteria(at, item, missed=()):
+    """Answer grade item ``item`` criterion by criterion: those numbered ``missed`` not met."""
+    for n in range(1, len(item.criteria) + 1):
+        at.segmented_control(key=f"{keys.SV_CRITERION}_{item.code}_{n}").set_value(n not in missed)
+        at.run()
+        assert not at.exception
+
+
 def total_text(at) -> str:
     return next(m.value for m in at.markdown if m.value.startswith("当前得分"))
 
@@ -83,7 +95,11 @@ def prefill(db, rubric, surveyor="王芳", village=LI, skip=()):
     me = as_surveyor(surveyor)
     draft = fieldwork.open_draft(db, me, ROUND, village)
     for item in rubric.items:
-        if item.code not in skip:
+        if item.code in skip:
+            continue
+        if item.type == "grade":
+            draft = fieldwork.criteria(db, me, rubric, draft, item.code, [True] * len(item.criteria))
+        else:
             draft = fieldwork.answer(db, me, draft, item.code, best(item))
     return fieldwork.set_veto(db, me, draft, [])
 
@@ -130,12 +146,15 @@ def test_answers_update_the_live_total_and_are_saved_at_once(db, rubric, start):
     grade = next(i for i in rubric.items if i.type == "grade")
     answer(at, check.code, True)
     answer(at, count.code, 2)
-    answer(at, grade.code, grade.grade_names[1])
+    criteria(at, grade, missed=(2,))  # one criterion short: B, by the rule
     answers = {check.code: True, count.code: 2, grade.code: grade.grade_names[1]}
     expected = partial(rubric, answers).total
     assert f"当前得分 **{_num(expected)}** 分（已答 3/{len(rubric.items)} 项" in total_text(at)
     assert "达标线 85 分" in total_text(at)
-    assert store.load_draft(db, ROUND, LI, "王芳")["answers"] == answers
+    saved = store.load_draft(db, ROUND, LI, "王芳")
+    assert saved["answers"] == answers
+    assert saved["criteria"] == {grade.code: [n != 2 for n in range(1, len(grade.criteria) + 1)]}
+    assert any(f"等级 {grade.grade_names[1]}" in c.value for c in at.caption)
 
 
 def _num(d):
@@ -192,7 +211,7 @@ def test_the_draft_is_restored_in_a_new_session(db, rubric, start):
 def test_submitting_twice_stores_one_row_with_the_exact_score(db, rubric, start):
     grade = next(i for i in rubric.items if i.type == "grade")
     draft = prefill(db, rubric, skip={grade.code})
-    draft = fieldwork.answer(db, WANG, draft, grade.code, grade.grade_names[2])
+    draft = fieldwork.criteria(db, WANG, rubric, draft, grade.code, [False, False] + [True] * (len(grade.criteria) - 2))
     draft = fieldwork.note(db, WANG, draft, grade.code, "两项子标准未达到")
     fieldwork.add_photo(db, WANG, draft, grade.code, jpeg(), "a.jpg")
     first, second = start(village=LI), start(village=LI)  # a tab restored after a dropped line
@@ -205,6 +224,8 @@ def test_submitting_twice_stores_one_row_with_the_exact_score(db, rubric, start)
     assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM submissions").fetchone()[0] == 1
     stored = store.submission(db, draft.id)
     expected = score(rubric, stored["answers"], stored["veto"])
+    assert stored["answers"][grade.code] == grade.grade_names[2]  # two criteria short: C
+    assert stored["unmet"] == {grade.code: list(grade.criteria[:2])}
     assert stored["total"] == expected.total
     assert f"总分 {_num(expected.total)} 分" in first.success[0].value
     assert store.load_draft(db, ROUND, LI, "王芳") is None
@@ -223,7 +244,7 @@ def test_a_surveyor_sees_only_the_villages_of_their_townships(db, signed_in):
     assert at.selectbox(key=keys.SV_VILLAGE).value is None
 
 
-def test_veto_some_happened_needs_a_choice_and_blocks_passing(db, rubric, start):
+def test_a_reported_veto_needs_a_choice_and_is_suspected_until_the_office_confirms_it(db, rubric, start):
     prefill(db, rubric)
     draft = fieldwork.set_veto(db, WANG, fieldwork.open_draft(db, WANG, ROUND, LI), None)
     at = start(village=LI)
@@ -234,11 +255,32 @@ def test_veto_some_happened_needs_a_choice_and_blocks_passing(db, rubric, start)
     assert "一票否决事项：请选择" in at.error[0].value and store.stats(db)["submissions"] == 0
     at.pills(key=keys.SV_VETO).set_value(["V2"])
     at.run()
-    assert any("存在一票否决事项" in m.value for m in at.markdown)
+    assert any("疑似一票否决事项" in m.value and "核实认定后才计入" in m.value for m in at.markdown)
+    at.button(key=keys.SV_SUBMIT).click()
+    at.run()
+    assert "总分 100 分，达标" in at.success[0].value  # a report alone does not veto
+    stored = store.submission(db, draft.id)
+    assert stored["reported"] == ["V2"] and stored["veto"] == [] and stored["passed"] == 1
+
+
+def test_the_tablet_shows_a_confirmed_veto_before_the_surveyor_answers_anything(db, rubric, start):
+    event = config.today() - timedelta(days=40)  # in force today (12 months by default)
+    last = vetoes.add_months(event, 12) - timedelta(days=1)
+    vetoes.add(db, admin(), "429901100", "V1", event.isoformat(), "县纪委",
+               "示纪发〔2026〕3号")  # a township leader's case: every village of 城关镇
+    at = start(village=LI)
+    assert store.load_draft(db, ROUND, LI, "王芳") is None  # nothing answered yet
+    shown = [e.value for e in at.error]
+    assert any("一票否决（县文明办已认定）" in v and "V1" in v and "县纪委" in v and last.isoformat() in v
+               for v in shown), shown
+    assert not start(village=QING).error  # another township: nothing applies
+    prefill(db, rubric)
+    at = start(village=LI)
     at.button(key=keys.SV_SUBMIT).click()
     at.run()
     assert "一票否决，未达标" in at.success[0].value
-    assert store.submission(db, draft.id)["veto"] == ["V2"]
+    [result] = [r for r in store.round_results(db, ROUND) if r.village.code == LI]
+    assert result.veto == ("V1",) and result.passed is False
 
 
 def test_position_typed_by_hand_is_saved_and_warned_when_far(db, start):

@@ -35,6 +35,7 @@ SV_USER = "sv_user"  # the signed-in user of this run (for callbacks)
 SV_DRAFT = "sv_draft"  # the fieldwork.Draft of the open village
 SV_ANSWER = "sv_answer"  # + "_<item code>"
 SV_NOTE = "sv_note"  # + "_<item code>"
+SV_CRITERION = "sv_criterion"  # + "_<item code>_<n>" (a grade item's criterion n, 1-based)
 SV_UPLOAD = "sv_upload"  # + "_<item code>_<n>" (n grows after each upload to empty the widget)
 SV_UPLOAD_N = "sv_upload_n"  # item code -> n
 SV_UPLOAD_ERROR = "sv_upload_error"  # item code -> message of the last unreadable upload

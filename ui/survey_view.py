@@ -160,6 +160,9 @@ def open_draft(rubric: Rubric, round_id: str, village: Village, surveyor: str) -
     for item in rubric.items:
         state[f"{keys.SV_ANSWER}_{item.code}"] = draft.answers.get(item.code)
         state[f"{keys.SV_NOTE}_{item.code}"] = draft.notes.get(item.code, "")
+        met = draft.criteria.get(item.code) or []
+        for n in range(1, len(item.criteria) + 1):
+            state[f"{keys.SV_CRITERION}_{item.code}_{n}"] = met[n - 1] if n - 1 < len(met) else None
     state[keys.SV_VETO_ANY] = None if draft.veto is None else bool(draft.veto)
     state[keys.SV_VETO] = list(draft.veto or ())
     for key in (keys.SV_UPLOAD_N, keys.SV_UPLOAD_ERROR, keys.SV_MISSING, keys.SV_GPS_ASK,
@@ -178,6 +181,13 @@ def open_draft(rubric: Rubric, round_id: str, village: Village, surveyor: str) -
 def _on_answer(code: str) -> None:
     value = st.session_state[f"{keys.SV_ANSWER}_{code}"]
     _keep(fieldwork.answer(shell.db(), _user(), _draft(), code, value))
+
+
+def _on_criterion(item: Item, number: int) -> None:
+    met = st.session_state[f"{keys.SV_CRITERION}_{item.code}_{number}"]
+    flags = list(_draft().criteria.get(item.code) or [None] * len(item.criteria))
+    flags[number - 1] = met
+    _keep(fieldwork.save(shell.db(), _user(), fieldwork.with_criteria(item, _draft(), flags)))
 
 
 def _on_note(code: str) -> None:
@@ -233,7 +243,7 @@ def total_bar(slot, rubric: Rubric, by: str) -> None:
                       count=running.count, total_max=num(running.total_max),
                       pass_mark=num(rubric.pass_mark)))
         if draft.veto:
-            st.markdown(f":red[{t('sv_veto_applies')}]")
+            st.markdown(f":orange[{t('sv_veto_reported')}]")
 
 
 @st.fragment
@@ -267,18 +277,32 @@ def _item(item: Item, draft: fieldwork.Draft, pics: list[fieldwork.PhotoInfo], v
                             placeholder=t("sv_count_placeholder"), **common)
             st.caption(t("rule_count", deduct=num(item.deduct)))
         else:
-            st.caption(t("sv_criteria") + "".join(f"\n- {md(c)}" for c in item.criteria))
-            st.segmented_control(
-                t("sv_answer"), list(item.grade_names), **common, format_func=lambda g: t(
-                    "sv_grade_option", grade=g, points=num(item.points * item.factor(g))))
+            _criteria(item, draft)
         if fieldwork.needs_evidence(item, draft):
             _evidence(item, draft, pics, village)
 
 
+def _criteria(item: Item, draft: fieldwork.Draft) -> None:
+    """A grade item, criterion by criterion (met / not met); the grade follows by the rule."""
+    st.caption(t("sv_criteria"))
+    met = draft.criteria.get(item.code) or [None] * len(item.criteria)
+    for n, criterion in enumerate(item.criteria, start=1):
+        key = f"{keys.SV_CRITERION}_{item.code}_{n}"
+        _seed(key, met[n - 1] if n - 1 < len(met) else None)
+        left, right = st.columns([3, 2], vertical_alignment="center")
+        left.markdown(f"{n}. {md(criterion)}")
+        right.segmented_control(t("sv_answer"), [True, False], key=key, on_change=_on_criterion,
+                                args=(item, n), label_visibility="collapsed",
+                                format_func=lambda v: t("sv_met") if v else t("sv_not_met"))
+    grade = draft.answers.get(item.code)
+    if grade in item.grade_names:
+        st.caption(t("sv_grade_result", grade=grade, points=num(item.points * item.factor(grade))))
+
+
 def _evidence(item: Item, draft: fieldwork.Draft, pics: list[fieldwork.PhotoInfo],
               village: Village) -> None:
-    """The note and the photos a finding needs."""
-    st.markdown(f":orange[{t('sv_evidence')}]")
+    """The note a finding needs, and the photos (required for a photo item, optional else)."""
+    st.markdown(f":orange[{t('sv_evidence' if item.needs_photo else 'sv_evidence_' + item.evidence)}]")
     note_key = f"{keys.SV_NOTE}_{item.code}"
     _seed(note_key, draft.notes.get(item.code, ""))
     st.text_area(t("sv_note"), key=note_key, on_change=_on_note, args=(item.code,),
@@ -298,6 +322,15 @@ def _evidence(item: Item, draft: fieldwork.Draft, pics: list[fieldwork.PhotoInfo
 
 
 # --- veto and position ---------------------------------------------------------------------------
+
+
+def office_vetoes(rubric: Rubric, village: Village) -> None:
+    """The office's confirmed vetoes that apply to the village today: shown as applying already,
+    before the surveyor answers anything."""
+    names = {v.code: v.name for v in rubric.veto}
+    for r in fieldwork.vetoes_in_force(shell.db(), _user(), village.code):
+        st.error(t("sv_office_veto", item=r.item, name=names.get(r.item, ""), date=r.date, source=r.source,
+                   document=r.document or "—", until=r.last_day), icon=":material/gavel:")
 
 
 @st.fragment
@@ -341,7 +374,7 @@ def position(village: Village) -> None:
     else:
         st.success(t("sv_gps_fix", lon=f"{fix.lon:.6f}", lat=f"{fix.lat:.6f}",
                      accuracy=f"{fix.accuracy_m:.0f}"), icon=":material/my_location:")
-    for warning in gps.check(fix, village) if fix else []:
+    for warning in fieldwork.position_warnings(shell.db(), _user(), village, fix) if fix else []:
         st.warning(md(warning.message), icon=":material/wrong_location:")
     if state.get(keys.SV_GPS_REFUSED):
         st.warning(t("sv_gps_refused", message=state[keys.SV_GPS_REFUSED]),

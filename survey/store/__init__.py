@@ -3,7 +3,8 @@
 Callers use the names listed here (``from survey import store; store.villages(db)``); the modules
 are :mod:`~survey.store.db` (connection, transactions, migrations, shared helpers) and one per
 concept: registry, rounds, submissions, drafts, photos, roads, targets, meta, audit, users,
-review, sessions. Only ``survey`` modules import the store; pages and ``ui`` never do.
+review, sessions, vetoes (the office's veto records), settings (the county's other rules),
+titles (township titles, the history of awards and removals). Only ``survey`` modules import the store; pages and ``ui`` never do.
 """
 
 from __future__ import annotations
@@ -23,10 +24,25 @@ from survey.store.users import insert_user, login_begin, login_end, logout, upda
 from survey.store.review import decide, review_rows
 from survey.store.handoff import insert_handoff, take_handoff
 from survey.store.sessions import delete_session, insert_session, session_row, touch_session
+from survey.store.vetoes import add_veto_records, reject_veto_report, veto_reports, veto_rows, withdraw_veto_record
+from survey.store.settings import reset_setting, set_setting, setting_rows
+from survey.store.titles import (add_title_event, import_townships, title_events, township_rows)
 
 from survey.store import trends as trends  # noqa: E402  (reads across rounds: store.trends.history)
 
 __all__ = [
+    "add_veto_records",
+    "reject_veto_report",
+    "veto_reports",
+    "veto_rows",
+    "withdraw_veto_record",
+    "reset_setting",
+    "set_setting",
+    "setting_rows",
+    "add_title_event",
+    "import_townships",
+    "title_events",
+    "township_rows",
     "insert_handoff",
     "take_handoff",
     "SOURCES",
