@@ -99,6 +99,22 @@ def rubric_for_round(db_path: str | Path, round_id: str):
     return load_rubric()
 
 
+def submissions_jsonl(db_path: str | Path, user: User, round_id: str, county: str | None = None) -> bytes:
+    """The published submissions of ``round_id`` (of one county, within the user's scope) as
+    JSON Lines in the interchange form they were received in (``veto``: what the surveyor
+    reported; ``unmet``: the criteria not met of the grade items answered by criteria), by
+    village code then arrival. Reviewers and administrators."""
+    if not user.reviews:
+        raise UsageError("forbidden")
+    store.get_round(db_path, round_id)
+    scope = user.scope
+    if county:
+        scope.check_county(county)
+    lines = [content for village, content in store.submission_contents(db_path, round_id, county or scope.county)
+             if scope.allows(village)]
+    return "".join(f"{c}\n" for c in lines).encode("utf-8")
+
+
 def _lines(subs) -> list[int | None]:
     return [getattr(s, "line", None) for s in subs]
 

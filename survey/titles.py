@@ -123,6 +123,38 @@ def _place(db_path: str | Path, code: str) -> str:
     raise NotFound("place_unknown", value=code)
 
 
+@dataclass(frozen=True)
+class Place:
+    """A village or township of the registry with its current title."""
+
+    code: str
+    name: str
+    township: str | None  # a village's township name (None for a township)
+    title: str
+    title_year: int | None
+
+
+def place(db_path: str | Path, user: User, code: str) -> Place:
+    """The village or township ``code`` in the user's scope (reviewers and administrators;
+    out of scope, or unknown: :class:`NotFound`)."""
+    if not user.reviews:
+        raise UsageError("forbidden")
+    code = (code or "").strip()
+    if not re.fullmatch(r"\d{12}|\d{9}", code):
+        raise NotFound("place_unknown", value=code)
+    user.scope.check(code)
+    if len(code) == TOWNSHIP_DIGITS:
+        for row in store.township_rows(db_path, county_of(code)):
+            if row["code"] == code:
+                return Place(code, row["name"], None, row["title"], row["title_year"])
+        raise NotFound("place_unknown", value=code)
+    try:
+        v = store.village(db_path, code)
+    except NotFound:
+        raise NotFound("place_unknown", value=code) from None
+    return Place(code, v.name, v.township, v.title, v.title_year)
+
+
 def history(db_path: str | Path, user: User, code: str) -> list[Event]:
     """The title history of a village or township in the user's scope, oldest first
     (reviewers and administrators; out of scope looks unknown)."""

@@ -119,4 +119,6 @@ def review_tab(db: str, county: str, round_id: str, scope: auth.Scope, version: 
                  ranked=review.ranked, share=f"{share:.1f}", quota=review.quota, listed=len(review.entries)))
     if review.unranked:
         st.caption(t("dash_review_unranked", n=len(review.unranked)))
-    _table(elimination.review_records(review, labels, en), keys.DASH_TABLE_REVIEW)
+    from ui.place_view import linked
+
+    linked(elimination.review_records(review, labels, en), keys.DASH_TABLE_REVIEW)

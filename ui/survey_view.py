@@ -290,7 +290,7 @@ def _criteria(item: Item, draft: fieldwork.Draft) -> None:
         key = f"{keys.SV_CRITERION}_{item.code}_{n}"
         _seed(key, met[n - 1] if n - 1 < len(met) else None)
         left, right = st.columns([3, 2], vertical_alignment="center")
-        left.markdown(f"{n}. {md(criterion)}")
+        left.markdown(t("sv_criterion_line", n=n, text=criterion))
         right.segmented_control(t("sv_answer"), [True, False], key=key, on_change=_on_criterion,
                                 args=(item, n), label_visibility="collapsed",
                                 format_func=lambda v: t("sv_met") if v else t("sv_not_met"))

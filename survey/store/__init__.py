@@ -13,7 +13,8 @@ from survey.store.db import BUSY_TIMEOUT_MS, SCHEMA_VERSION, backup, connect, da
 from survey.store.registry import ImportSummary, counties, import_registry, townships, village, villages
 from survey.store.rounds import create_round, get_round, rounds
 from survey.store.submissions import SOURCES, clean_batches, save_submissions
-from survey.store.results import item_losses, round_progress, round_results, stored_ids, submission, submission_exists
+from survey.store.results import (item_losses, round_progress, round_results, stored_ids, submission,
+                                  submission_contents, submission_exists)
 from survey.store.drafts import close_draft, delete_draft, load_draft, reopen_draft, save_draft
 from survey.store.photos import NewPhoto, PhotoInfo, add_photo, delete_photo, draft_photos, photo_jpeg, submission_photos
 from survey.store.roads import StoredRoad, belt_overrides, replace_roads, roads, set_belt_override
@@ -31,6 +32,7 @@ from survey.store.titles import (add_title_event, import_townships, title_events
 from survey.store import trends as trends  # noqa: E402  (reads across rounds: store.trends.history)
 
 __all__ = [
+    "submission_contents",
     "add_veto_records",
     "reject_veto_report",
     "veto_reports",

@@ -145,3 +145,15 @@ def round_progress(db_path: str | Path, round_id: str, surveyor: str | None = No
                           "AND status != 'returned'", [round_id]):
             out[r["village_code"]] = "submitted"
         return out
+
+
+def submission_contents(db_path: str | Path, round_id: str, county: str | None = None) -> list[tuple[str, str]]:
+    """(village code, the submission as received: canonical interchange JSON) of every published
+    submission of ``round_id`` (of one county), by village code then arrival."""
+    sql = "SELECT village_code, content FROM submissions WHERE round_id = ?"
+    params = [round_id]
+    if county:
+        sql += " AND village_code >= ? AND village_code < ?"
+        params += [county, county + ":"]
+    with connect(db_path) as db:
+        return [(r[0], r[1]) for r in db.execute(sql + " ORDER BY village_code, rowid", params)]
