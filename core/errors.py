@@ -479,7 +479,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "setting_unknown": ("未知的设置项“{field}”，可用：{known}", "unknown setting {field!r}; known settings: {known}"),
     "setting_missing": ("缺少设置项“{field}”", "the setting {field!r} is missing"),
     "setting_range": (
-        "“{field}”应为 {expected}，实为 {value}", "{field!r} must be {expected_en}, got {value}"),
+        "“{field}”应为{expected}，实为 {value}", "{field!r} must be {expected_en}, got {value}"),
     "setting_choice": ("“{field}”应为 {choices} 之一，实为 {value}", "{field!r} must be one of {choices}, got {value}"),
     "setting_by": ("请填写改动人或依据（人名或文件）", "name who decided the change (a person or a document)"),
 }

@@ -201,8 +201,8 @@ def _publish(db: Database, new: list[_Prepared], batch: str | None, actor: str |
     if links:
         db.conn.executemany("UPDATE submission_rows SET supersedes = ? WHERE id = ?",
                             [(old, sid) for sid, old in links.items()])
-    _insert_rows(db, "audit", [_added(r, actor, now, links[r["id"]], len(p.photos)) if r["id"] in links else p.audit
-                               for p, r in zip(new, rows)])
+    _insert_rows(db, "audit", [_added(r, actor, now, links.get(r["id"]), len(p.photos))
+                               if r["id"] in links or r["id"] in office else p.audit for p, r in zip(new, rows)])
     _bump(db)
 
 
