@@ -238,7 +238,8 @@ def _rubric():
     return load_rubric()
 
 
-_FORM_COLUMNS = {"code": "code", "item": "item", "date": "date", "source": "source", "document": "document"}
+#: How a form's fields are named in its messages (the import file's own headers).
+_FORM_COLUMNS = {field: names[0] for field, names in FIELDS.items()}
 
 
 def add(db_path: str | Path, user: User, code: str, item: str, date: str, source: str,

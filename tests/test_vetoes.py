@@ -186,7 +186,8 @@ def test_a_record_with_a_future_date_an_unknown_item_or_place_is_refused(db):
     with pytest.raises(DataError) as err:
         vetoes.add(db, ADMIN, COUNTY + "999999", "V9", "2026-07-01", " ", today=TODAY)
     assert {p.key: p.field for p in err.value.problems} == {
-        "place_unknown": "code", "veto_item_unknown": "item", "veto_date_future": "date", "veto_source": "source"}
+        "place_unknown": "区划代码", "veto_item_unknown": "否决事项", "veto_date_future": "发生日期",
+        "veto_source": "来源部门"}
     assert "2026-07-01 晚于今天（2026-06-30）" in str(err.value)
     assert vetoes.records(db, ADMIN) == []
 

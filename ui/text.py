@@ -509,6 +509,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "veto_none": ("暂无记录", "No records"),
     "veto_no_reports": ("没有待核实的报告", "No reports to decide"),
     "veto_col_place": ("村或乡镇", "Village or township"),
+    "veto_col_code": ("区划代码", "Code"),
     "veto_col_scope": ("范围", "Scope"),
     "veto_col_item": ("否决事项", "Veto item"),
     "veto_col_date": ("发生日期", "Date"),
