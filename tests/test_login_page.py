@@ -115,8 +115,9 @@ def test_every_page_refuses_a_visitor_who_is_not_signed_in(db, monkeypatch, name
 
 @pytest.mark.parametrize("role, pages", [
     ("surveyor", {"tablet", "review"}),
-    ("reviewer", {"review", "dashboard", "map", "export"}),
-    ("admin", {"tablet", "review", "dashboard", "map", "export", "setup", "users"}),
+    ("reviewer", {"review", "dashboard", "map", "export", "vetoes", "village"}),
+    ("admin", {"tablet", "review", "dashboard", "map", "export", "vetoes", "village", "setup", "settings",
+               "users"}),
 ])
 def test_each_role_opens_its_pages_only(role, pages):
     user = auth.User("u", "U", role, "429901")
