@@ -39,12 +39,14 @@ def item(page, code):
 
 
 def answer(steps, page, it) -> None:
-    """The best answer of an item, by tapping (or typing 0 for a count)."""
+    """The best answer of an item, by tapping (a grade item: each criterion) or typing 0 for a count."""
     box = item(page, it.code)
     if it.type == "check":
         steps.rerun(page, lambda: box.get_by_role("radio", name="符合", exact=True).click())
-    elif it.type == "grade":
-        steps.rerun(page, lambda: box.get_by_role("radio", name=f"{it.grade_names[0]}（").click())
+    elif it.type == "grade":  # criterion by criterion: every one met gives the best grade
+        for n in range(1, len(it.criteria) + 1):
+            criterion = page.locator(f".st-key-sv_criterion_{it.code}_{n}")
+            steps.rerun(page, lambda c=criterion: c.get_by_role("radio", name="符合", exact=True).click())
     else:
         field = box.locator("input")
         steps.rerun(page, lambda: (field.fill("0"), field.press("Enter")))
