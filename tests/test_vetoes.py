@@ -269,3 +269,37 @@ def test_stored_results_and_the_round_query_stay_consistent(db, rubric):
     assert con.execute("SELECT veto, passed, veto_own, reaches FROM submissions WHERE id = 'a'").fetchone() == (
         '["V7"]', 0, "[]", 1)
     assert service.submissions_jsonl(db, ADMIN, "R1").decode().count('"veto":[]') == 1  # as received
+
+
+def test_an_older_database_keeps_the_vetoes_its_results_were_counted_with(tmp_path, rubric):
+    """Rows stored before the records: their ticked vetoes still count (``veto_own``), a record
+    applies on top of them, and a titled village's title becomes the baseline of its history."""
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    for number, script in enumerate(store.schema.MIGRATIONS[:8], start=1):
+        conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version={number};\nCOMMIT;")
+    now = "2026-05-20T08:00:00+00:00"
+    conn.executescript(f"""
+        INSERT INTO counties VALUES ('{COUNTY}', '示范县');
+        INSERT INTO townships VALUES ('{TOWN}', '{COUNTY}', '城关镇');
+        INSERT INTO villages (code, township_code, county_code, name, title, title_year, updated_at)
+            VALUES ('{LI}', '{TOWN}', '{COUNTY}', '李庄村', '市级', 2021, '{now}'),
+                   ('{ZHANG}', '{TOWN}', '{COUNTY}', '张家湾村', '无', NULL, '{now}');
+        INSERT INTO rounds VALUES ('R1', 'R1', NULL, NULL, '{now}');
+        INSERT INTO submission_rows (id, village_code, round_id, date, surveyor, answers, veto, notes, content,
+            sections, total, total_num, passed, findings, received_at)
+            VALUES ('ticked', '{LI}', 'R1', '2026-03-01', '王芳', '{{}}', '["V2"]', '{{}}', '{{}}', '{{}}', '95', 95, 0,
+                    0, '{now}'),
+                   ('clean', '{ZHANG}', 'R1', '2026-03-01', '王芳', '{{}}', '[]', '{{}}', '{{}}', '{{}}', '95', 95, 1,
+                    0, '{now}');
+    """)
+    conn.close()
+    store.db._migrated.discard(str(path.resolve()))
+    assert store.migrate(path) == store.SCHEMA_VERSION
+    assert result(path, "ticked") == (["V2"], False) and result(path, "clean") == ([], True)
+    assert store.submission(path, "ticked")["reported"] == []  # settled: not a report to decide again
+    vetoes.add(path, ADMIN, TOWN, "V4", "2026-02-01", "县信访局", today=TODAY)
+    assert result(path, "ticked") == (["V2", "V4"], False) and result(path, "clean") == (["V4"], False)
+    [baseline] = store.title_events(path, LI)
+    assert (baseline["action"], baseline["level"], baseline["date"], baseline["year"]) == (
+        "record", "市级", "2021-01-01", 2021)
