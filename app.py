@@ -13,7 +13,7 @@ st.set_page_config(page_title=t("app_title"), page_icon=nav.favicon(), layout="w
 
 user = nav.current_user()
 page = nav.router(user)
-shell.sidebar()
+shell.sidebar(user)
 if user is not None:
     nav.account(user)
 nav.cookie_jar()

@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     import tempfile
 
     from bench import runner, synth
-    from survey import service
+    from survey import auth, service
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=list(synth.SCALES), default="county")
@@ -128,11 +128,11 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="xiangfeng-bench-") as tmp:
         province = synth.generate(scale, Path(tmp) / "files")
         db = Path(tmp) / "rounds.db"
-        service.import_villages_file(db, province.villages_csv)
+        service.import_villages_file(db, auth.operator(), province.villages_csv)
         for rnd in province.rounds:
-            service.open_round(db, rnd.id, rnd.name, rnd.start_date, rnd.end_date)
+            service.open_round(db, auth.operator(), rnd.id, rnd.name, rnd.start_date, rnd.end_date)
         for path in province.submissions:
-            service.import_submissions_file(db, path)
+            service.import_submissions_file(db, auth.operator(), path)
         log("imported")
         print(runner.table(figures(db, province.rounds[-1].id, province.counties[0], scale.repeat, log)))
     return 0

@@ -14,6 +14,8 @@ Run: ``.venv/bin/python -m bench.bench_survey [--rebuild]``.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import argparse
 import io
 import os
@@ -31,7 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "tablet.py")
 OUT = ROOT / "bench" / "out"
 DB = OUT / "survey.db"
-ROUND = Round("2026-B4", "2026年第四次双月测评", "2026-07-01", "2026-08-31")
+ROUND = Round("2026-B4", "第四次双月测评", (date.today() - timedelta(days=30)).isoformat(),
+              (date.today() + timedelta(days=30)).isoformat())  # under way today: submits are dated today
 
 
 def build(rebuild: bool) -> Path:

@@ -23,7 +23,10 @@ through the real pipelines (:mod:`survey.service`), then:
    and ``csv.writer`` (the RSS floor process imports the same modules first);
 7. ``trends_province`` / ``bulletin_county`` — every township's and county's share over all
    rounds, and the Word bulletin of one county (:mod:`bench.bench_rounds`, floors there);
-8. ``concurrent_save_*`` — ``store.save_submissions`` of one submission by each of 20 threads
+8. ``ledger_bulk_approve`` / ``ledger_county_page`` — an approval of 500 submissions with the
+   fix-it ledger entries of their findings, and one county's ledger page data once the province
+   holds about five entries per village (:mod:`bench.bench_ledger`, floors there);
+9. ``concurrent_save_*`` — ``store.save_submissions`` of one submission by each of 20 threads
    at once (released together by a barrier), repeated: p50 / p95 latency, errors, and lost
    (saves that returned but whose row is missing); floor: the same saves by one writer.
 
@@ -53,7 +56,7 @@ from pathlib import Path
 
 import folium
 
-from bench import bench_rounds, best, peak_rss_mb, synth
+from bench import bench_ledger, bench_rounds, best, peak_rss_mb, synth
 from bench.bench_geo import bare_query
 from bench.bench_targets import SHARES_SQL, compute
 from geo.belts import belt_membership
@@ -180,7 +183,7 @@ def submissions_import(province: synth.Province, db: Path, work: Path, log: Log)
         log(f"submissions import {path.name}: {result.added:,} in {took:.2f} s")
     floor_db = _fresh(work / "floor_submissions.db")
     with _floor_connect(floor_db) as conn:
-        _copy(conn, {t: _rows(db, f"SELECT * FROM {t}") for t in ("counties", "townships", "villages", "rounds")})
+        _copy(conn, {t: _rows(db, f"SELECT * FROM {t}") for t in ("counties", "townships", "villages", "rubric_versions", "rounds")})
     t_floor = 0.0
     for rnd in province.rounds:
         ids = "SELECT id FROM submissions WHERE round_id = ?"
@@ -505,6 +508,8 @@ def run(scale: synth.Scale, log: Log) -> list[Figure]:
             ("export", lambda: export_figures(db, province, work, scale.repeat)),
             ("trends and bulletin", lambda: bench_rounds.figures(db, province.rounds[-1].id, province.counties[0],
                                                                  scale.repeat, log)),
+            ("ledger", lambda: bench_ledger.figures(db, [r.id for r in province.rounds], province.counties[0],
+                                                    scale.repeat, log)),
             ("concurrent saves", lambda: concurrent_saves(db, scale, log)),
         ]
         for name, step in steps:

@@ -14,6 +14,12 @@ WGS84 = "EPSG:4326"
 #: A round id: letters, digits, "-" and "_", at most 32 characters (e.g. ``2026-B3``).
 ROUND_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
+#: Kinds of rounds: regular (例行), unannounced (暗访), mock (模拟: never counts toward titles
+#: and targets), re-inspection (复查).
+ROUND_KINDS: tuple[str, ...] = ("regular", "unannounced", "mock", "recheck")
+#: Kinds whose results count toward titles and targets unless the office says otherwise.
+COUNTING_KINDS: frozenset[str] = frozenset({"regular", "unannounced", "recheck"})
+
 #: Lengths of the statistical division codes: county, township, village.
 COUNTY_DIGITS, TOWNSHIP_DIGITS, VILLAGE_DIGITS = 6, 9, 12
 

@@ -160,6 +160,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "round {value!r} does not exist; known rounds: {known}",
     ),
     "submission_unknown": ("提交编号“{value}”不存在", "submission {value!r} does not exist"),
+    "rubric_version_unknown": ("测评细则版本 {value} 不存在", "rubric version {value} is not kept"),
+    "round_kind": ("未知的轮次类型“{value}”，可选：{known}", "unknown round kind {value!r}; choose one of {known}"),
+    "round_dates": ("结束日期 {end} 早于开始日期 {start}", "the end date {end} is before the start date {start}"),
     "round_exists": ("测评轮次“{value}”已存在", "round {value!r} already exists"),
     "county_unknown": ("县代码“{value}”不在名录中，已有：{known}", "county {value!r} is not in the registry; known: {known}"),
     "target_range": ("目标占比应在 0–100 之间，实为“{value}”", "the target must be within 0–100, got {value!r}"),
@@ -334,6 +337,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "上传的文件名“{value}”不能使用（为空、是 . 或 ..、或只有路径），请使用带扩展名的文件名，如 名录.csv",
         "the upload's name {value!r} is unusable (empty, . or .., or only a path); use a name with an extension, e.g. villages.csv",
     ),
+    "xml": ("XML 格式错误：{detail}", "malformed XML: {detail}"),
+    "xml_depth": ("XML 嵌套超过 {limit} 层，已拒绝", "the XML nests deeper than {limit} levels; refused"),
+    "xml_elements": ("XML 超过 {limit} 个元素，已拒绝", "the XML holds more than {limit} elements; refused"),
+    "xml_dtd": (
+        "XML 含文档类型（DTD）或实体声明，已拒绝（表单数据从不需要它们）",
+        "the XML declares a document type (DTD) or entities; refused (form data never needs them)",
+    ),
     "photo_too_large": (
         "照片文件 {size}，超过 {limit} 的上限",
         "the photo file is {size}, over the limit of {limit}",
@@ -482,6 +492,87 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "“{field}”应为{expected}，实为 {value}", "{field!r} must be {expected_en}, got {value}"),
     "setting_choice": ("“{field}”应为 {choices} 之一，实为 {value}", "{field!r} must be one of {choices}, got {value}"),
     "setting_by": ("请填写改动人或依据（人名或文件）", "name who decided the change (a person or a document)"),
+    # --- OpenRosa: Collect sends straight to the server (survey.openrosa, ui/endpoints/openrosa.py) --
+    "openrosa_https": (
+        "请在 Collect 中使用 HTTPS 服务器地址（https://…/odk）：明文 HTTP 只允许本机（127.0.0.1）连接",
+        "use the server's HTTPS address in Collect (https://…/odk): plain HTTP is allowed from this machine (127.0.0.1) only",
+    ),
+    "openrosa_digest_unset": (
+        "账号 {value} 还不能用 Digest 认证：请先用该账号的密码在网页上登录一次（或让 Collect 通过 HTTPS 连接）",
+        "account {value} has no Digest secret yet: sign in once with its password on the web page (or let Collect connect over HTTPS)",
+    ),
+    "openrosa_role": (
+        "只有测评员（或管理员）账号能用 Collect 下载表单和发送测评结果",
+        "only surveyor (or administrator) accounts download forms and send assessments from Collect",
+    ),
+    "openrosa_form_unknown": (
+        "服务器上没有开放中的表单“{value}”：请在 Collect 中重新“获取空白表单”",
+        "the server has no open form {value!r}: get the blank forms again in Collect",
+    ),
+    "openrosa_not_found": (
+        "没有这个地址：Collect 的服务器地址应为本系统地址加 /odk（例如 https://xiangfeng.county.lan/odk）",
+        ("no such address: Collect's server address is this app's address followed by /odk "
+         "(e.g. https://xiangfeng.county.lan/odk)"),
+    ),
+    "openrosa_version": (
+        ("这份表单的版本是“{value}”，轮次 {round} 现在的表单版本是“{expected}”（测评细则已改动）："
+         "请在 Collect 中“获取空白表单”下载新版本，用新表单重新填写这个村"),
+        ("this form is version {value!r}; round {round} now expects version {expected!r} (the rubric changed): "
+         "get the blank form again in Collect and fill the village in the new form"),
+    ),
+    "openrosa_village": (
+        "村代码 {value} 不在本账号的村庄名单中：请在 Collect 中“获取空白表单”更新村庄名单；仍然不在的，请联系县文明办",
+        ("village {value} is not among this account's villages: get the blank form again in Collect to update the "
+         "list; if it is still missing, ask the county office"),
+    ),
+    "openrosa_photo_missing": (
+        "没有收到照片“{value}”：请在 Collect 中再发送一次这份表单",
+        "photo {value!r} did not arrive: send the form again from Collect",
+    ),
+    "openrosa_too_large": (
+        "这次发送的数据有 {size}，超过 {limit} 的上限",
+        "this upload is {size}, over the limit of {limit}",
+    ),
+    "openrosa_no_xml": (
+        "缺少表单数据（multipart 中的 xml_submission_file 部分）",
+        "the form data is missing (the xml_submission_file part of the multipart body)",
+    ),
+    "openrosa_multipart": (
+        "无法读取这次发送的内容（multipart）：{detail}",
+        "cannot read this upload (multipart): {detail}",
+    ),
+    "openrosa_busy": (
+        "服务器暂存的分批照片已满，请几分钟后在 Collect 中再发送",
+        "the server holds too many photos of split uploads just now: send again from Collect in a few minutes",
+    ),
+    # --- the fix-it ledger (整改台账, survey/ledger.py) ---------------------------------------
+    "township_unknown": ("乡镇代码“{value}”不在名录中", "township {value!r} is not in the registry"),
+    "ledger_unknown": ("整改台账中没有编号为 {value} 的条目", "there is no ledger entry {value}"),
+    "ledger_status": (
+        "未知的整改状态“{value}”，可选：open（待整改）、fixed（已整改）、closed（已销号）、overdue（逾期）",
+        "unknown ledger status {value!r}; choose open, fixed, closed or overdue",
+    ),
+    "ledger_move": (
+        ("条目 {value} 现为“{status}”，不能{move}：状态只能按 待整改 → 已整改 → 已销号 推进，"
+         "复查未通过时 已整改 → 待整改"),
+        ("entry {value} is {status_en}: it cannot be {move_en}; an entry moves only open → fixed → closed, "
+         "or fixed → open when a re-check fails"),
+    ),
+    "ledger_fix_text": ("请填写整改情况（做了什么）", "describe the fix (what was done)"),
+    "ledger_after_photo": (
+        "该问题以照片为证据，请至少上传一张整改后照片", "this finding's evidence is a photo: add at least one photo taken after the fix"),
+    "ledger_recheck_photo": ("复查请至少上传一张现场照片", "a re-check needs at least one photo taken on the spot"),
+    "ledger_recheck_note": ("复查未通过时请写明仍存在的问题", "say what is still wrong when a re-check fails"),
+    "ledger_text": ("请填写发现的问题", "describe the problem found"),
+    "ledger_deadline_past": (
+        "整改期限 {value} 早于今天（{today}），请选择今天或以后的日期",
+        "the deadline {value} is before today ({today}); choose today or a later date",
+    ),
+    "ledger_photos_many": ("一次最多上传 {limit} 张照片，实为 {n} 张", "at most {limit} photos at a time, got {n}"),
+    "ledger_out": (
+        "台账文件名应以 .csv 或 .xlsx 结尾，实为“{value}”", "the ledger file name must end in .csv or .xlsx, got {value!r}"),
+    "approve_as_role": (
+        "账号“{value}”不是审核员或管理员，不能审核提交", "account {value!r} is not a reviewer or administrator: it cannot approve"),
 }
 
 #: key -> (Chinese, English) warnings: returned, never raised.
@@ -513,39 +604,62 @@ WARNINGS: dict[str, tuple[str, str]] = {
 }
 
 
-def render(key: str, **fields) -> str:
-    """The Chinese and English message for ``key``: ``中文（English）``."""
+def render(key: str, lang: str | None = None, **fields) -> str:
+    """The message for ``key``: in ``lang`` ("zh" or "en": what a page shows in its language),
+    or both as ``中文（English）`` (the command line, logs)."""
     table = MESSAGES if key in MESSAGES else WARNINGS
     zh, en = table[key]
+    if lang == "zh":
+        return zh.format(**fields)
+    if lang == "en":
+        return en.format(**fields)
     return f"{zh.format(**fields)}（{en.format(**fields)}）"
 
 
 @dataclass(frozen=True)
 class Problem:
     """One located problem: ``FILE:LINE: field: message``. ``line`` is 1-based (or the row /
-    feature number of non-text formats); ``None`` when the problem is about the whole file."""
+    feature number of non-text formats); ``None`` when the problem is about the whole file.
+    ``message`` holds both languages; :meth:`text` gives one."""
 
     file: str
     line: int | None
     field: str | None
     key: str
     message: str
+    fields: tuple[tuple[str, object], ...] = ()
+
+    def where(self) -> str:
+        place = f"{self.file}:{self.line}" if self.line is not None else f"{self.file}"
+        return f"{place}: {self.field}: " if self.field else f"{place}: "
+
+    def text(self, lang: str | None = None) -> str:
+        """``FILE:LINE: field: message`` with the message in ``lang`` (both when None)."""
+        if lang is None:
+            return str(self)
+        try:
+            return self.where() + render(self.key, lang, field=self.field, **dict(self.fields))
+        except (KeyError, IndexError):  # built by hand without its fields: both languages
+            return str(self)
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line is not None else f"{self.file}"
-        field = f"{self.field}: " if self.field else ""
-        return f"{where}: {field}{self.message}"
+        return f"{self.where()}{self.message}"
 
 
 def problem(key: str, file: str, line: int | None = None, field: str | None = None, **fields) -> Problem:
     """Build a located :class:`Problem` from the catalogue."""
-    return Problem(file=file, line=line, field=field, key=key, message=render(key, field=field, **fields))
+    return Problem(file=file, line=line, field=field, key=key, message=render(key, field=field, **fields),
+                   fields=tuple(fields.items()))
 
 
 class SurveyError(Exception):
     """Base of every error the domain raises."""
 
     exit_code = 1
+
+    def text(self, lang: str | None = None) -> str:
+        """What went wrong, in ``lang`` ("zh", "en"; both when None)."""
+        return str(self)
 
 
 class DataError(SurveyError):
@@ -557,6 +671,9 @@ class DataError(SurveyError):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def text(self, lang: str | None = None) -> str:
+        return "\n".join(p.text(lang) for p in self.problems)
+
 
 class UsageError(SurveyError):
     """The request is wrong (unknown round, bad option value)."""
@@ -565,7 +682,11 @@ class UsageError(SurveyError):
 
     def __init__(self, key: str, **fields):
         self.key = key
+        self.fields = fields
         super().__init__(render(key, **fields))
+
+    def text(self, lang: str | None = None) -> str:
+        return render(self.key, lang, **self.fields)
 
 
 class NotFound(UsageError):

@@ -110,6 +110,87 @@ PHOTO_PIXELS = 2**26
 PHOTO_FORMATS = ("JPEG", "PNG", "HEIF")
 
 
+# --- XML, OpenRosa (ODK Collect sends straight to the server) -----------------------------------
+
+#: One submitted instance document (Collect's ``xml_submission_file``). The round's form fills
+#: ~400 elements, ~30 KB; a note at NOTE_CHARS on each of 30 items adds ~360 KB.
+XML_BYTES = 2 * MiB
+#: Nesting of an instance document (data → section → item group → field is 4).
+XML_DEPTH = 32
+#: Elements of an instance document (~400 for the county's rubric).
+XML_ELEMENTS = 10_000
+#: What Collect is told one POST may carry (``X-OpenRosa-Accept-Content-Length``): a larger
+#: submission is split by Collect into several POSTs, all but the last marked ``*isIncomplete*``.
+#: Collect's photos are 1,600 px at most (the form's ``max-pixels``), 0.3–1 MB each: 20 MB is a
+#: submission with 20–60 photographed findings, and keeps each POST short on a weak signal.
+OPENROSA_ACCEPT_BYTES = 20 * MiB
+#: Files of one POST (Collect puts at most 100 in one).
+OPENROSA_FILES = 200
+#: Prepared photos (~0.2 MB each) of split submissions held until their last part arrives, in
+#: all, and how long a part waits for the rest (Collect sends the parts one after the other).
+OPENROSA_HELD_BYTES = 256 * MiB
+OPENROSA_HELD_SECONDS = 3600
+
+
+def openrosa_body_bytes() -> int:
+    """The most one POST may carry: what Collect is told, plus the one attachment it adds beyond
+    that (a photo, at most PHOTO_BYTES), the XML and the multipart framing (read at call time)."""
+    return OPENROSA_ACCEPT_BYTES + PHOTO_BYTES + XML_BYTES + MiB
+
+
+class _TooDeep(Exception):
+    pass
+
+
+class _TooMany(Exception):
+    pass
+
+
+def load_xml(data: bytes, file: str, max_depth: int | None = None, max_elements: int | None = None) -> Any:
+    """The root element of untrusted XML ``data`` (an ``xml.etree`` element): no DTD, no entity,
+    no external reference (defusedxml: "billion laughs" and friends), nesting at most
+    ``max_depth`` levels and at most ``max_elements`` elements, both counted while parsing so
+    the tree is never built past them (defaults :data:`XML_DEPTH`, :data:`XML_ELEMENTS`). The
+    size is the caller's to check first (:data:`XML_BYTES`). Every failure is a
+    :class:`DataError` with one problem at ``file``."""
+    from xml.etree.ElementTree import ParseError, TreeBuilder
+
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import DefusedXMLParser
+
+    depth_limit = XML_DEPTH if max_depth is None else max_depth
+    count_limit = XML_ELEMENTS if max_elements is None else max_elements
+
+    class Guard(TreeBuilder):
+        depth = count = 0
+
+        def start(self, tag: Any, attrs: Any) -> Any:
+            self.depth += 1
+            self.count += 1
+            if self.depth > depth_limit:
+                raise _TooDeep
+            if self.count > count_limit:
+                raise _TooMany
+            return super().start(tag, attrs)
+
+        def end(self, tag: Any) -> Any:
+            self.depth -= 1
+            return super().end(tag)
+
+    parser = DefusedXMLParser(target=Guard(), forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    try:
+        parser.feed(data)
+        return parser.close()
+    except _TooDeep:
+        raise DataError([problem("xml_depth", file, limit=depth_limit)]) from None
+    except _TooMany:
+        raise DataError([problem("xml_elements", file, limit=count_limit)]) from None
+    except DefusedXmlException:
+        raise DataError([problem("xml_dtd", file)]) from None
+    except ParseError as exc:
+        raise DataError([problem("xml", file, exc.position[0] if exc.position else None, detail=str(exc))]) from None
+
+
 # --- helpers -------------------------------------------------------------------------------------
 
 

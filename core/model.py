@@ -23,6 +23,11 @@ CIVILIZED_TITLES: frozenset[str] = frozenset({"县级", "市级", "省级", "全
 STATUS_PENDING, STATUS_APPROVED, STATUS_RETURNED = "pending", "approved", "returned"
 STATUS_LABELS = {STATUS_PENDING: "待审核", STATUS_APPROVED: "已通过", STATUS_RETURNED: "已退回"}
 
+#: States of a fix-it ledger entry (整改台账), as stored, and their Chinese labels (ledger.md
+#: column 状态). "Overdue" (逾期) is no state: an entry past its deadline and not closed.
+LEDGER_OPEN, LEDGER_FIXED, LEDGER_CLOSED = "open", "fixed", "closed"
+LEDGER_LABELS = {LEDGER_OPEN: "待整改", LEDGER_FIXED: "已整改", LEDGER_CLOSED: "已销号"}
+
 
 
 class FrozenMap(dict):  # type: ignore[type-arg]
@@ -68,11 +73,19 @@ class Village(NamedTuple):
 
 @dataclass(frozen=True)
 class Round:
+    """An assessment round: its kind (:data:`core.constants.ROUND_KINDS`), a cadence label
+    (双月测评, 单月讲评…), whether its results count toward titles and targets (a mock round's do
+    not), and the rubric version it is scored with (pinned when it is opened)."""
+
     id: str
     name: str
     start_date: str | None = None
     end_date: str | None = None
     created_at: str | None = None
+    kind: str = "regular"
+    cadence: str = ""
+    counts: bool = True
+    rubric_version: str | None = None
 
 
 class VillageResult(NamedTuple):

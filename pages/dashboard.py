@@ -12,8 +12,8 @@ import streamlit as st
 from core.errors import SurveyError
 from survey import auth, targets
 from survey.csvio import fmt1
-from ui import keys, nav, place_view, rounds_view, share_view, shell
-from ui.text import lang, md, plain, t
+from ui import keys, ledger_view, nav, place_view, rounds_view, share_view, shell
+from ui.text import lang, md, plain, t, when
 
 DB = str(shell.db())
 
@@ -69,7 +69,7 @@ if not chart.empty:
     st.altair_chart(bars + ticks + rule, width="stretch")
 
 st.subheader(t("dash_townships"))
-_table(targets.township_records(d.townships), keys.DASH_TABLE_TOWNSHIPS)
+_table(ledger_view.with_counts(DB, user, county, targets.township_records(d.townships)), keys.DASH_TABLE_TOWNSHIPS)
 
 tabs = st.tabs([t("dash_tab_below"), t("dash_tab_failed"), t("dash_tab_risk"), t("dash_tab_rank"),
                 t("dash_tab_drill"), t("dash_tab_trends"), t("dash_tab_review"), t("dash_tab_target")])
@@ -132,5 +132,5 @@ with tabs[7]:
                 st.session_state[keys.DASH_SAVED] = t("dash_set_saved", scope=scopes[scope], percent=fmt1(value))
                 st.rerun()
     st.caption(t("dash_settings", default=fmt1(d.default_target)))
-    _table([{"scope": s.name, "percent": fmt1(s.percent), "by": s.by, "at": s.at} for s in d.settings],
+    _table([{"scope": s.name, "percent": fmt1(s.percent), "by": s.by, "at": when(s.at)} for s in d.settings],
            keys.DASH_TABLE_SETTINGS)

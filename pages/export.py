@@ -9,7 +9,7 @@ from survey import auth, export
 from survey.csvio import ENCODINGS
 from core.errors import SurveyError
 from ui import keys, nav, shell
-from ui.text import md, t
+from ui.text import md, said, t
 
 DB = str(shell.db())
 
@@ -19,7 +19,7 @@ def _files(db: str, round_id: str, county: str, encoding: str, version: int, use
     """Both tables and the three downloads; ``version`` (store.data_version) invalidates them."""
     [e] = export.build(db, user, round_id, county)
     zipped, warnings = export.csv_zip([e], encoding)
-    return e, zipped, [str(w) for w in warnings], export.xlsx_bytes(e), export.geojson_bytes(e)
+    return e, zipped, list(warnings), export.xlsx_bytes(e), export.geojson_bytes(e)
 
 
 user = nav.require("export")
@@ -42,7 +42,7 @@ except SurveyError as exc:
 st.caption(t("exp_counts", villages=len(e.villages), townships=len(e.townships)))
 if warnings:
     st.warning(t("exp_warnings", n=len(warnings)), icon=":material/warning:")
-    st.code("\n".join(warnings), language=None)
+    st.code("\n".join(said(w) for w in warnings), language=None)
 else:
     st.success(t("exp_no_warnings"), icon=":material/check_circle:")
 

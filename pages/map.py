@@ -13,7 +13,7 @@ from survey import mapdata
 from survey.csvio import fmt1
 from core.errors import UsageError
 from ui import keys, nav, shell
-from ui.text import lang, plain, t
+from ui.text import lang, plain, said, t
 
 DB = str(shell.db())
 
@@ -61,7 +61,7 @@ if len(data.results) > POINT_LIMIT:
 try:
     m = _draw(data, base, url)
 except UsageError as exc:  # no Tianditu key, a bad custom URL: fall back to the offline map
-    st.warning(t("map_base_fallback", error=str(exc)), icon=":material/warning:")
+    st.warning(t("map_base_fallback", error=said(exc)), icon=":material/warning:")
     m = _draw(data, "none", None)
 # returned_objects=[]: panning, zooming and clicks never rerun this script
 st_folium(m, key=keys.MAP_FOLIUM, height=620, use_container_width=True, returned_objects=[])

@@ -1,15 +1,14 @@
 """设置: load the village list, open a round, the round's form for ODK/Kobo Collect and the upload
 of their exports, read the rubric."""
 
-from datetime import date
 
 import streamlit as st
 
 from survey import service
-from core.errors import DataError, SurveyError
+from core.errors import DataError
 from survey.rubric import load_rubric
-from ui import keys, nav, setup_odk, shell
-from ui.text import lang, md, rule_text, t
+from ui import keys, nav, setup_odk, setup_rounds, shell
+from ui.text import lang, md, rule_text, said, t
 
 user = nav.require("setup")
 st.title(t("setup_title"))
@@ -26,7 +25,7 @@ if st.button(t("setup_import"), key=keys.SETUP_IMPORT, type="primary", disabled=
         summary = service.import_villages_bytes(db, user, upload.getvalue(), upload.name)
         st.session_state[keys.SETUP_RESULT] = ("ok", summary.__dict__)
     except DataError as exc:
-        st.session_state[keys.SETUP_RESULT] = ("errors", [str(p) for p in exc.problems])
+        st.session_state[keys.SETUP_RESULT] = ("errors", [said(p) for p in exc.problems])
 result = st.session_state.get(keys.SETUP_RESULT)
 if result and result[0] == "ok":
     st.success(t("setup_imported", **result[1]), icon=":material/check_circle:")
@@ -37,27 +36,7 @@ counts = service.stats(db, user)
 st.caption(t("setup_counts", **counts))
 
 # --- rounds --------------------------------------------------------------------------------------
-st.subheader(t("setup_rounds"), anchor=False)
-existing = shell.rounds()
-if existing:
-    st.dataframe(
-        [{t("col_round_id"): r.id, t("col_round_name"): r.name, t("col_start"): r.start_date or "",
-          t("col_end"): r.end_date or ""} for r in existing],
-        hide_index=True, key=keys.SETUP_ROUNDS_TABLE)
-with st.form(key=keys.SETUP_ROUND_FORM, clear_on_submit=True):
-    c1, c2 = st.columns(2)
-    round_id = c1.text_input(t("setup_round_id"), key=keys.SETUP_ROUND_ID, max_chars=32)
-    name = c2.text_input(t("setup_round_name"), key=keys.SETUP_ROUND_NAME)
-    start = c1.date_input(t("setup_round_start"), value=date.today(), key=keys.SETUP_ROUND_START)
-    end = c2.date_input(t("setup_round_end"), value=None, key=keys.SETUP_ROUND_END)
-    if st.form_submit_button(t("setup_round_create"), icon=":material/add:"):
-        try:
-            created = service.open_round(db, user, round_id.strip(), name, start and start.isoformat(),
-                                         end and end.isoformat())
-            st.session_state[keys.ROUND] = created.id
-            st.success(t("setup_round_created", id=created.id), icon=":material/check_circle:")
-        except SurveyError as exc:
-            st.error(md(exc), icon=":material/error:")
+setup_rounds.render(db, user)
 
 # --- ODK Collect / KoboCollect: the form out, the exports back in --------------------------------
 setup_odk.render(db, user)

@@ -3,11 +3,11 @@ every change is saved as a draft at once; submit stores the assessment exactly o
 
 import streamlit as st
 
-from survey import fieldwork
-from survey.rubric import load_rubric
+from core.errors import SurveyError
+from survey import fieldwork, service
 from ui import keys, nav, shell
 from ui import survey_view as parts
-from ui.text import t
+from ui.text import md, t
 
 user = nav.require("tablet")
 parts.bind(user)
@@ -28,7 +28,7 @@ if village is None:
     st.stop()
 
 st.subheader(t("sv_village_head", village=village.name, township=village.township), anchor=False)
-rubric = load_rubric()
+rubric = service.rubric_for_round(shell.db(), round_id)
 parts.office_vetoes(rubric, village)
 done = st.session_state.get(keys.SV_DONE)
 if done and done["key"] == (round_id, village.code, surveyor):
@@ -47,7 +47,11 @@ parts.position(village)
 
 if st.button(t("sv_submit"), key=keys.SV_SUBMIT, type="primary", icon=":material/send:",
              width="stretch"):
-    outcome = fieldwork.submit(shell.db(), user, rubric, st.session_state[keys.SV_DRAFT])
+    try:
+        outcome = fieldwork.submit(shell.db(), user, rubric, st.session_state[keys.SV_DRAFT])
+    except SurveyError as exc:  # e.g. the round ended long ago: said, nothing stored
+        st.error(md(exc), icon=":material/error:")
+        st.stop()
     if outcome.submission_id:
         st.session_state[keys.SV_DONE] = {"key": (round_id, village.code, surveyor),
                                           "outcome": outcome}

@@ -6,7 +6,7 @@ import streamlit as st
 from survey import audit, auth
 from core.errors import SurveyError
 from ui import keys, nav, shell
-from ui.text import md, t
+from ui.text import md, t, when
 
 user = nav.require("users")
 db = shell.db()
@@ -41,7 +41,7 @@ with st.expander(t("us_add"), icon=":material/person_add:"):
         if st.form_submit_button(t("us_create"), type="primary", icon=":material/add:"):
             try:
                 created = auth.add_user(db, name, role, county.strip(), password,
-                                        towns.replace("，", ",").split(","), display, actor=user.name)
+                                        towns.replace("，", ",").split(","), display, by=user)
                 done("us_created", created.name)
             except SurveyError as exc:
                 st.error(md(exc), icon=":material/error:")
@@ -54,12 +54,12 @@ if chosen is not None:
     if chosen.name != user.name and c1.button(
             t("us_enable" if chosen.disabled else "us_disable"), key=keys.US_TOGGLE,
             icon=":material/toggle_on:" if chosen.disabled else ":material/block:"):
-        auth.set_disabled(db, chosen.name, not chosen.disabled, actor=user.name)
+        auth.set_disabled(db, chosen.name, not chosen.disabled, by=user)
         done("us_toggled", chosen.name)
     new_password = c2.text_input(t("us_new_password"), key=keys.US_NEW_PASSWORD, type="password")
     if c2.button(t("us_set_password"), key=keys.US_SET_PASSWORD, icon=":material/key:"):
         try:
-            auth.set_password(db, chosen.name, new_password, actor=user.name)
+            auth.set_password(db, chosen.name, new_password, by=user)
             st.session_state.pop(keys.US_NEW_PASSWORD, None)
             done("us_password_set", chosen.name)
         except SurveyError as exc:
@@ -74,12 +74,12 @@ if chosen is not None:
         if st.form_submit_button(t("us_set_scope"), icon=":material/edit_location:"):
             try:
                 auth.set_scope(db, chosen.name, role, county.strip(), towns.replace("，", ",").split(","),
-                               actor=user.name)
+                               by=user)
                 done("us_scope_set", chosen.name)
             except SurveyError as exc:
                 st.error(md(exc), icon=":material/error:")
 
 with st.expander(t("us_audit"), icon=":material/history:"):
-    st.dataframe([{t("rv_col_at"): e.at, t("rv_col_actor"): e.actor, t("rv_col_action"): e.action,
+    st.dataframe([{t("rv_col_at"): when(e.at), t("rv_col_actor"): e.actor, t("rv_col_action"): e.action,
                    t("col_code"): e.village or e.entity_id or ""} for e in audit.recent(db, user)],
                  hide_index=True, key=keys.US_AUDIT)

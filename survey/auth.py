@@ -25,22 +25,24 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import math
 import re
 import secrets
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from survey import store
 from core.constants import county_of, township_of
 from core.errors import NotFound, UsageError
 from core.model import Village
+from survey import store
 
 SURVEYOR, REVIEWER, ADMIN, LIAISON = "surveyor", "reviewer", "admin", "liaison"
 #: The roles: the field surveyor (测评员), the county office's reviewer (县文明办审核员), the
@@ -165,7 +167,7 @@ def _user(row: dict) -> User:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _check_password(password: str) -> None:
@@ -187,17 +189,26 @@ def _check_scope(role: str, county: str, townships: Iterable[str]) -> tuple[str,
     return towns
 
 
+def _administrator(by: User) -> str:
+    """The audit actor of an account change: administrators only."""
+    if not by.admin:
+        raise UsageError("forbidden")
+    return by.name
+
+
 def add_user(db_path: str | Path, name: str, role: str, county: str, password: str,
-             townships: Iterable[str] = (), display_name: str | None = None,
-             actor: str | None = None) -> User:
-    """Create an account (display name: the name surveys are signed with, default ``name``)."""
+             townships: Iterable[str] = (), display_name: str | None = None, *, by: User) -> User:
+    """Create an account (display name: the name surveys are signed with, default ``name``),
+    as the administrator ``by`` (the command line: :func:`operator`)."""
+    actor = _administrator(by)
     name = (name or "").strip()
     if not _NAME.fullmatch(name):
         raise UsageError("user_name", value=name)
     towns = _check_scope(role, county, townships)
     _check_password(password)
     shown = (display_name or "").strip() or name
-    store.insert_user(db_path, name, shown, role, county, towns, _hasher.hash(password), actor)
+    store.insert_user(db_path, name, shown, role, county, towns, _hasher.hash(password), actor,
+                      digest_secrets(name, password))
     return User(name, shown, role, county, towns)
 
 
@@ -222,33 +233,52 @@ def has_users(db_path: str | Path) -> bool:
     return store.user_count(db_path) > 0
 
 
-def set_disabled(db_path: str | Path, name: str, disabled: bool, actor: str | None = None) -> None:
-    """Disable (or enable again) an account."""
-    store.update_user(db_path, name, actor, disabled=disabled)
+def set_disabled(db_path: str | Path, name: str, disabled: bool, *, by: User) -> None:
+    """Disable (or enable again) an account, as the administrator ``by``."""
+    store.update_user(db_path, name, _administrator(by), disabled=disabled)
 
 
-def set_password(db_path: str | Path, name: str, password: str, actor: str | None = None) -> None:
-    """Set a new password (and lift a lock)."""
+def set_password(db_path: str | Path, name: str, password: str, *, by: User) -> None:
+    """Set a new password (and lift a lock), as the administrator ``by``."""
+    actor = _administrator(by)
     _check_password(password)
     store.update_user(db_path, name, actor, password_hash=_hasher.hash(password), locked_until=None,
-                      failed_logins=0)
+                      failed_logins=0, digest_ha1=digest_secrets(name, password))
 
 
 def set_scope(db_path: str | Path, name: str, role: str, county: str,
-              townships: Iterable[str] = (), actor: str | None = None) -> None:
-    """Change an account's role, county and townships."""
+              townships: Iterable[str] = (), *, by: User) -> None:
+    """Change an account's role, county and townships, as the administrator ``by``."""
+    actor = _administrator(by)
     towns = _check_scope(role, county, townships)
     store.update_user(db_path, name, actor, role=role, county_code=county, townships=towns)
 
 
-def login(db_path: str | Path, name: str, password: str, now: datetime | None = None) -> User:
+def login(db_path: str | Path, name: str, password: str, now: datetime | None = None,
+          via: str | None = None) -> User:
     """The user when ``password`` is right; :class:`UsageError` otherwise (``login_failed``,
-    ``login_locked`` with the minutes to wait, ``login_disabled``). Every attempt is audited.
+    ``login_locked`` with the minutes to wait, ``login_disabled``). Every attempt is audited
+    (``via``: how, when not on the web page: ``openrosa``).
 
     The failure count and the lock are decided in the database, atomically, around the slow
     password check (:func:`survey.store.login_begin` / :func:`~survey.store.login_end`): of many
     parallel attempts at most :data:`MAX_FAILURES` are checked, and a right password signs in
-    only when no lock was decided before it."""
+    only when no lock was decided before it. A right password also (re)writes the account's
+    Digest secrets when they are missing (:func:`digest_secrets`)."""
+
+    def check(row: dict) -> bool:
+        try:  # an unknown name is checked against a dummy hash: the answer takes as long
+            return _hasher.verify(row["password_hash"] if row else _dummy_hash(), password or "")
+        except (VerificationError, InvalidHashError):
+            return False
+
+    return _attempt(db_path, name, check, now, password=password, via=via)
+
+
+def _attempt(db_path: str | Path, name: str, check, now: datetime | None, password: str | None = None,
+             via: str | None = None) -> User:
+    """One counted sign-in attempt: ``check(row)`` says whether the secret presented matches the
+    account's row (it is called with None for an unknown name, to take as long)."""
     now = now or _now()
     name = (name or "").strip()
     state, row = store.login_begin(db_path, name, MAX_FAILURES, _iso(now)) if _NAME.fullmatch(name) \
@@ -257,15 +287,17 @@ def login(db_path: str | Path, name: str, password: str, now: datetime | None = 
         until = row["locked_until"] if row and row["locked_until"] else None
         raise UsageError("login_locked", n=MAX_FAILURES,
                          minutes=_minutes_left(until, now) if until else LOCK_MINUTES)
-    try:  # an unknown name is checked against a dummy hash: the answer takes as long
-        ok = _hasher.verify(row["password_hash"] if row else _dummy_hash(), password or "")
-    except (VerificationError, InvalidHashError):
-        ok = False
+    ok = bool(check(row))
     if row is None:
         raise UsageError("login_failed")
-    rehash = _hasher.hash(password) if ok and _hasher.check_needs_rehash(row["password_hash"]) else None
+    rehash = digest = None
+    if ok and password is not None:
+        rehash = _hasher.hash(password) if _hasher.check_needs_rehash(row["password_hash"]) else None
+        wanted = digest_secrets(name, password)
+        digest = wanted if row.get("digest_ha1") != wanted else None
     until = _iso(now + timedelta(minutes=LOCK_MINUTES))
-    result, locked = store.login_end(db_path, name, ok, MAX_FAILURES, _iso(now), until, rehash, row["attempt"])
+    result, locked = store.login_end(db_path, name, ok, MAX_FAILURES, _iso(now), until, rehash, row["attempt"],
+                                     digest_ha1=digest, via=via)
     if result == "ok":
         return _user(row)
     if result == "locked":
@@ -273,6 +305,114 @@ def login(db_path: str | Path, name: str, password: str, now: datetime | None = 
     if result == "disabled":
         raise UsageError("login_disabled")
     raise UsageError("login_failed")
+
+
+# --- HTTP credentials of ODK Collect: Basic (cached briefly) and Digest ------------------------
+
+#: The realm of HTTP authentication (Digest secrets depend on it: never change it).
+DIGEST_REALM = "xiangfeng"
+#: The Digest algorithms (RFC 7616) the server offers, preferred first; Collect takes the first.
+DIGEST_ALGORITHMS = ("SHA-256", "MD5")
+#: How long a checked credential is believed without checking it again (argon2 is slow on
+#: purpose, and Collect sends the credentials with every request).
+CREDENTIAL_SECONDS = 300
+_CREDENTIALS_MAX = 1024
+_credential_key = secrets.token_bytes(32)  # per process: the cache's keys mean nothing elsewhere
+_credentials: dict[str, tuple[datetime, str]] = {}
+_credentials_lock = threading.Lock()
+
+
+def digest_ha1(name: str, password: str, algorithm: str, realm: str = DIGEST_REALM) -> str:
+    """H(name:realm:password) of RFC 7616 for ``algorithm`` (``MD5`` or ``SHA-256``), in hex."""
+    function = {"MD5": hashlib.md5, "SHA-256": hashlib.sha256}[algorithm]
+    return function(f"{name}:{realm}:{password}".encode()).hexdigest()
+
+
+def digest_secrets(name: str, password: str) -> str:
+    """What the database keeps for HTTP Digest: :func:`digest_ha1` of each algorithm, as JSON.
+    Digest never shows the server the password, so it cannot be checked against the argon2
+    hash; these are password equivalents for this realm only (README)."""
+    return json.dumps({a: digest_ha1(name, password, a) for a in DIGEST_ALGORITHMS}, sort_keys=True)
+
+
+def _secrets(row: dict | None) -> dict[str, str]:
+    try:
+        found = json.loads(row["digest_ha1"]) if row and row.get("digest_ha1") else {}
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _stamp(row: dict) -> str:
+    """What a cached credential was checked against: a new password or Digest secret voids it."""
+    return hashlib.sha256(f"{row['password_hash']}\0{row.get('digest_ha1') or ''}".encode()).hexdigest()
+
+
+def _usable(row: dict, now: datetime) -> bool:
+    return not row["disabled"] and not (row["locked_until"] and _iso(now) < row["locked_until"])
+
+
+def _believed(key: str, row: dict | None, now: datetime) -> bool:
+    """Whether ``key`` was checked against this very row within :data:`CREDENTIAL_SECONDS`."""
+    if row is None or not _usable(row, now):
+        return False
+    with _credentials_lock:
+        entry = _credentials.get(key)
+    return entry is not None and entry[0] > now and hmac.compare_digest(entry[1], _stamp(row))
+
+
+def _believe(key: str, db_path: str | Path, name: str, now: datetime) -> None:
+    row = store.user_row(db_path, name, with_hash=True)
+    if row is None:
+        return
+    with _credentials_lock:
+        if len(_credentials) >= _CREDENTIALS_MAX:
+            for old in [k for k, (until, _) in _credentials.items() if until <= now] or list(_credentials)[:64]:
+                _credentials.pop(old, None)
+        _credentials[key] = (now + timedelta(seconds=CREDENTIAL_SECONDS), _stamp(row))
+
+
+def forget_credentials() -> None:
+    """Forget every believed credential of this process (tests; a password change does it by
+    itself, since the cache is keyed on the stored hash)."""
+    with _credentials_lock:
+        _credentials.clear()
+
+
+def check_password(db_path: str | Path, name: str, password: str, now: datetime | None = None) -> User:
+    """The account of HTTP Basic credentials (ODK Collect over HTTPS). Checked like a sign-in
+    (:func:`login`: counted, locked after :data:`MAX_FAILURES`, audited), then believed for
+    :data:`CREDENTIAL_SECONDS` without hashing again while the stored password, the lock and the
+    account's state stay as they were. Raises what :func:`login` raises."""
+    now = now or _now()
+    name = (name or "").strip()
+    key = hmac.new(_credential_key, f"basic\0{name}\0{password}".encode(), hashlib.sha256).hexdigest()
+    row = store.user_row(db_path, name, with_hash=True) if _NAME.fullmatch(name) else None
+    if _believed(key, row, now):
+        return _user(row)  # type: ignore[arg-type]
+    user = login(db_path, name, password, now, via="openrosa")
+    _believe(key, db_path, user.name, now)
+    return user
+
+
+def check_digest(db_path: str | Path, name: str, verify, now: datetime | None = None) -> User:
+    """The account of an HTTP Digest response (ODK Collect). ``verify(secrets)`` says whether the
+    response matches the account's :func:`digest_secrets` (algorithm -> H(A1)). A failure counts
+    as a failed sign-in; a success is believed for :data:`CREDENTIAL_SECONDS` (no write on each
+    request). ``openrosa_digest_unset`` when the account has no Digest secret yet (made before
+    Digest existed: a sign-in with the password writes it)."""
+    now = now or _now()
+    name = (name or "").strip()
+    row = store.user_row(db_path, name, with_hash=True) if _NAME.fullmatch(name) else None
+    if row is not None and not _secrets(row):
+        raise UsageError("openrosa_digest_unset", value=name)
+    key = f"digest\0{name}"
+    if row is not None and verify(_secrets(row)) and _believed(key, row, now):
+        return _user(row)
+    user = _attempt(db_path, name, lambda r: r is not None and bool(_secrets(r)) and verify(_secrets(r)),
+                    now, via="openrosa")
+    _believe(key, db_path, user.name, now)
+    return user
 
 
 @dataclass(frozen=True)
@@ -284,11 +424,13 @@ class DemoAccount:
 
 
 #: The accounts of the demo database (README lists them; the login page shows them on the demo
-#: only). The surveyor signs as 王芳, who surveyed four townships of the demo county.
+#: only). The surveyor signs as 王芳, who surveyed four townships of the demo county; the
+#: township liaison (乡镇联络员) has the first of them, 城关镇.
 DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount("admin", "demo-admin", ADMIN, "管理员（演示）"),
     DemoAccount("reviewer", "demo-review", REVIEWER, "审核员（演示）"),
     DemoAccount("surveyor", "demo-survey", SURVEYOR, "王芳"),
+    DemoAccount("liaison", "demo-liaison", LIAISON, "城关镇联络员（演示）"),
 )
 
 
@@ -302,8 +444,9 @@ def ensure_demo_accounts(db_path: str | Path) -> int:
     added = 0
     for account in DEMO_ACCOUNTS:
         if get_user(db_path, account.name) is None:
-            add_user(db_path, account.name, account.role, demo.COUNTY_CODE, account.password,
-                     towns if account.role == SURVEYOR else (), account.display_name)
+            scope = towns if account.role == SURVEYOR else towns[:1] if account.role == LIAISON else ()
+            add_user(db_path, account.name, account.role, demo.COUNTY_CODE, account.password, scope,
+                     account.display_name, by=operator())
             added += 1
     return added
 
@@ -331,7 +474,7 @@ def token_digest(token: str) -> str:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def start_session(db_path: str | Path, name: str, now: datetime | None = None) -> str:

@@ -540,4 +540,8 @@ def report_for(db_path: str | Path, user: User, round_id: str, county: str | Non
     user.scope.check_county(county)
     if county not in store.counties(db_path):
         raise NotFound("county_unknown", value=county, known="、".join(store.counties(db_path)) or "（无 none）")
+    if "ledger_rows" not in options:  # the fix-it ledger's recurring and overdue entries are published
+        from survey.ledger import bulletin_rows
+
+        options["ledger_rows"] = bulletin_rows(db_path, user.scope, county, round_id, options.get("today"))
     return write_report(db_path, round_id, county, out, pdf=pdf, scope=user.scope, **options)

@@ -68,7 +68,7 @@ def _cmd_import_submissions(args: argparse.Namespace) -> int:
 def _cmd_checklists(args: argparse.Namespace) -> int:
     from survey.rubric import load_rubric
 
-    doc = load_rubric().to_json()
+    doc = (service.rubric_for_round(args.db, args.round) if args.round else load_rubric()).to_json()
     print(json.dumps(doc, ensure_ascii=False, indent=None if args.json else 2))
     return 0
 
@@ -219,6 +219,33 @@ def _cmd_settings(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_approve(args: argparse.Namespace) -> int:
+    """Approve the round's pending submissions as the reviewer account ``--as`` (audited as it);
+    prints how many were approved; a named village with nothing pending is said on stderr."""
+    from survey import review
+
+    approved, idle = review.approve_round(args.db, review.reviewer(args.db, args.as_name), args.round,
+                                          args.village or ())
+    for code in idle:
+        _err(f"{code}: no pending submission in round {args.round}")
+    print(approved)
+    return 0
+
+
+def _cmd_ledger(args: argparse.Namespace) -> int:
+    """The fix-it ledger (ledger.md): to ``--out FILE`` as CSV or XLSX by its ending, else as
+    CSV on stdout (the same bytes, BOM included, as the file)."""
+    from survey.ledger import write_ledger
+
+    result = write_ledger(args.db, auth.operator(), args.out, args.round, args.county, args.status)
+    if isinstance(result, bytes):
+        sys.stdout.buffer.write(result)
+        sys.stdout.flush()
+    else:
+        _err(f"{result}: fix-it ledger written")
+    return 0
+
+
 # --- accounts ------------------------------------------------------------------------------------
 
 
@@ -233,7 +260,7 @@ def _cmd_users(args: argparse.Namespace) -> int:
     action = args.users_command
     if action == "add":
         user = auth.add_user(args.db, args.name, args.role, args.county, _stdin_password(args),
-                             args.townships.split(","), args.display_name)
+                             args.townships.split(","), args.display_name, by=auth.operator())
         _err(f"user {user.name} added: {user.role}, county {user.county}"
              + (f", townships {','.join(user.townships)}" if user.townships else ""))
     elif action == "list":
@@ -246,10 +273,10 @@ def _cmd_users(args: argparse.Namespace) -> int:
                 print("\t".join([r["name"], r["display_name"], r["role"], r["county"],
                                  ",".join(r["townships"]) or "-", "disabled" if r["disabled"] else "active"]))
     elif action in ("disable", "enable"):
-        auth.set_disabled(args.db, args.name, action == "disable")
+        auth.set_disabled(args.db, args.name, action == "disable", by=auth.operator())
         _err(f"user {args.name} {action}d")
     else:
-        auth.set_password(args.db, args.name, _stdin_password(args))
+        auth.set_password(args.db, args.name, _stdin_password(args), by=auth.operator())
         _err(f"password of {args.name} set")
     return 0
 
@@ -304,8 +331,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="buffer around the road in metres (default: the setting buffer_m, 2000 unless changed)")
     add("import-submissions", _cmd_import_submissions,
         "add submissions from a JSON Lines file").add_argument("file")
-    add("checklists", _cmd_checklists, "print the active rubric").add_argument(
-        "--json", action="store_true", help="compact JSON on one line")
+    p = add("checklists", _cmd_checklists, "print the active rubric, or the one pinned by a round")
+    p.add_argument("--json", action="store_true", help="compact JSON on one line")
+    p.add_argument("--round", metavar="R", help="the rubric round R is scored with")
     p = add("flags", _cmd_flags, "write the township table (share target) of a round")
     p.add_argument("--round", required=True, metavar="R")
     p.add_argument("--target", type=_percent, metavar="P", help="share target in percent, e.g. 55")
@@ -355,6 +383,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("settings", _cmd_settings, "print the county's other rules in force, with where each comes from")
     p.add_argument("--county", metavar="CODE", help="a county's own values (default: the database's)")
     p.add_argument("--json", action="store_true")
+
+    p = add("approve", _cmd_approve,
+            "approve the round's pending submissions as a reviewer account (audited as it); prints how many")
+    p.add_argument("--round", required=True, metavar="R")
+    p.add_argument("--as", required=True, dest="as_name", metavar="NAME", help="the reviewer account")
+    p.add_argument("--village", nargs="+", action="extend", metavar="CODE",
+                   help="only these villages (12-digit codes)")
+    p = add("ledger", _cmd_ledger, "write the fix-it ledger (整改台账) as CSV, or XLSX when FILE ends in .xlsx")
+    p.add_argument("--round", metavar="R", help="entries found in this round")
+    p.add_argument("--county", metavar="C", help="6-digit county code")
+    p.add_argument("--status", choices=["open", "fixed", "closed", "overdue"])
+    p.add_argument("--out", metavar="FILE", help="FILE.csv or FILE.xlsx (default: CSV on stdout)")
 
     p = add("users", _cmd_users, "manage accounts: add, list, disable, enable, password")
     users = p.add_subparsers(dest="users_command", required=True, metavar="ACTION")

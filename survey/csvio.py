@@ -123,8 +123,10 @@ def gbk_warnings(name: str, records: Sequence[Sequence[str]]) -> list[Problem]:
             text.encode("gbk")
         except UnicodeEncodeError:
             bad = "".join(dict.fromkeys(ch for ch in text if not _gbk_ok(ch)))
-            message = render("gbk_unrepresentable", line=line, value=bad)
-            warnings.append(Problem(file=name, line=line, field=None, key="gbk_unrepresentable", message=message))
+            # (the message names the line itself: its field is "line", which problem() takes too)
+            warnings.append(Problem(file=name, line=line, field=None, key="gbk_unrepresentable",
+                                    message=render("gbk_unrepresentable", line=line, value=bad),
+                                    fields=(("line", line), ("value", bad))))
         line += 1 + text.count("\n")
     return warnings
 

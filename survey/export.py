@@ -187,7 +187,7 @@ def build(db_path: str | Path, user: User, round_id: str, county: str | None = N
     sorted by county. The provincial files speak for a whole county, so only a county-wide
     scope exports (reviewers and administrators; ``export_county_only`` for a scope of some
     townships). :class:`NotFound` for an unknown round or county, or one outside the scope."""
-    from survey.rubric import load_rubric
+    from survey.service import rubric_for_round
     from survey.targets import targets_from_store, township_table
 
     scope = user.scope
@@ -199,13 +199,13 @@ def build(db_path: str | Path, user: User, round_id: str, county: str | None = N
     county = county or scope.county
     if county is not None and county not in counties:
         raise NotFound("county_unknown", value=county, known="、".join(counties) or "（无 none）")
-    store.get_round(db_path, round_id)
+    rnd = store.get_round(db_path, round_id)
     wanted = {county: counties[county]} if county is not None else counties
     results = store.round_results(db_path, round_id, county)
     towns = store.townships(db_path, county)
-    table = township_table(results, targets_from_store(db_path), towns)
+    table = township_table(results, targets_from_store(db_path), towns, rnd.counts)
     villages: dict[str, list[list]] = defaultdict(list)
-    for row in village_rows(results, load_rubric(), _belts(db_path, results)):
+    for row in village_rows(results, rubric_for_round(db_path, round_id), _belts(db_path, results)):
         villages[county_of(row[0])].append(row)
     townships: dict[str, list[TownshipRow]] = defaultdict(list)
     for t in table:
@@ -283,6 +283,14 @@ def _xlsx_text(value: Any) -> str:
 def xlsx_bytes(export: CountyExport) -> bytes:
     """One workbook, sheets 村级测评 and 乡镇汇总, with code cells stored as text cells
     (number format ``@``), so a 12-digit code never shows as 4.2E+11."""
+    return workbook_bytes(((SHEET_VILLAGES, VILLAGE_COLUMNS, export.villages),
+                           (SHEET_TOWNSHIPS, TOWNSHIP_COLUMNS, export.townships)))
+
+
+def workbook_bytes(sheets: Iterable[tuple[str, Sequence[Column], Iterable[Sequence[Any]]]]) -> bytes:
+    """A workbook of ``(title, columns, rows)`` sheets, cells formatted by their column's kind
+    as the CSV dialect does: text guarded against formulas, codes as text cells (``@``), one
+    decimal, six for coordinates, integers; a bold header row, frozen."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -290,10 +298,7 @@ def xlsx_bytes(export: CountyExport) -> bytes:
 
     wb = Workbook(write_only=True)
     bold = Font(bold=True)
-    for title, columns, rows in (
-        (SHEET_VILLAGES, VILLAGE_COLUMNS, export.villages),
-        (SHEET_TOWNSHIPS, TOWNSHIP_COLUMNS, export.townships),
-    ):
+    for title, columns, rows in sheets:
         ws = wb.create_sheet(title)
         ws.freeze_panes = "A2"
         for i, c in enumerate(columns, 1):

@@ -40,7 +40,7 @@ from typing import Any, NamedTuple
 from core import config
 from core.errors import DataError, NotFound, UsageError
 from core.model import Village
-from survey import gps, photos, store, vetoes
+from survey import gps, photos, service, store, vetoes
 from survey.auth import ADMIN, SURVEYOR, User
 from survey.store import PhotoInfo
 from survey.rubric import Item, Rubric
@@ -366,7 +366,8 @@ def submit(db_path: str | Path, user: User, rubric: Rubric, draft: Draft,
     office = [r.item for r in vetoes.in_force_for(db_path, user, draft.village, sub.date)]
     result = score(rubric, sub.answers, (), sub.unmet)
     added, _ = store.save_submissions(db_path, [(sub, result)], actor=user.name,
-                                      drafts={sub.id: (draft.round_id, draft.village, draft.surveyor)})
+                                      drafts={sub.id: (draft.round_id, draft.village, draft.surveyor)},
+                                      versions={draft.round_id: service.pinned(rubric)})
     return Outcome(submission_id=sub.id, score=score(rubric, sub.answers, office, sub.unmet), added=bool(added))
 
 

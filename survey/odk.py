@@ -39,7 +39,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Protocol
 
 from core.constants import LAT_RANGE, LON_RANGE
 from core.errors import DataError, Problem, UsageError, problem
@@ -383,49 +383,83 @@ def _number(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-class _RowReader:
-    """Turns export rows into interchange objects, collecting every problem located."""
+class Fields(Protocol):
+    """The fields of one filled form, by name whatever the group path: an export's row
+    (:class:`RowFields`) or a submitted instance document (:mod:`survey.openrosa`)."""
 
-    def __init__(self, table: Table, cols: Columns, limits: Limits):
-        self.table, self.cols, self.limits = table, cols, limits
+    def get(self, *names: str) -> str:
+        """The first non-empty value of the fields ``names`` (empty when none)."""
+
+    def header(self, name: str) -> str:
+        """Where the field ``name`` is, for messages: the column or element path."""
+
+    def has(self, name: str) -> bool:
+        """Whether the form has a field ``name`` (empty or not)."""
+
+
+@dataclass(frozen=True)
+class RowFields:
+    """The cells of one export row as :class:`Fields`."""
+
+    cols: Columns
+    cells: Sequence[str]
+
+    def get(self, *names: str) -> str:
+        return self.cols.get(self.cells, *names)
+
+    def header(self, name: str) -> str:
+        return self.cols.header(name)
+
+    def has(self, name: str) -> bool:
+        return self.cols.index(name) is not None
+
+
+class RowReader:
+    """Turns filled forms (:class:`Fields`: an export's rows, Collect's instance documents) into
+    interchange objects, collecting every problem located: one mapping for every way a form
+    comes back."""
+
+    def __init__(self, name: str, limits: Limits = LIMITS):
+        self.name, self.limits = name, limits
         self.rubric: Rubric = None  # type: ignore[assignment]  # set per row
         self.problems: list[Problem] = []
 
     def bad(self, key: str, line: int | None, column: str | None, **fields: Any) -> None:
-        self.problems.append(problem(key, self.table.name, line, column, **fields))
+        self.problems.append(problem(key, self.name, line, column, **fields))
 
-    def row(self, rubric: Rubric, line: int, cells: list[str]) -> Row | None:
+    def row(self, rubric: Rubric, line: int | None, f: Fields) -> Row | None:
+        """The interchange object of one filled form, or None (its problems recorded)."""
         self.rubric = rubric
         before = len(self.problems)
-        c, get = self.cols, (lambda *names: self.cols.get(cells, *names))
+        get = f.get
         sid = get("instanceID", "KEY")
         if not sid and get("_uuid"):
             sid = "uuid:" + get("_uuid")
         if not sid:
-            self.bad("odk_id", line, c.header("instanceID"))
+            self.bad("odk_id", line, f.header("instanceID"))
         date = (get(xf.TODAY) or get(xf.START, xf.END, "SubmissionDate", "_submission_time"))[:10]
         surveyor = get(xf.USERNAME, "SubmitterName", "_submitted_by")
         if not surveyor:
-            self.bad("odk_surveyor", line, c.header(xf.USERNAME))
-        lat, lon, accuracy = self._location(line, cells)
+            self.bad("odk_surveyor", line, f.header(xf.USERNAME))
+        lat, lon, accuracy = self._location(line, f)
         answers: dict[str, Any] = {}
         notes: dict[str, str] = {}
         photos: list[tuple[str, str, str]] = []
         self.unmet: dict[str, list[int]] = {}  # grade item -> its criteria not met (1-based)
         for item in self.rubric.items:
-            value = self._answer(item, line, cells)
+            value = self._answer(item, line, f)
             if value is not None:
                 answers[item.code] = value
             note = get(xf.note_field(item.code))
             if len(note) > self.limits.note_chars:
-                self.problems.append(_limit(self.table.name, "问题说明字数", "a note's length",
-                                            self.limits.note_chars, len(note), line, c.header(xf.note_field(item.code))))
+                self.problems.append(_limit(self.name, "问题说明字数", "a note's length",
+                                            self.limits.note_chars, len(note), line, f.header(xf.note_field(item.code))))
             elif note:
                 notes[item.code] = note
             photo = get(xf.photo_field(item.code))
             if photo:
-                photos.append((item.code, photo, c.header(xf.photo_field(item.code))))
-        veto = self._veto(line, cells)
+                photos.append((item.code, photo, f.header(xf.photo_field(item.code))))
+        veto = self._veto(line, f)
         if len(self.problems) > before:
             return None
         obj = {"id": sid, "village": get(xf.VILLAGE), "round": get(xf.ROUND_FIELD), "date": date,
@@ -436,12 +470,12 @@ class _RowReader:
         taken = _shanghai(get(xf.END, xf.START)) or date
         return Row(line, obj, tuple(photos), taken)
 
-    def _location(self, line: int, cells: list[str]) -> tuple[float | None, float | None, float | None]:
-        c, get = self.cols, (lambda *names: self.cols.get(cells, *names))
+    def _location(self, line: int | None, f: Fields) -> tuple[float | None, float | None, float | None]:
+        get = f.get
         loc = xf.LOCATION
         parts = [get(f"{loc}-Latitude", f"_{loc}_latitude"), get(f"{loc}-Longitude", f"_{loc}_longitude"),
                  get(f"{loc}-Altitude", f"_{loc}_altitude"), get(f"{loc}-Accuracy", f"_{loc}_precision")]
-        column = c.header(f"{loc}-Latitude") if c.index(f"{loc}-Latitude") is not None else c.header(loc)
+        column = f.header(f"{loc}-Latitude") if f.has(f"{loc}-Latitude") else f.header(loc)
         if not any(parts):
             whole = get(loc)
             if not whole:
@@ -459,10 +493,10 @@ class _RowReader:
             self.bad("gps_accuracy_range", line, column, value=accuracy)
         return lat, lon, accuracy
 
-    def _answer(self, item: Item, line: int, cells: list[str]) -> Any:
+    def _answer(self, item: Item, line: int | None, f: Fields) -> Any:
         from survey.scoring import grade_from_criteria
 
-        c, get = self.cols, (lambda *names: self.cols.get(cells, *names))
+        c, get = f, f.get
         if item.type == "check":
             text = get(item.code)
             if not text:
@@ -505,8 +539,8 @@ class _RowReader:
             return None
         return grade
 
-    def _veto(self, line: int, cells: list[str]) -> list[str]:
-        c, get = self.cols, (lambda *names: self.cols.get(cells, *names))
+    def _veto(self, line: int | None, f: Fields) -> list[str]:
+        c, get = f, f.get
         answer = get(xf.VETO_ANY)
         if not answer:
             self.bad("sub_field_missing", line, c.header(xf.VETO_ANY))
@@ -586,6 +620,7 @@ def import_export(db_path: str | Path, user: User, data: bytes, filename: str,
     is :func:`survey.auth.operator`). :class:`DataError` lists every problem."""
     from survey.audit import note_rubric
     from survey.scoring import score
+    from survey.service import pinned
     from survey.submissions import parse_submission
 
     if not user.reviews:
@@ -604,12 +639,12 @@ def import_export(db_path: str | Path, user: User, data: bytes, filename: str,
     if missing:
         raise DataError([problem("odk_column_missing", table.name, table.header_line, m) for m in missing])
     villages = {v.code: v for v in _in_scope(db_path, user)}
-    reader = _RowReader(table, cols, limits)
+    reader = RowReader(table.name, limits)
     subs: list[tuple[Any, Row]] = []
     first: dict[str, int] = {}
     for line, cells in table.rows:
         rubric = rubrics[cols.get(cells, xf.ROUND_FIELD)]
-        row = reader.row(rubric, line, cells)
+        row = reader.row(rubric, line, RowFields(cols, cells))
         if row is None:
             continue
         sid = row.obj["id"]
@@ -636,12 +671,13 @@ def import_export(db_path: str | Path, user: User, data: bytes, filename: str,
     scored = [(sub, score(rubrics[sub.round], sub.answers, (), sub.unmet)) for sub, _ in subs]
     added, skipped = store.save_submissions(db_path, scored, located={sub.id: (table.name, row.line)
                                                                       for sub, row in subs},
-                                            actor=actor, origin=export.source, photos=prepared)
+                                            actor=actor, origin=export.source, photos=prepared,
+                                            versions={r: pinned(rubrics[r]) for r in {sub.round for sub, _ in subs}})
     return OdkImport(added, skipped, sum(len(p) for p in prepared.values()), export.source,
                      tuple(warnings))
 
 
-def _photos(export: Export, reader: _RowReader, subs: list[tuple[Any, Row]], villages: dict[str, Any],
+def _photos(export: Export, reader: RowReader, subs: list[tuple[Any, Row]], villages: dict[str, Any],
             limits: Limits) -> tuple[dict[str, list[Any]], int]:
     """The photos of new submissions, prepared as on the tablet (from a ZIP's files), and how
     many photos the rows name. Problems (a file missing, too large, not a picture) go to
@@ -651,7 +687,7 @@ def _photos(export: Export, reader: _RowReader, subs: list[tuple[Any, Row]], vil
 
     prepared: dict[str, list[Any]] = {}
     named = 0
-    name = reader.table.name
+    name = reader.name
     for sub, row in subs:
         for code, filename, column in row.photos:
             named += 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -138,10 +138,50 @@ def photo(db_path: str | Path, user: User, submission_id: str, photo_id: str) ->
     return store.photo_jpeg(db_path, photo_id)
 
 
-def approve(db_path: str | Path, user: User, ids: list[str], comment: str | None = None) -> int:
+def approve(db_path: str | Path, user: User, ids: list[str], comment: str | None = None,
+            today: date | None = None) -> int:
     """Approve pending submissions in scope, all or nothing (a bulk approval passes the ids of
-    the filtered list the reviewer saw). Returns how many were approved."""
-    return _decide(db_path, user, ids, STATUS_APPROVED, comment)
+    the filtered list the reviewer saw). Each finding of an approved submission opens one
+    fix-it ledger entry in the same transaction (:mod:`survey.ledger`; due from ``today``, the
+    approval's day), never twice. Returns how many were approved."""
+    return _decide(db_path, user, ids, STATUS_APPROVED, comment, today)
+
+
+def approve_round(db_path: str | Path, user: User, round_id: str, villages: list[str] | tuple[str, ...] = (),
+                  today: date | None = None) -> tuple[int, list[str]]:
+    """Approve every pending submission of ``round_id`` in scope (only those of ``villages``
+    when given), all or nothing: ``approve --round R --as NAME [--village CODE ...]``. Returns
+    how many were approved and the named villages that had none pending. NotFound for an
+    unknown round, or a named village unknown or out of scope."""
+    if not user.reviews:
+        raise UsageError("forbidden")
+    store.get_round(db_path, round_id)
+    named = list(dict.fromkeys(villages))
+    for code in named:
+        user.scope.check(code)
+        store.village(db_path, code)
+    rows = _rows(db_path, user, round_id=round_id, statuses=(STATUS_PENDING,))
+    if named:
+        rows = [r for r in rows if r["village_code"] in set(named)]
+    ids = [r["id"] for r in rows]
+    approved = _decide(db_path, user, ids, STATUS_APPROVED, None, today, in_scope=True) if ids else 0
+    pending = {r["village_code"] for r in rows}
+    return approved, [code for code in named if code not in pending]
+
+
+def reviewer(db_path: str | Path, name: str) -> User:
+    """The account ``name`` acting as a reviewer from the command line (``--as NAME``): it must
+    exist, be active, and review (reviewer or administrator)."""
+    from survey.auth import get_user
+
+    found = get_user(db_path, name)
+    if found is None:
+        raise NotFound("user_unknown", value=name)
+    if found.disabled:
+        raise UsageError("login_disabled")
+    if not found.reviews:
+        raise UsageError("approve_as_role", value=name)
+    return found
 
 
 def return_(db_path: str | Path, user: User, submission_id: str, comment: str) -> int:
@@ -152,14 +192,18 @@ def return_(db_path: str | Path, user: User, submission_id: str, comment: str) -
 
 
 def _decide(db_path: str | Path, user: User, ids: list[str], status: str,
-            comment: str | None) -> int:
+            comment: str | None, today: date | None = None, in_scope: bool = False) -> int:
+    """``in_scope``: the ids were read within the user's scope just before."""
+    from survey import ledger
+
     if not user.reviews:
         raise UsageError("forbidden")
-    found = {r["id"] for r in _rows(db_path, user, ids=ids)}
+    found = set(ids) if in_scope else {r["id"] for r in _rows(db_path, user, ids=ids)}
     for sid in ids:
         if sid not in found:
             raise NotFound("submission_unknown", value=sid)
-    return store.decide(db_path, ids, status, user.name, (comment or "").strip() or None)
+    entries = ledger.plan(db_path, ids, today) if status == STATUS_APPROVED else ()
+    return store.decide(db_path, ids, status, user.name, (comment or "").strip() or None, entries)
 
 
 def correct(db_path: str | Path, user: User, submission_id: str) -> tuple[str, str]:

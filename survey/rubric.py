@@ -192,6 +192,33 @@ def load_rubric(directory: str | Path | None = None) -> Rubric:
     return _load_cached(str(folder.resolve()), stamp)
 
 
+def load_with_documents(directory: str | Path | None = None) -> tuple[Rubric, dict[str, str]]:
+    """The active rubric and its files (base name -> YAML text): what a round is pinned to."""
+    rubric = load_rubric(directory)
+    return rubric, dict(_DOCUMENTS[rubric.version])
+
+
+def from_documents(docs: Mapping[str, str]) -> Rubric:
+    """The rubric of kept files (a round's pinned version), parsed once per process."""
+    rubric = _parse_cached(tuple(sorted(docs.items())))
+    _DOCUMENTS.setdefault(rubric.version, {Path(n).name: text for n, text in docs.items()})
+    return rubric
+
+
+def documents_of(rubric: Rubric) -> dict[str, str]:
+    """The files a rubric was read from (what a round is pinned to; kept with its submissions)."""
+    return dict(_DOCUMENTS[rubric.version])
+
+
+@functools.lru_cache(maxsize=16)
+def _parse_cached(docs: tuple[tuple[str, str], ...]) -> Rubric:
+    return parse_rubric(dict(docs))
+
+
+#: version -> the files it was read from (base names), for every rubric loaded in this process.
+_DOCUMENTS: dict[str, dict[str, str]] = {}
+
+
 @functools.lru_cache(maxsize=8)
 def _load_cached(folder: str, stamp: tuple) -> Rubric:
     docs = {}
@@ -205,7 +232,9 @@ def _load_cached(folder: str, stamp: tuple) -> Rubric:
             raise DataError([problem("file_encoding", _display(path), limits.line_of(data, e.start))]) from None
     if not docs:
         raise DataError([problem("file_missing", _display(Path(folder) / MAIN_FILE))])
-    return parse_rubric(docs)
+    rubric = parse_rubric(docs)
+    _DOCUMENTS[rubric.version] = {Path(name).name: text for name, text in docs.items()}
+    return rubric
 
 
 def _display(path: Path) -> str:

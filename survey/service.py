@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from core import config
-from core.constants import ROUND_ID
+from core.constants import COUNTING_KINDS, ROUND_ID, ROUND_KINDS
 from core.errors import DataError, Problem, UsageError
 from survey import store
 from survey.auth import User
@@ -67,35 +67,50 @@ def import_roads_file(db_path: str | Path, user: User, path: str | Path,
 
 
 def import_submissions_file(db_path: str | Path, user: User, path: str | Path) -> SubmissionImport:
-    """Import submissions from JSON Lines: every line validated and scored first."""
+    """Import submissions from JSON Lines: every line validated and scored first, each with the
+    rubric of its round (pinned when the round was opened; the active one for a round the file
+    creates, which is pinned to it), so re-importing an old file of an earlier round scores it
+    as it was."""
     from survey.audit import note_rubric
     from survey.rubric import load_rubric
     from survey.scoring import score
     from survey.submissions import check_dates, read_submissions
 
     actor = _admin(user)
-    rubric = load_rubric()
-    note_rubric(db_path, rubric, actor)
+    current = load_rubric()
+    note_rubric(db_path, current, actor)
     known = {v.code for v in store.villages(db_path)}
-    subs = read_submissions(Path(path), rubric, known)
-    problems, warnings = check_dates(subs, {r.id: r for r in store.rounds(db_path)}, config.today(), str(path))
+    rounds = {r.id: r for r in store.rounds(db_path)}
+    rubrics = {}
+
+    def rubric_of(round_id: str):
+        if round_id not in rubrics:
+            rubrics[round_id] = rubric_for_round(db_path, round_id) if round_id in rounds else current
+        return rubrics[round_id]
+
+    subs = read_submissions(Path(path), rubric_of, known)
+    problems, warnings = check_dates(subs, rounds, config.today(), str(path))
     if problems:
         raise DataError(problems)
     located = {s.id: (str(path), line) for s, line in zip(subs, _lines(subs))}
     # a submission's veto list is what its surveyor reported: suspected until the office
     # confirms it (survey.vetoes); the office's records in force are applied by the store
-    scored = [(s, score(rubric, s.answers, (), s.unmet)) for s in subs]
-    added, skipped = store.save_submissions(db_path, scored, located=located, actor=actor, origin="jsonl")
+    scored = [(s, score(rubric_of(s.round), s.answers, (), s.unmet)) for s in subs]
+    added, skipped = store.save_submissions(db_path, scored, located=located, actor=actor, origin="jsonl",
+                                            versions={r: pinned(rubric_of(r)) for r in {s.round for s in subs}})
     return SubmissionImport(added, skipped, warnings)
 
 
 def rubric_for_round(db_path: str | Path, round_id: str):
-    """The rubric round ``round_id`` is scored with (:class:`~core.errors.NotFound` when there is
-    no such round). Rubrics are not pinned per round yet: this is the active rubric, and the one
-    place to change when they are."""
-    from survey.rubric import load_rubric
+    """The rubric round ``round_id`` is scored with: the version pinned when it was opened, so
+    editing the YAML later never rescores it. A round opened before rubrics were pinned uses the
+    active rubric, and is pinned to it by its first stored submission (a read writes nothing).
+    :class:`~core.errors.NotFound` for an unknown round."""
+    from survey.rubric import from_documents, load_rubric
 
-    store.get_round(db_path, round_id)
+    rnd = store.get_round(db_path, round_id)
+    if rnd.rubric_version:
+        return from_documents(store.rubric_documents(db_path, rnd.rubric_version))
     return load_rubric()
 
 
@@ -113,6 +128,13 @@ def submissions_jsonl(db_path: str | Path, user: User, round_id: str, county: st
     lines = [content for village, content in store.submission_contents(db_path, round_id, county or scope.county)
              if scope.allows(village)]
     return "".join(f"{c}\n" for c in lines).encode("utf-8")
+
+
+def pinned(rubric) -> tuple[str, dict[str, str]]:
+    """(version, files) of a rubric, as a stored submission records it and pins its round."""
+    from survey.rubric import documents_of
+
+    return rubric.version, documents_of(rubric)
 
 
 def _lines(subs) -> list[int | None]:
@@ -136,7 +158,8 @@ def load_demo(db_path: str | Path, user: User) -> dict[str, object]:
     store.set_meta(db_path, "demo", "1")  # from the first write on: a half-loaded demo can be finished
     roads = import_roads_file(db_path, user, roads_geojson)
     if demo.DEMO_ROUND.id not in {r.id for r in store.rounds(db_path)}:
-        store.create_round(db_path, demo.DEMO_ROUND, actor=user.name)
+        r = demo.DEMO_ROUND
+        open_round(db_path, user, r.id, r.name, r.start_date, r.end_date, r.kind, r.cadence)
     subs = import_submissions_file(db_path, user, submissions_jsonl)
     if not any(t["county_code"] == demo.COUNTY_CODE for t in store.targets(db_path)):
         store.set_target(db_path, demo.COUNTY_CODE, Decimal(demo.DEMO_TARGET), by="县文明办（演示）",
@@ -146,13 +169,25 @@ def load_demo(db_path: str | Path, user: User) -> dict[str, object]:
 
 
 def open_round(db_path: str | Path, user: User, round_id: str, name: str, start: str | None,
-               end: str | None) -> Round:
-    """Open a new round after checking its id."""
+               end: str | None, kind: str = "regular", cadence: str = "",
+               counts: bool | None = None) -> Round:
+    """Open a new round after checking its id, kind and dates, pinned to the active rubric
+    (what its submissions will be scored with, whatever the YAML says later). ``counts``: whether
+    its results count toward titles and targets (default: not for a mock round)."""
+    from survey.rubric import load_with_documents
+
     actor = _admin(user)
     if not ROUND_ID.match(round_id or ""):
         raise UsageError("round_id", value=round_id)
-    return store.create_round(db_path, Round(id=round_id, name=name.strip() or round_id,
-                                             start_date=start, end_date=end), actor=actor)
+    if kind not in ROUND_KINDS:
+        raise UsageError("round_kind", value=kind, known="、".join(ROUND_KINDS))
+    if start and end and end < start:
+        raise UsageError("round_dates", start=start, end=end)
+    rubric, documents = load_with_documents()
+    rnd = Round(id=round_id, name=name.strip() or round_id, start_date=start, end_date=end, kind=kind,
+                cadence=(cadence or "").strip(), counts=kind in COUNTING_KINDS if counts is None else counts,
+                rubric_version=rubric.version)
+    return store.create_round(db_path, rnd, actor=actor, documents=documents)
 
 
 def is_demo(db_path: str | Path) -> bool:

@@ -19,7 +19,7 @@ import datetime as dt
 import json
 import math
 import re
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -240,7 +240,16 @@ def _lines(path: Path, name: str) -> Iterator[tuple[int, bytes | None]]:
             yield number, raw.rstrip(b"\n")
 
 
-def read_submissions(path: str | Path, rubric: Rubric, villages: Collection[str] | None) -> list[Submission]:
+def _rubric_of(rubric: Rubric | Callable[[str], Rubric], obj: Any) -> Rubric:
+    """The rubric a line is checked against: one for the file, or the one of the line's round."""
+    if isinstance(rubric, Rubric):
+        return rubric
+    round_id = obj.get("round") if isinstance(obj, dict) else None
+    return rubric(round_id if isinstance(round_id, str) else "")
+
+
+def read_submissions(path: str | Path, rubric: Rubric | Callable[[str], Rubric],
+                     villages: Collection[str] | None) -> list[Submission]:
     """Read a JSON Lines file (UTF-8, with or without BOM; blank lines skipped). Raises
     :class:`DataError` with every problem of every line; returns the submissions otherwise.
     The limits of :mod:`core.limits` hold: file bytes, line bytes, JSON nesting; NaN and
@@ -270,7 +279,7 @@ def read_submissions(path: str | Path, rubric: Rubric, villages: Collection[str]
         except DataError as e:
             problems.extend(e.problems)
             continue
-        sub, found = parse_submission(obj, rubric, villages, name, number)
+        sub, found = parse_submission(obj, _rubric_of(rubric, obj), villages, name, number)
         problems.extend(found)
         sid = obj.get("id") if isinstance(obj, dict) else None
         if isinstance(sid, str) and sid.strip():

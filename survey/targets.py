@@ -122,10 +122,12 @@ def _row(code: str, name: str, county: str, counts: Sequence[int], target: Decim
 
 
 def _tally(results: Iterable[VillageResult],
-           policy: TargetPolicy | None = None) -> dict[str, tuple[tuple[str, str, str | None], list[int]]]:
+           policy: TargetPolicy | None = None,
+           counting: bool = True) -> dict[str, tuple[tuple[str, str, str | None], list[int]]]:
     """One pass over the round: township code -> ((name, county code, county name), counts
     [villages, civilized now, assessed, passed, projected]); civilized: the titles of
-    ``policy`` for the village's county."""
+    ``policy`` for the village's county. A round that does not count toward titles and targets
+    (a mock round, ``counting`` False) projects today's titles."""
     policy = policy or TargetPolicy()
     towns: dict[str, tuple[tuple[str, str, str | None], list[int]]] = {}
     titles: dict[str, frozenset[str]] = {}  # township code -> the titles its county counts
@@ -149,6 +151,7 @@ def _tally(results: Iterable[VillageResult],
             c[2] += 1
             if r.passed:
                 c[3] += 1
+            if r.passed if counting else civ:
                 c[4] += 1
     return towns
 
@@ -161,11 +164,13 @@ def township_table(
     results: Iterable[VillageResult],
     targets: TargetPolicy,
     townships: Mapping[str, tuple[str, str]] | None = None,
+    counting: bool = True,
 ) -> list[TownshipRow]:
     """One row per township, sorted by code: every township of ``results`` plus every township
     of the registry ``townships`` (code -> (name, county code), as :func:`store.townships`),
-    so a township with no villages still appears (shares 0, reached, nothing needed)."""
-    towns = _tally(results, targets)
+    so a township with no villages still appears (shares 0, reached, nothing needed).
+    ``counting`` False (a mock round): the projection is today's titles, whatever passed."""
+    towns = _tally(results, targets, counting)
     for code, (name, county) in (townships or {}).items():
         towns.setdefault(code, ((name, county, None), [0, 0, 0, 0, 0]))
     return [
@@ -178,11 +183,12 @@ def county_summary(
     results: Iterable[VillageResult],
     targets: TargetPolicy,
     counties: Mapping[str, str | None] | None = None,
+    counting: bool = True,
 ) -> list[TownshipRow]:
     """The same figures per county (``code`` is the 6-digit county code), sorted by code; every
     county of ``counties`` (code -> name, as :func:`store.counties`) appears."""
     totals: dict[str, tuple[list[str], list[int]]] = {}
-    for (_, county, county_name), counts in _tally(results, targets).values():
+    for (_, county, county_name), counts in _tally(results, targets, counting).values():
         name, acc = totals.setdefault(county, ([county_name or ""], [0, 0, 0, 0, 0]))
         name[0] = name[0] or county_name or ""
         for i, n in enumerate(counts):
@@ -486,7 +492,7 @@ def dashboard_data(db_path: str | Path, round_id: str, county: str, n: int = 5,
     unknown round or county, and for a county outside ``scope``, the signed-in user's; a scope
     of some townships composes those townships only)."""
     from survey import settings, store
-    from survey.rubric import load_rubric
+    from survey.service import rubric_for_round
 
     counties = store.counties(db_path)
     mine = scope.townships if scope else ()
@@ -499,9 +505,9 @@ def dashboard_data(db_path: str | Path, round_id: str, county: str, n: int = 5,
     results = store.round_results(db_path, round_id, county, townships=mine)
     towns = {c: v for c, v in store.townships(db_path, county).items() if not mine or c in mine}
     policy = targets_from_store(db_path)
-    rows = township_table(results, policy, towns)
-    [county_row] = county_summary(results, policy, {county: counties[county] or ""})
-    rubric = load_rubric()
+    rows = township_table(results, policy, towns, rnd.counts)
+    [county_row] = county_summary(results, policy, {county: counties[county] or ""}, rnd.counts)
+    rubric = rubric_for_round(db_path, round_id)
     pass_mark = Decimal(rubric.pass_mark)
     plans = gap_planner(results, rows, {}, pass_mark, policy=policy)
     plans = gap_planner(results, rows, store.item_losses(db_path, plan_submission_ids(plans)), pass_mark,
@@ -651,6 +657,6 @@ def flags_table(db_path: str | Path, round_id: str, override: Decimal | None = N
     sorted by code): ``flags --round R [--target P]``. NotFound for an unknown round."""
     from survey import store
 
-    store.get_round(db_path, round_id)
+    rnd = store.get_round(db_path, round_id)
     results = store.round_results(db_path, round_id)
-    return township_table(results, targets_from_store(db_path, override), store.townships(db_path))
+    return township_table(results, targets_from_store(db_path, override), store.townships(db_path), rnd.counts)

@@ -69,7 +69,7 @@ def build(path: Path) -> Path:
     store.create_round(path, Round(ROUND, ROUND_NAME, start_date="2026-05-01"))
     for name, role in ACCOUNTS.items():
         auth.add_user(path, name, role, COUNTY_CODE, PASSWORD,
-                      display_name=SURVEYOR_NAME if role == "surveyor" else None)
+                      display_name=SURVEYOR_NAME if role == "surveyor" else None, by=auth.operator())
     rubric = load_rubric()
     first = rubric.items[0].code
     scored = []

@@ -61,7 +61,7 @@ def build(path: Path) -> Path:
                     lon=113.91, lat=30.61, gps_accuracy_m=8.0, answers=answers, unmet=unmet),
          score(rubric, answers, (), unmet)) for code, (_, _, _, who) in VILLAGES.items()])
     for name, (role, county, towns, shown) in USERS.items():
-        auth.add_user(path, name, role, county, PASSWORD, towns, shown)
+        auth.add_user(path, name, role, county, PASSWORD, towns, shown, by=auth.operator())
     return path
 
 
@@ -81,6 +81,6 @@ def sign_in(at, db: str | Path, role: str = "admin", county: str = A,
         townships = (A1,)  # a liaison always has townships
     found = auth.get_user(db, name)
     if found is None:
-        found = auth.add_user(db, name, role, county, PASSWORD, townships, display_name)
+        found = auth.add_user(db, name, role, county, PASSWORD, townships, display_name, by=auth.operator())
     at.session_state[keys.AUTH_USER] = found.name
     return found

@@ -81,7 +81,7 @@ def test_drafts_record_what_changed_and_logins_and_user_changes_are_recorded(sco
     with pytest.raises(UsageError):
         auth.login(scoped, "wang", "nope-nope")
     assert newest(scoped, entity="user")["after"] == {"failures": 1, "locked_until": None}
-    auth.set_disabled(scoped, "li", True, actor="admin")
+    auth.set_disabled(scoped, "li", True, by=auth.get_user(scoped, "admin"))
     entry = newest(scoped, entity="user")
     assert (entry["actor"], entry["entity_id"], entry["before"], entry["after"]) == (
         "admin", "li", {"disabled": False}, {"disabled": True})

@@ -58,10 +58,10 @@ def test_a_successful_login_starts_the_failure_count_again(scoped):
 
 
 def test_a_disabled_account_cannot_sign_in_and_is_no_longer_active(scoped):
-    auth.set_disabled(scoped, "li", True, actor="admin")
+    auth.set_disabled(scoped, "li", True, by=auth.get_user(scoped, "admin"))
     assert login_error(scoped, "li", PASSWORD).key == "login_disabled"
     assert auth.active_user(scoped, "li") is None
-    auth.set_disabled(scoped, "li", False, actor="admin")
+    auth.set_disabled(scoped, "li", False, by=auth.get_user(scoped, "admin"))
     assert auth.active_user(scoped, "li").name == "li"
     assert auth.login(scoped, "li", PASSWORD).name == "li"
 
@@ -70,7 +70,7 @@ def test_a_new_password_replaces_the_old_one_and_lifts_a_lock(scoped):
     now = datetime.now(timezone.utc)
     for _ in range(auth.MAX_FAILURES):
         login_error(scoped, "zhang", "bad-guess", now)
-    auth.set_password(scoped, "zhang", "a-new-password", actor="admin")
+    auth.set_password(scoped, "zhang", "a-new-password", by=auth.get_user(scoped, "admin"))
     assert login_error(scoped, "zhang", PASSWORD).key == "login_failed"
     assert auth.login(scoped, "zhang", "a-new-password").name == "zhang"
 
@@ -78,7 +78,7 @@ def test_a_new_password_replaces_the_old_one_and_lifts_a_lock(scoped):
 def test_passwords_are_argon2_hashes_and_never_in_the_database_file_in_clear(scoped):
     auth.login(scoped, "wang", PASSWORD)
     login_error(scoped, "wang", "typo-" + PASSWORD)
-    auth.set_password(scoped, "li", "second-secret-9", actor="admin")
+    auth.set_password(scoped, "li", "second-secret-9", by=auth.get_user(scoped, "admin"))
     assert store.user_row(scoped, "wang", with_hash=True)["password_hash"].startswith("$argon2id$")
     files = [p for p in scoped.parent.iterdir() if p.name.startswith(scoped.name)]
     raw = b"".join(p.read_bytes() for p in files)
@@ -102,7 +102,7 @@ def test_account_creation_checks_its_input(scoped, kwargs, key):
     args = {"name": "newbie", "role": "surveyor", "county": A, "password": "long-enough",
             "townships": [], "display_name": None} | kwargs
     with pytest.raises(UsageError) as caught:
-        auth.add_user(scoped, **args)
+        auth.add_user(scoped, **args, by=auth.operator())
     assert caught.value.key == key
 
 
@@ -152,10 +152,12 @@ def test_demo_accounts_are_created_once_with_the_readme_passwords(tmp_path):
 
     db = tmp_path / "demo.db"
     store.import_registry(db, [])
-    assert auth.ensure_demo_accounts(db) == 3
+    assert auth.ensure_demo_accounts(db) == 4
     assert auth.ensure_demo_accounts(db) == 0
     for account in auth.DEMO_ACCOUNTS:
         user = auth.login(db, account.name, account.password)
         assert (user.role, user.county) == (account.role, demo.COUNTY_CODE)
     surveyor = auth.get_user(db, "surveyor")
     assert surveyor.display_name == "王芳" and len(surveyor.townships) == 4
+    liaison = auth.get_user(db, "liaison")  # the township liaison: the first of them, 城关镇
+    assert liaison.role == auth.LIAISON and liaison.townships == (demo.COUNTY_CODE + "100",)

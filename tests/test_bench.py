@@ -15,7 +15,7 @@ FIGURES = (
     "map_county_build", "map_county_html", "map_overview_build", "map_overview_html",
     "export_round", "export_peak_rss",
     "concurrent_save_p50", "concurrent_save_p95", "concurrent_save_errors", "concurrent_save_lost",
-    "trends_province", "bulletin_county",
+    "trends_province", "bulletin_county", "ledger_bulk_approve", "ledger_county_page",
 )
 
 

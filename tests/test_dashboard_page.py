@@ -96,7 +96,7 @@ def test_setting_the_target_shows_who_and_when_and_updates_the_figures(page):
     at, db = page
     at.number_input(key="dash_set_percent").set_value(60.0)
     at.button(key="dash_set_save").click().run()
-    assert [e.value for e in at.error] == [md(render("target_by"))]
+    assert [e.value for e in at.error] == [md(render("target_by", "zh"))]
     assert store.targets(db) == []
     at.number_input(key="dash_set_percent").set_value(60.0)
     at.text_input(key="dash_set_by").input("张主任")

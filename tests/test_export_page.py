@@ -121,7 +121,7 @@ def test_a_reviewer_sees_their_county_and_townships_only(tmp_path, monkeypatch):
     assert table(at, "区划代码")["区划代码"].tolist() == ["421303100001"]
     at = run(db, monkeypatch, "reviewer", county="421302", townships=("421302101",), name="rev-town")
     # a reviewer of some townships cannot send the county's files: told why, nothing offered
-    assert [e.value for e in at.error] == [md(render("export_county_only"))]
+    assert [e.value for e in at.error] == [md(render("export_county_only", "zh"))]
     assert not at.dataframe and not at.get("download_button")
 
 

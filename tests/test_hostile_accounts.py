@@ -20,7 +20,7 @@ NOW = datetime(2026, 6, 1, 8, 0, tzinfo=timezone.utc)
 @pytest.fixture
 def db(tmp_path):
     path = tmp_path / "accounts.db"
-    auth.add_user(path, "wang", auth.SURVEYOR, "429901", PASSWORD, display_name="王芳")
+    auth.add_user(path, "wang", auth.SURVEYOR, "429901", PASSWORD, display_name="王芳", by=auth.operator())
     return path
 
 

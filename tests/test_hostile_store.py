@@ -268,7 +268,7 @@ def test_demo_refuses_a_database_that_holds_a_real_county(db, capsys):
 
 def test_demo_refuses_a_database_with_only_accounts(tmp_path):
     path = tmp_path / "accounts.db"
-    auth.add_user(path, "chief", auth.ADMIN, "420102", "a-long-password")
+    auth.add_user(path, "chief", auth.ADMIN, "420102", "a-long-password", by=auth.operator())
     with pytest.raises(UsageError) as err:
         service.load_demo(path, auth.operator())
     assert err.value.key == "demo_refused"
@@ -353,3 +353,19 @@ def test_a_save_that_cannot_get_the_lock_says_so_in_words(db, monkeypatch):
         holder.close()
     store.save_draft(db, ROUND, CODES[0], "王芳", {"id": "x", "answers": {}})  # free again: saved
     assert store.load_draft(db, ROUND, CODES[0], "王芳") == {"id": "x", "answers": {}}
+
+
+def test_a_road_stored_in_metres_before_imports_refused_them_is_left_out_of_maps(db, tmp_path):
+    """Roads kept by an older version (metres read as degrees, NaN): never a crash of `map`."""
+    from survey.roads import load_roads, unusable_roads
+
+    store.replace_roads(db, [
+        store.StoredRoad("G316", json.dumps({"type": "LineString", "coordinates": [[113.9, 30.5], [114.0, 30.7]]}), 2000.0),
+        store.StoredRoad("米制", json.dumps({"type": "LineString", "coordinates": [[512000.0, 3380000.0],
+                                                                                 [515000.0, 3390000.0]]}), 2000.0),
+        store.StoredRoad("NaN路", '{"type": "LineString", "coordinates": [[113.9, NaN], [114.0, 30.7]]}', 2000.0)])
+    assert [r.name for r in load_roads(db)] == ["G316"]
+    assert sorted(unusable_roads(db)) == sorted(["米制", "NaN路"])
+    out = tmp_path / "map.html"
+    assert main(["--db", str(db), "map", "--out", str(out)]) == 0
+    assert "G316" in out.read_text(encoding="utf-8")

@@ -34,7 +34,7 @@ def sign_in_form(at: AppTest, name: str, password: str) -> AppTest:
 @pytest.fixture
 def db(tmp_path) -> Path:
     path = tmp_path / "t.db"
-    auth.add_user(path, "wang", "surveyor", "429901", PASSWORD, display_name="王测试")
+    auth.add_user(path, "wang", "surveyor", "429901", PASSWORD, display_name="王测试", by=auth.operator())
     store.create_round(path, Round("2026-B3", "第三次双月测评"))
     return path
 
@@ -58,7 +58,7 @@ def test_a_wrong_password_is_refused_and_five_lock_the_account(db, monkeypatch):
     at = page(LOGIN, db, monkeypatch).run()
     for _ in range(4):
         at = sign_in_form(at, "wang", "wrong-password")
-        assert at.error[0].value == "账号或密码错误（wrong account name or password）"
+        assert at.error[0].value == "账号或密码错误"  # the page speaks its language only
     at = sign_in_form(at, "wang", "wrong-password")
     assert at.error[0].value.startswith("连续 5 次登录失败，账号已暂时锁定")
     at = sign_in_form(at, "wang", PASSWORD)
@@ -73,8 +73,8 @@ def test_demo_accounts_are_listed_on_the_demo_database_only(db, monkeypatch):
     auth.ensure_demo_accounts(db)
     at = page(LOGIN, db, monkeypatch).run()
     shown = table(at, "账号", "密码")
-    assert shown["账号"].tolist() == ["admin", "reviewer", "surveyor"]
-    assert shown["密码"].tolist() == ["demo-admin", "demo-review", "demo-survey"]
+    assert shown["账号"].tolist() == ["admin", "reviewer", "surveyor", "liaison"]
+    assert shown["密码"].tolist() == ["demo-admin", "demo-review", "demo-survey", "demo-liaison"]
     at = sign_in_form(at, "reviewer", "demo-review")
     assert at.session_state[keys.AUTH_USER] == "reviewer"
 
@@ -90,6 +90,7 @@ def test_nobody_signed_in_sees_only_the_login_page(db, monkeypatch):
     ("surveyor", "实地测评", ["dashboard", "export", "users"]),
     ("reviewer", "审核测评结果", ["tablet", "setup", "users"]),
     ("admin", "实地测评", []),
+    ("liaison", "整改上报", ["tablet", "review", "dashboard", "ledger", "recheck", "setup"]),
 ])
 def test_a_signed_in_user_sees_the_pages_of_their_role(db, monkeypatch, role, first, hidden):
     at = page(APP, db, monkeypatch)
@@ -114,10 +115,11 @@ def test_every_page_refuses_a_visitor_who_is_not_signed_in(db, monkeypatch, name
 
 
 @pytest.mark.parametrize("role, pages", [
-    ("surveyor", {"tablet", "review"}),
-    ("reviewer", {"review", "dashboard", "map", "export", "vetoes", "village"}),
-    ("admin", {"tablet", "review", "dashboard", "map", "export", "vetoes", "village", "setup", "settings",
-               "users"}),
+    ("surveyor", {"tablet", "review", "recheck"}),
+    ("reviewer", {"review", "dashboard", "ledger", "map", "export", "recheck", "vetoes", "village"}),
+    ("admin", {"tablet", "review", "dashboard", "ledger", "map", "export", "setup", "users", "recheck", "fixes",
+               "vetoes", "village", "settings"}),
+    ("liaison", {"fixes"}),  # the township liaison's first page
 ])
 def test_each_role_opens_its_pages_only(role, pages):
     user = auth.User("u", "U", role, "429901")
@@ -144,7 +146,7 @@ def test_an_idle_session_ends_and_a_disabled_account_is_signed_out(db, monkeypat
     assert at.info[0].value == "长时间未操作，已自动退出，请重新登录"
     at = page(APP, db, monkeypatch)
     sign_in(at, db, "reviewer")
-    auth.set_disabled(db, "test-reviewer", True, actor="admin")
+    auth.set_disabled(db, "test-reviewer", True, by=auth.operator())
     at.run()
     assert [t.value for t in at.title] == ["登录"]
     assert store.audit_rows(db, entity="user", limit=1)[0]["action"] == "logout"
@@ -189,3 +191,15 @@ def test_a_session_ended_elsewhere_signs_this_browser_out_at_its_next_check(db, 
     at.run()
     assert [t.value for t in at.title] == ["登录"]
     assert at.info[0].value == "登录已失效，请重新登录"
+
+
+def test_the_database_file_is_named_to_administrators_only(db, monkeypatch):
+    at = page(APP, db, monkeypatch).run()  # the login page: nobody signed in
+    assert not any(str(db) in c.value for c in at.sidebar.caption)
+    sign_in(at, db, "reviewer")
+    at.run()
+    assert not any(str(db) in c.value for c in at.sidebar.caption)
+    at = page(APP, db, monkeypatch)
+    sign_in(at, db, "admin")
+    at.run()
+    assert any(str(db) in c.value for c in at.sidebar.caption)

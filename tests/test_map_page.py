@@ -63,7 +63,7 @@ def build_map_db(path: Path) -> Path:
                          answers=a, veto=veto)
         scored.append((sub, score(rubric, a, veto)))
     store.save_submissions(path, scored)
-    auth.add_user(path, REVIEWER, "reviewer", COUNTY, PASSWORD)
+    auth.add_user(path, REVIEWER, "reviewer", COUNTY, PASSWORD, by=auth.operator())
     return path
 
 
@@ -132,7 +132,7 @@ def test_the_map_loads_leaflet_from_the_app_and_escapes_names(db, monkeypatch):
 
 
 def test_a_township_reviewer_sees_only_their_township(db, monkeypatch):
-    auth.add_user(db, "hekou", "reviewer", COUNTY, PASSWORD, townships=[HEKOU])
+    auth.add_user(db, "hekou", "reviewer", COUNTY, PASSWORD, townships=[HEKOU], by=auth.operator())
     at = run(db, monkeypatch, user="hekou")
     script = folium_args(at)["script"]
     assert "丁村" in script and "戊村" in script
@@ -144,7 +144,7 @@ def test_a_township_reviewer_sees_only_their_township(db, monkeypatch):
 
 
 def test_a_township_reviewer_sees_the_belts_that_reach_their_villages(db, monkeypatch):
-    auth.add_user(db, "chengguan", "reviewer", COUNTY, PASSWORD, townships=[CHENG])
+    auth.add_user(db, "chengguan", "reviewer", COUNTY, PASSWORD, townships=[CHENG], by=auth.operator())
     at = run(db, monkeypatch, user="chengguan")
     assert "G107" in folium_args(at)["script"]
     assert frames(at)[0]["示范带"].tolist() == ["G107"]

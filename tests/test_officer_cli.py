@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from test_targets import C1, CHENG, build_db
 
 from survey import cli, store
-from test_targets import C1, CHENG, build_db
 
 
 @pytest.fixture

@@ -61,7 +61,7 @@ def test_submission_lists_hold_the_scope_only(scoped, name):
 
 def test_a_surveyor_sees_only_their_own_submissions_even_in_their_townships(scoped):
     wang = user(scoped, "wang")
-    auth.set_scope(scoped, "li", "surveyor", A, (A1, A2), actor="admin")  # li now also covers A1
+    auth.set_scope(scoped, "li", "surveyor", A, (A1, A2), by=auth.get_user(scoped, "admin"))  # li now also covers A1
     li = user(scoped, "li")
     assert {i.surveyor for i in review.submissions(scoped, li, ROUND)} == {"李明"}
     with pytest.raises(NotFound):

@@ -171,8 +171,8 @@ def test_the_grade_follows_from_the_criteria_at_every_count_not_met(n, missed, g
     """All met = A, one short = B, two short = C, else C#, whichever criteria are missed."""
     from itertools import combinations
 
-    from survey.scoring import grade_from_criteria
     from survey.rubric import Item
+    from survey.scoring import grade_from_criteria
 
     item = Item(code="G", section="s", text="t", text_en="", type="grade", points=Decimal(5),
                 grades=(("A", Decimal(1)), ("B", Decimal("0.8")), ("C", Decimal("0.6")), ("C#", Decimal(0))),

@@ -69,10 +69,10 @@ def test_even_an_active_session_ends_after_session_hours(scoped):
 
 def test_a_disabled_account_is_not_signed_in_again_and_its_session_ends(scoped):
     token = auth.start_session(scoped, "li", NOW)
-    auth.set_disabled(scoped, "li", True, actor="admin")
+    auth.set_disabled(scoped, "li", True, by=auth.get_user(scoped, "admin"))
     assert auth.resume_session(scoped, token, NOW) is None
     assert store.session_row(scoped, auth.token_digest(token)) is None
-    auth.set_disabled(scoped, "li", False, actor="admin")
+    auth.set_disabled(scoped, "li", False, by=auth.get_user(scoped, "admin"))
     assert auth.resume_session(scoped, token, NOW) is None  # enabling again does not revive it
     assert auth.login(scoped, "li", PASSWORD).name == "li"
 
@@ -80,7 +80,7 @@ def test_a_disabled_account_is_not_signed_in_again_and_its_session_ends(scoped):
 def test_a_new_password_ends_every_session_of_the_account(scoped):
     phone, tablet = auth.start_session(scoped, "wang", NOW), auth.start_session(scoped, "wang", NOW)
     other = auth.start_session(scoped, "li", NOW)
-    auth.set_password(scoped, "wang", "another-long-password", actor="admin")
+    auth.set_password(scoped, "wang", "another-long-password", by=auth.get_user(scoped, "admin"))
     assert auth.resume_session(scoped, phone, NOW) is None
     assert auth.resume_session(scoped, tablet, NOW) is None
     assert auth.resume_session(scoped, other, NOW).name == "li"

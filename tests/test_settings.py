@@ -10,14 +10,14 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
-
 from builders import admin, reviewer
-from core.errors import DataError, NotFound, UsageError
 from scoped_db import sign_in
+from streamlit.testing.v1 import AppTest
+from test_targets import C1, CHENG, build_db
+
+from core.errors import DataError, NotFound, UsageError
 from survey import fieldwork, gps, settings, store
 from survey.settings import parse_settings
-from test_targets import C1, CHENG, build_db
 from ui import keys
 
 ROOT = Path(__file__).resolve().parents[1]

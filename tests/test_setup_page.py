@@ -62,7 +62,7 @@ def test_open_round_and_see_it_listed(db):
     at = run_page()
     at.text_input(key=keys.SETUP_ROUND_ID).input("2026-B4")
     at.text_input(key=keys.SETUP_ROUND_NAME).input("第四次双月测评")
-    at.button(key=f"FormSubmitter:{keys.SETUP_ROUND_FORM}-新建轮次").click()
+    at.button(key=keys.SETUP_ROUND_CREATE).click()
     at.run()
     assert not at.exception
     assert "2026-B4" in at.success[0].value
@@ -73,7 +73,7 @@ def test_open_round_and_see_it_listed(db):
 def test_bad_round_id_is_refused_in_plain_words(db):
     at = run_page()
     at.text_input(key=keys.SETUP_ROUND_ID).input("第四轮 /x")
-    at.button(key=f"FormSubmitter:{keys.SETUP_ROUND_FORM}-新建轮次").click()
+    at.button(key=keys.SETUP_ROUND_CREATE).click()
     at.run()
     assert "轮次编号" in at.error[0].value
     assert store.rounds(db) == []

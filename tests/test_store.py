@@ -154,7 +154,7 @@ def test_a_database_of_an_older_schema_migrates_without_losing_a_row(tmp_path):
     assert store.submission(path, "s1")["source"] == "jsonl"  # no draft was closed for it
     assert store.user_row(path, "wang")["role"] == "surveyor"
     assert store.session_row(path, "digest")["user_name"] == "wang"
-    auth.add_user(path, "liu", auth.LIAISON, "429901", "a-long-password", ["429901100"])  # the new role
+    auth.add_user(path, "liu", auth.LIAISON, "429901", "a-long-password", ["429901100"], by=auth.operator())  # the new role
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)

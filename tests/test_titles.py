@@ -11,17 +11,17 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
-
 from builders import admin, reviewer, surveyor
+from scoped_db import sign_in
+from streamlit.testing.v1 import AppTest
+from test_targets import C1, CHENG, HEKOU, build_db
+
 from core import config
 from core.errors import DataError, NotFound, UsageError
-from scoped_db import sign_in
 from survey import store, titles
 from survey.registry import read_villages
 from survey.targets import township_share
 from survey.titles import Event, replay
-from test_targets import C1, CHENG, HEKOU, build_db
 from ui import keys
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,8 +9,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
 from builders import admin, best_answers, reviewer, surveyor
+
 from core.errors import DataError, NotFound, UsageError
 from core.model import Round
 from survey import service, settings, store, vetoes

@@ -8,11 +8,11 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from builders import best_answers, table
+from scoped_db import sign_in
 from streamlit.testing.v1 import AppTest
 
-from builders import best_answers, table
 from core.model import Round
-from scoped_db import sign_in
 from survey import store
 from survey.registry import VillageRow
 from survey.rubric import load_rubric

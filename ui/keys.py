@@ -6,6 +6,7 @@ Pages import these constants; no page spells a key as a literal string.
 # --- shell -------------------------------------------------------------------------------------
 LANG = "lang"  # "zh" | "en"
 ROUND = "round_id"  # the round chosen in the sidebar
+ROUND_PENDING = "round_pending"  # a round to choose in the sidebar on the next run
 
 # --- setup page --------------------------------------------------------------------------------
 SETUP_UPLOAD = "setup_upload"
@@ -15,6 +16,10 @@ SETUP_ROUND_NAME = "setup_round_name"
 SETUP_ROUND_START = "setup_round_start"
 SETUP_ROUND_END = "setup_round_end"
 SETUP_ROUND_CREATE = "setup_round_create"
+SETUP_ROUND_KIND = "setup_round_kind"
+SETUP_ROUND_CADENCE = "setup_round_cadence"
+SETUP_ROUND_COUNTS = "setup_round_counts"
+SETUP_ROUND_OPENED = "setup_round_opened"  # id of the round just opened (its message)
 SETUP_RESULT = "setup_last_result"
 SETUP_ROUNDS_TABLE = "setup_rounds_table"
 SETUP_ROUND_FORM = "setup_round_form"
@@ -203,3 +208,37 @@ SET_BY = "set_by"
 SET_SAVE = "set_save"
 SET_RESET = "set_reset"
 SET_FACTORS = "set_factors"
+
+# --- the fix-it ledger (ui/ledger_view.py): ledger, fixes and recheck pages ----------------------
+LG_COUNTY = "lg_county"
+LG_ROUND = "lg_round"
+LG_TOWNSHIP = "lg_township"
+LG_STATUS = "lg_status"
+LG_SECTION = "lg_section"
+LG_ITEM = "lg_item"
+LG_TABLE_TOWNSHIPS = "lg_table_townships"
+LG_TABLE = "lg_table"
+LG_DL_XLSX = "lg_download_xlsx"
+LG_DL_CSV = "lg_download_csv"
+LG_NOTICE_TOWN = "lg_notice_town"
+LG_NOTICE = "lg_notice"
+LG_VILLAGE = "lg_village"
+LG_ENTRY = "lg_entry"  # + "_<entry id>" (an entry's container)
+LG_OPEN_FORM = "lg_open_form"
+LG_OPEN_VILLAGE = "lg_open_village"
+LG_OPEN_TEXT = "lg_open_text"
+LG_OPEN_DEADLINE = "lg_open_deadline"
+LG_OPEN_PHOTO = "lg_open_photo"
+LG_OPEN_SUBMIT = "lg_open_submit"
+LG_MESSAGE = "lg_message"  # (text key, fields) shown after a write
+FX_FORM = "fx_form"  # + "_<entry id>"
+FX_TEXT = "fx_text"  # + "_<entry id>"
+FX_PHOTO = "fx_photo"  # + "_<entry id>"
+FX_SUBMIT = "fx_submit"  # + "_<entry id>"
+RC_VILLAGE = "rc_village"
+RC_FORM = "rc_form"  # + "_<entry id>"
+RC_PHOTO = "rc_photo"  # + "_<entry id>"
+RC_NOTE = "rc_note"  # + "_<entry id>"
+RC_DEADLINE = "rc_deadline"  # + "_<entry id>"
+RC_PASS = "rc_pass"  # + "_<entry id>"
+RC_FAIL = "rc_fail"  # + "_<entry id>"

@@ -54,7 +54,11 @@ PAGES: dict[str, Page] = {
     "tablet": Page("pages/tablet.py", "nav_survey", ":material/fact_check:", (auth.SURVEYOR, auth.ADMIN)),
     # a surveyor sees their own submissions there, and the comments on returned ones
     "review": Page("pages/review.py", "nav_review", ":material/rule:", (auth.SURVEYOR, auth.REVIEWER, auth.ADMIN)),
+    "recheck": Page("pages/recheck.py", "nav_recheck", ":material/task_alt:", (auth.SURVEYOR, auth.REVIEWER, auth.ADMIN)),
+    # the township liaison's page (乡镇联络员): the open entries of its townships
+    "fixes": Page("pages/fixes.py", "nav_fixes", ":material/construction:", (auth.LIAISON, auth.ADMIN)),
     "dashboard": Page("pages/dashboard.py", "nav_dashboard", ":material/flag:", (auth.REVIEWER, auth.ADMIN)),
+    "ledger": Page("pages/ledger.py", "nav_ledger", ":material/assignment_late:", (auth.REVIEWER, auth.ADMIN)),
     "map": Page("pages/map.py", "nav_map", ":material/map:", (auth.REVIEWER, auth.ADMIN)),
     "export": Page("pages/export.py", "nav_export", ":material/upload_file:", (auth.REVIEWER, auth.ADMIN)),
     "setup": Page("pages/setup.py", "nav_setup", ":material/settings:", (auth.ADMIN,)),
@@ -65,8 +69,11 @@ PAGES: dict[str, Page] = {
     # the county's other rules: radius, buffer, GPS warnings, civilized titles, targets, veto window
     "settings": Page("pages/settings.py", "nav_settings", ":material/tune:", (auth.ADMIN,)),
 }
-GROUPS = {"group_field": ("tablet",), "group_office": ("review", "dashboard", "map", "export", "vetoes", "village"),
+GROUPS = {"group_field": ("tablet", "recheck"), "group_township": ("fixes",),
+          "group_office": ("review", "dashboard", "ledger", "map", "export", "vetoes", "village"),
           "group_admin": ("setup", "settings", "users")}
+#: The page a role lands on: the first of these it may open (else its first page).
+LANDING = ("tablet", "fixes", "review")
 
 
 @st.cache_resource(show_spinner=False)
@@ -243,6 +250,7 @@ def router(user: User | None) -> st.Page:
 def _groups(user: User) -> dict[str, list[st.Page]]:
     """The pages ``user`` may open, by group; the first is the default page."""
     groups: dict[str, list[st.Page]] = {}
+    landing = next((p for p in (*LANDING, *PAGES) if may_open(user, p)), None)
     for group, ids in GROUPS.items():
         for page_id in ids:
             if not may_open(user, page_id):
@@ -251,7 +259,7 @@ def _groups(user: User) -> dict[str, list[st.Page]]:
             if page_id == "review" and not user.reviews:  # a surveyor's own submissions
                 group, title = "group_field", "nav_my_submissions"
             groups.setdefault(t(group), []).append(st.Page(
-                ROOT / file, title=t(title), icon=icon, url_path=page_id, default=not groups))
+                ROOT / file, title=t(title), icon=icon, url_path=page_id, default=page_id == landing))
     return groups
 
 

@@ -9,15 +9,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from survey import audit, review
+from survey import audit, review, service
 from survey.auth import User
 from core.constants import township_of
 from core.errors import SurveyError
 from core.model import STATUS_LABELS, STATUS_PENDING, STATUS_RETURNED
-from survey.rubric import load_rubric
 from ui import keys, nav
 from ui.survey_view import num
-from ui.text import Md, lang, md, source_label, t
+from ui.text import Md, lang, md, source_label, t, when
 
 
 def status_label(status: str) -> str:
@@ -73,7 +72,8 @@ def _answer(item, value) -> str:
 def detail(db: Path, user: User, submission_id: str) -> None:
     """One submission: score, position, answers, photos, versions, decisions, village history."""
     d = review.detail(db, user, submission_id)
-    i, rubric, en = d.item, load_rubric(), lang() == "en"
+    i, en = d.item, lang() == "en"
+    rubric = service.rubric_for_round(db, i.round_id)
     st.subheader(t("rv_heading", village=i.village, code=i.village_code, township=i.township,
                    date=i.date, surveyor=i.surveyor), anchor=False)
     c1, c2, c3 = st.columns(3)
@@ -111,7 +111,7 @@ def detail(db: Path, user: User, submission_id: str) -> None:
         _decide(db, user, i)
     if user.reviews:
         with st.expander(t("rv_history"), icon=":material/history:"):
-            st.dataframe([{t("rv_col_at"): e.at, t("rv_col_actor"): e.actor, t("rv_col_action"): e.action,
+            st.dataframe([{t("rv_col_at"): when(e.at), t("rv_col_actor"): e.actor, t("rv_col_action"): e.action,
                            t("rv_col_before"): _short(e.before), t("rv_col_after"): _short(e.after)}
                           for e in audit.village_history(db, user, i.village_code)],
                          hide_index=True, key=keys.RV_HISTORY)

@@ -42,8 +42,10 @@ def bulletin_button(db: str, county: str, round_id: str, scope: auth.Scope) -> N
 
     def build() -> bytes:
         from survey.bulletin import bulletin_docx
+        from survey.ledger import bulletin_rows
 
-        return bulletin_docx(db, round_id, county, scope, n=n, review_share=share, review_rounds=rounds)[0]
+        return bulletin_docx(db, round_id, county, scope, n=n, review_share=share, review_rounds=rounds,
+                             ledger_rows=bulletin_rows(db, scope, county, round_id))[0]
 
     st.download_button(t("dash_bulletin"), build, file_name=f"测评通报_{county}_{round_id}.docx",
                        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",

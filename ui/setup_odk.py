@@ -12,7 +12,7 @@ from core.errors import DataError, SurveyError
 from survey import odk, xlsform
 from survey.auth import User
 from ui import keys, shell
-from ui.text import source_label, t
+from ui.text import said, source_label, t
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -46,11 +46,11 @@ def render(db: Path, user: User) -> None:
             r = odk.import_export(db, user, upload.getvalue(), upload.name)
             st.session_state[keys.SETUP_ODK_RESULT] = (
                 "ok", {"added": r.added, "skipped": r.skipped, "photos": r.photos,
-                       "source": source_label(r.source)}, [str(w) for w in r.warnings])
+                       "source": source_label(r.source)}, [said(w) for w in r.warnings])
         except DataError as exc:
-            st.session_state[keys.SETUP_ODK_RESULT] = ("errors", [str(p) for p in exc.problems], [])
+            st.session_state[keys.SETUP_ODK_RESULT] = ("errors", [said(p) for p in exc.problems], [])
         except SurveyError as exc:
-            st.session_state[keys.SETUP_ODK_RESULT] = ("errors", [str(exc)], [])
+            st.session_state[keys.SETUP_ODK_RESULT] = ("errors", [said(exc)], [])
     result = st.session_state.get(keys.SETUP_ODK_RESULT)
     if result and result[0] == "ok":
         st.success(t("setup_odk_imported", **result[1]), icon=":material/check_circle:")

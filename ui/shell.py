@@ -13,6 +13,7 @@ import streamlit as st
 from core import config
 from survey import service
 from core.model import Round
+from survey.auth import User
 from ui import keys
 from ui.text import code_span, t
 
@@ -51,17 +52,27 @@ def rounds() -> list[Round]:
     return _rounds(str(db()), version())
 
 
+def choose_round(round_id: str) -> None:
+    """Make ``round_id`` the sidebar's round from the next run on (its box is drawn already:
+    setting its value now would raise)."""
+    st.session_state[keys.ROUND_PENDING] = round_id
+
+
 def current_round() -> str | None:
     """The round chosen in the sidebar (the newest by default), or None when there is none."""
     return st.session_state.get(keys.ROUND)
 
 
-def sidebar() -> None:
-    """Language switch, round choice and the demo banner; called once by app.py."""
+def sidebar(user: User | None = None) -> None:
+    """Language switch, round choice and the demo banner; called once by app.py. The database
+    file is named to administrators only (where the data lives is not every visitor's business)."""
     with st.sidebar:
         st.radio(t("lang_label"), ["zh", "en"], key=keys.LANG, horizontal=True,
                  format_func=lambda code: {"zh": "中文", "en": "English"}[code])
         all_rounds = rounds()
+        pending = st.session_state.pop(keys.ROUND_PENDING, None)
+        if pending:  # chosen by a page after this box was drawn (a round just opened)
+            st.session_state[keys.ROUND] = pending
         if all_rounds:
             ids = [r.id for r in reversed(all_rounds)]
             if st.session_state.get(keys.ROUND) not in ids:
@@ -71,7 +82,8 @@ def sidebar() -> None:
         else:
             st.session_state.pop(keys.ROUND, None)
             st.info(t("no_round"), icon=":material/info:")
-        st.caption(t("db_label") + ": " + code_span(db()))
+        if user is not None and user.admin:
+            st.caption(t("db_label") + ": " + code_span(db()))
     if _is_demo(str(db()), version()):
         st.warning(t("demo_banner"), icon=":material/science:")
 

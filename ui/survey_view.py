@@ -16,11 +16,11 @@ import streamlit as st
 
 from survey import auth, fieldwork, gps, photos
 from survey.auth import User
-from core.errors import DataError, NotFound
+from core.errors import DataError, NotFound, render
 from core.model import Village
 from survey.rubric import Item, Rubric, Section
 from ui import browser, keys, shell
-from ui.text import Md, lang, md, t
+from ui.text import Md, lang, md, said, t
 
 #: Large touch targets for gloved fingers; served inline (no CDN).
 CSS = """<style>
@@ -201,7 +201,7 @@ def _on_upload(code: str, key: str, village: Village) -> None:
         try:
             fieldwork.add_photo(shell.db(), _user(), _draft(), code, upload.getvalue(), upload.name)
         except DataError as exc:
-            errors[code] = "；".join(p.message for p in exc.problems)
+            errors[code] = "；".join(said(p).split(": ")[-1] for p in exc.problems)
     counters = st.session_state.setdefault(keys.SV_UPLOAD_N, {})
     counters[code] = counters.get(code, 0) + 1  # a new, empty uploader
 
@@ -375,7 +375,7 @@ def position(village: Village) -> None:
         st.success(t("sv_gps_fix", lon=f"{fix.lon:.6f}", lat=f"{fix.lat:.6f}",
                      accuracy=f"{fix.accuracy_m:.0f}"), icon=":material/my_location:")
     for warning in fieldwork.position_warnings(shell.db(), _user(), village, fix) if fix else []:
-        st.warning(md(warning.message), icon=":material/wrong_location:")
+        st.warning(md(render(warning.key, lang(), **dict(warning.fields))), icon=":material/wrong_location:")
     if state.get(keys.SV_GPS_REFUSED):
         st.warning(t("sv_gps_refused", message=state[keys.SV_GPS_REFUSED]),
                    icon=":material/location_off:")

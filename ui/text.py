@@ -20,6 +20,7 @@ import re
 
 import streamlit as st
 
+from core.errors import Problem, SurveyError
 from ui import keys
 
 TEXT: dict[str, tuple[str, str]] = {
@@ -63,6 +64,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "setup_round_start": ("开始日期", "Start date"),
     "setup_round_end": ("结束日期", "End date"),
     "setup_round_create": ("新建轮次", "Open round"),
+    "setup_round_kind": ("类型", "Kind"),
+    "setup_round_cadence": ("节奏（可选）", "Cadence (optional)"),
+    "setup_round_cadence_hint": ("如：双月测评、单月讲评", "e.g. bimonthly assessment"),
+    "setup_round_counts": ("计入称号与目标", "Counts toward titles and targets"),
+    "setup_round_counts_help": (
+        "模拟测评不计入；例行、暗访、复查默认计入", "A mock round never counts; regular, unannounced and re-inspection rounds do by default"),
+    "round_kind_regular": ("例行测评", "Regular"),
+    "round_kind_unannounced": ("暗访", "Unannounced"),
+    "round_kind_mock": ("模拟测评", "Mock"),
+    "round_kind_recheck": ("复查", "Re-inspection"),
+    "col_round_kind": ("类型", "Kind"),
+    "col_round_cadence": ("节奏", "Cadence"),
+    "col_round_counts": ("计入目标", "Counts"),
+    "col_rubric_version": ("细则版本", "Rubric version"),
     "setup_round_created": ("已新建轮次 {id}", "Round {id} opened"),
     "setup_rubric": ("测评细则", "Rubric"),
     "setup_rubric_summary": (
@@ -479,6 +494,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "source_odk": ("ODK Collect", "ODK Collect"),
     "source_kobo": ("KoboCollect", "KoboCollect"),
     "source_jsonl": ("JSON Lines 导入", "JSON Lines import"),
+    # --- what ODK Collect shows after sending (ui/endpoints/openrosa.py; plain text: both()) --------
+    "odk_received": ("已收到：{village}（{code}），总分 {total}，照片 {photos} 张",
+                     "Received: {village} ({code}), total {total}, {photos} photos"),
+    "odk_received_again": ("这份测评已经收到过：{village}（{code}），没有重复保存",
+                           "Received before: {village} ({code}); not stored twice"),
+    "odk_received_part": ("已收到 {village}（{code}）的一部分，等待其余照片",
+                          "Part of {village} ({code}) received; waiting for the other photos"),
     "rv_col_source": ("来源", "Source"),
     "rv_source": ("来源：{source}", "Source: {source}"),
     # --- officer: dashboard townships, veto records, village page, county settings, review ------
@@ -645,6 +667,104 @@ TEXT: dict[str, tuple[str, str]] = {
     "setting_unit_percent": ("%", "%"),
     "setting_unit_months": ("月", "months"),
     "setting_unit_title": ("级", "level"),
+    # --- the fix-it ledger (整改台账): ledger, fixes (liaison) and recheck pages, ui/ledger_view.py --
+    "nav_ledger": ("整改台账", "Fix-it ledger"),
+    "nav_fixes": ("整改上报", "Report fixes"),
+    "nav_recheck": ("整改复查", "Re-check fixes"),
+    "group_township": ("乡镇", "Township"),
+    "lg_title": ("整改台账", "Fix-it ledger"),
+    "lg_help": (
+        "测评发现的问题在审核通过时自动建档；乡镇联络员上报整改，测评员或县文明办复查后销号。",
+        "Findings open an entry when their submission is approved; township liaisons report the fix, a surveyor or the office re-checks and closes it.",
+    ),
+    "lg_round": ("测评轮次", "Round"),
+    "lg_township": ("乡镇", "Township"),
+    "lg_status": ("状态", "Status"),
+    "lg_section": ("测评部分", "Section"),
+    "lg_item": ("项目", "Item"),
+    "lg_all": ("全部", "All"),
+    "lg_status_open": ("待整改", "Open"),
+    "lg_status_fixed": ("已整改", "Fixed"),
+    "lg_status_closed": ("已销号", "Closed"),
+    "lg_status_overdue": ("逾期", "Overdue"),
+    "lg_recurring": ("反复出现", "Recurring"),
+    "lg_total": ("条目合计", "Entries"),
+    "lg_none": ("没有符合条件的台账条目", "No ledger entry matches"),
+    "lg_townships": ("各乡镇整改情况", "By township"),
+    "lg_entries": ("台账条目（逾期和反复出现的在前）", "Entries (overdue and recurring first)"),
+    "lg_download": ("下载台账（Excel）", "Download the ledger (Excel)"),
+    "lg_download_csv": ("下载台账（CSV）", "Download the ledger (CSV)"),
+    "lg_notice_town": ("督办单：乡镇", "Notice to township"),
+    "lg_notice": ("下载督办单（Word）", "Download the notice (Word)"),
+    "lg_village": ("查看一个村的整改情况", "One village's entries"),
+    "lg_village_pick": ("村", "Village"),
+    "lg_entry_head": ("#{id} {item} · {village}（{township}）", "#{id} {item} · {village} ({township})"),
+    "lg_entry_state": (
+        "状态：{status}　发现日期：{found}　整改期限：{deadline}{overdue}{recurring}{failed}",
+        "Status: {status}　found {found}　due {deadline}{overdue}{recurring}{failed}",
+    ),
+    "lg_overdue_mark": ("　**逾期**", "　**overdue**"),
+    "lg_recurring_mark": ("　**反复出现**（见 #{id}）", "　**recurring** (see #{id})"),
+    "lg_failed_mark": ("　复查未通过 {n} 次", "　failed re-checks: {n}"),
+    "lg_problem": ("问题：{text}", "Problem: {text}"),
+    "lg_fix": ("整改情况（{by}）：{text}", "Fix ({by}): {text}"),
+    "lg_recheck_note": ("复查意见（{by}）：{text}", "Re-check ({by}): {text}"),
+    "lg_before": ("整改前", "Before"),
+    "lg_after": ("整改后", "After"),
+    "lg_recheck_photos": ("复查照片", "Re-check"),
+    "lg_no_photo": ("无照片", "No photo"),
+    "lg_open_title": ("手动建档（暗访、群众投诉等）", "Open an entry by hand (unannounced visit, complaint)"),
+    "lg_open_village": ("村", "Village"),
+    "lg_open_text": ("发现的问题", "Problem found"),
+    "lg_open_deadline": ("整改期限", "Deadline"),
+    "lg_open_photo": ("现场照片", "Photo"),
+    "lg_open_submit": ("建档", "Open entry"),
+    "lg_opened": ("已建档：#{id}", "Entry #{id} opened"),
+    "lg_col_id": ("编号", "No."),
+    "lg_col_village": ("村", "Village"),
+    "lg_col_township": ("乡镇", "Township"),
+    "lg_col_round": ("测评轮次", "Round"),
+    "lg_col_item": ("项目编码", "Item"),
+    "lg_col_problem": ("问题", "Problem"),
+    "lg_col_found": ("发现日期", "Found"),
+    "lg_col_deadline": ("整改期限", "Deadline"),
+    "lg_col_status": ("状态", "Status"),
+    "lg_col_overdue": ("逾期", "Overdue"),
+    "lg_col_recurring": ("反复出现", "Recurring"),
+    "lg_col_failed": ("复查未通过次数", "Failed re-checks"),
+    "lg_col_closed": ("销号日期", "Closed on"),
+    "lg_col_total": ("合计", "Total"),
+    "lg_yes": ("是", "yes"),
+    "lg_no": ("否", "no"),
+    "dash_col_ledger_open": ("待整改", "Open fixes"),
+    "dash_col_ledger_overdue": ("逾期", "Overdue fixes"),
+    "fx_title": ("整改上报", "Report fixes"),
+    "fx_help": (
+        "以下是本乡镇待整改的问题（逾期的在前）。整改完成后，写明做了什么、拍整改后照片，点“标记已整改”；县里复查通过后销号。",
+        "These are your township's open problems (overdue first). When fixed, say what was done, add photos taken after, and tap “Mark fixed”; the county re-checks and closes it.",
+    ),
+    "fx_none": ("没有待整改的问题", "Nothing to fix"),
+    "fx_count": ("待整改 {n} 个，其中逾期 {overdue} 个", "{n} to fix, {overdue} of them overdue"),
+    "fx_text": ("整改情况（做了什么）", "What was done"),
+    "fx_photo": ("整改后照片", "Photos after the fix"),
+    "fx_photo_needed": ("需要至少一张整改后照片", "At least one photo after the fix is needed"),
+    "fx_submit": ("标记已整改", "Mark fixed"),
+    "fx_done": ("已上报整改：#{id} {village}", "Fix reported: #{id} {village}"),
+    "rc_title": ("整改复查", "Re-check fixes"),
+    "rc_help": (
+        "到现场查看已整改的问题，拍照后选择“通过，销号”或“未通过”（写明仍存在的问题，重新限期整改）。",
+        "Look at each fixed problem on the spot, take a photo, then choose “Passed: close” or “Not passed” (say what is still wrong; a new deadline is set).",
+    ),
+    "rc_none": ("没有待复查的问题", "Nothing to re-check"),
+    "rc_village": ("选择村（括号内为待复查数）", "Village (entries to re-check)"),
+    "rc_pick": ("选择一个村", "Choose a village"),
+    "rc_photo": ("复查照片", "Re-check photo"),
+    "rc_note": ("复查意见（未通过时必填）", "Remarks (required when not passed)"),
+    "rc_deadline": ("新的整改期限（未通过时；不填按项目天数）", "New deadline (when not passed; empty: the item's days)"),
+    "rc_pass": ("通过，销号", "Passed: close"),
+    "rc_fail": ("未通过，重新整改", "Not passed: fix again"),
+    "rc_closed": ("已销号：#{id} {village}", "Closed: #{id} {village}"),
+    "rc_reopened": ("复查未通过，已重新限期整改：#{id} {village}", "Not passed, to fix again: #{id} {village}"),
 }
 
 
@@ -678,6 +798,8 @@ def md(text: object) -> Md:
     math. :class:`Md` is returned as it is (escaping twice would show the backslashes)."""
     if isinstance(text, Md):
         return text
+    if isinstance(text, SurveyError | Problem):  # an error shown in the page's language only
+        text = text.text(lang())
     text = _TYPOGRAPHY.sub(lambda m: WORD_JOINER.join(m.group(1)), str(text))
     text = _AUTOLINK.sub(WORD_JOINER, text)
     escaped = _ALWAYS.sub(r"\\\1", text)
@@ -717,6 +839,14 @@ def plain(key: str, **fields) -> str:
     return _template(key).format(**fields)
 
 
+def both(key: str, **fields) -> str:
+    """The text for ``key`` in both languages, ``中文（English）``, with ``fields`` as they are:
+    for answers to other programs that show plain text (ODK Collect), where no language was
+    chosen; never for Markdown."""
+    zh, en = TEXT[key]
+    return f"{zh.format(**fields)}（{en.format(**fields)}）"
+
+
 def rule_text(item) -> str:
     """How an item earns its points, in words (plain: for the rubric tables)."""
     if item.type == "check":
@@ -731,3 +861,27 @@ def source_label(source: str) -> str:
     """Where a submission came from, in words: 平板 / ODK Collect / KoboCollect / JSON Lines 导入
     (plain text: a table cell, or a field of ``t()``)."""
     return plain(f"source_{source}") if f"source_{source}" in TEXT else source
+
+
+def said(item: SurveyError | Problem) -> str:
+    """An error or a located problem as plain text in the page's language (``st.code`` lines,
+    table cells): the command line keeps both languages, a page speaks its own."""
+    return item.text(lang())
+
+
+def when(moment: str | None) -> str:
+    """A stored moment (ISO text, UTC) as the county's wall clock, ``2026-05-20 14:03``; a bare
+    date stays as it is; empty for None."""
+    if not moment:
+        return ""
+    from datetime import datetime
+
+    from core import config
+
+    try:
+        parsed = datetime.fromisoformat(moment)
+    except ValueError:
+        return moment
+    if parsed.tzinfo is None:
+        return moment if len(moment) <= 10 else parsed.strftime("%Y-%m-%d %H:%M")
+    return parsed.astimezone(config.time_zone()).strftime("%Y-%m-%d %H:%M")

@@ -3,15 +3,16 @@
 Callers use the names listed here (``from survey import store; store.villages(db)``); the modules
 are :mod:`~survey.store.db` (connection, transactions, migrations, shared helpers) and one per
 concept: registry, rounds, submissions, drafts, photos, roads, targets, meta, audit, users,
-review, sessions, vetoes (the office's veto records), settings (the county's other rules),
-titles (township titles, the history of awards and removals). Only ``survey`` modules import the store; pages and ``ui`` never do.
+review, sessions, ledger, vetoes (the office's veto records), settings (the county's other rules),
+titles (township titles, the history of awards and removals). Only ``survey`` modules import the
+store; pages and ``ui`` never do.
 """
 
 from __future__ import annotations
 
 from survey.store.db import BUSY_TIMEOUT_MS, SCHEMA_VERSION, backup, connect, data_version, migrate, restore
 from survey.store.registry import ImportSummary, counties, import_registry, townships, village, villages
-from survey.store.rounds import create_round, get_round, rounds
+from survey.store.rounds import create_round, get_round, rounds, rubric_documents
 from survey.store.submissions import SOURCES, clean_batches, save_submissions
 from survey.store.results import (item_losses, round_progress, round_results, stored_ids, submission,
                                   submission_contents, submission_exists)
@@ -23,6 +24,8 @@ from survey.store.meta import get_meta, set_meta, stats
 from survey.store.audit import append_audit, audit_rows
 from survey.store.users import insert_user, login_begin, login_end, logout, update_user, user_count, user_row, user_rows
 from survey.store.review import decide, review_rows
+from survey.store.ledger import (NewEntry, entry_photos, finding_rows, insert_entry, ledger_counts, ledger_entries,
+                                 ledger_photo_jpeg, move_entry)
 from survey.store.handoff import insert_handoff, take_handoff
 from survey.store.sessions import delete_session, insert_session, session_row, touch_session
 from survey.store.vetoes import add_veto_records, reject_veto_report, veto_reports, veto_rows, withdraw_veto_record
@@ -45,6 +48,15 @@ __all__ = [
     "import_townships",
     "title_events",
     "township_rows",
+    "rubric_documents",
+    "NewEntry",
+    "entry_photos",
+    "finding_rows",
+    "insert_entry",
+    "ledger_counts",
+    "ledger_entries",
+    "ledger_photo_jpeg",
+    "move_entry",
     "insert_handoff",
     "take_handoff",
     "SOURCES",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -11,6 +11,7 @@ from typing import Any
 
 from core.errors import NotFound, UsageError
 from survey.store.db import _audit_row, _bump, _now, connect
+from survey.store.ledger import NewEntry, open_entries
 
 
 _QUEUE_SELECT = (
@@ -55,9 +56,11 @@ def review_rows(db_path: str | Path, round_id: str | None = None, county: str | 
 
 
 def decide(db_path: str | Path, ids: Iterable[str], status: str, by: str,
-           comment: str | None) -> int:
+           comment: str | None, entries: Sequence[NewEntry] = ()) -> int:
     """Approve or return pending submissions, all or nothing: :class:`UsageError` when any of
-    them is not pending (decided meanwhile by someone else). Returns how many were decided."""
+    them is not pending (decided meanwhile by someone else). ``entries``: the fix-it ledger
+    entries an approval opens, written in the same transaction (:func:`survey.store.ledger.
+    open_entries`: none twice). Returns how many were decided."""
     ids = list(dict.fromkeys(ids))
     now = _now()
     with connect(db_path) as db, db.atomic():
@@ -79,6 +82,7 @@ def decide(db_path: str | Path, ids: Iterable[str], status: str, by: str,
             by, f"review.{status}", "submission", sid, rows[sid]["village_code"],
             before={"status": "pending"}, after={"status": status, "comment": comment}, at=now)
             for sid in ids])
+        open_entries(db, entries, by, now)
         if ids:
             _bump(db)
     return len(ids)

@@ -144,7 +144,59 @@ MIGRATIONS: list[str] = [
         code_sha256 TEXT PRIMARY KEY, user_name TEXT NOT NULL, session_sha256 TEXT NOT NULL,
         sealed TEXT NOT NULL, expires_at TEXT NOT NULL) WITHOUT ROWID;
     """,
-    # 9 (officer): what a county officer would correct.
+    # 9: rounds of several kinds, each scored with the rubric pinned when it opened: the rubric's
+    # files are kept per version (its content hash); every submission records the version that
+    # scored it.
+    """
+    ALTER TABLE rounds ADD COLUMN kind TEXT NOT NULL DEFAULT 'regular'
+        CHECK (kind IN ('regular', 'unannounced', 'mock', 'recheck'));
+    ALTER TABLE rounds ADD COLUMN cadence TEXT NOT NULL DEFAULT '';
+    ALTER TABLE rounds ADD COLUMN counts INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE rounds ADD COLUMN rubric_version TEXT REFERENCES rubric_versions(version);
+    CREATE TABLE rubric_versions (
+        version TEXT PRIMARY KEY, documents TEXT NOT NULL, created_at TEXT NOT NULL);
+    ALTER TABLE submission_rows ADD COLUMN rubric_version TEXT;
+    DROP VIEW submissions;
+    CREATE VIEW submissions AS SELECT * FROM submission_rows WHERE batch IS NULL;
+    """,
+    # 10: HTTP Digest for ODK Collect (survey.openrosa): per account, H(name:realm:password) for each
+    # Digest algorithm as JSON, written whenever the password is set or checked (Digest cannot be
+    # checked against the argon2 hash). NULL until then.
+    """
+    ALTER TABLE users ADD COLUMN digest_ha1 TEXT;
+    """,
+    # 11: the fix-it ledger (整改台账): one entry per finding of an approved submission (village,
+    # round, item: at most one, so approving twice or a newer version adds none) or opened by hand
+    # (round and item may be empty); status open -> fixed -> closed, or fixed -> open when a
+    # re-check fails. ``recurs`` links a finding to the earlier entry of the same village and
+    # item. Photos taken for the ledger (before, by hand; after a fix; at a re-check) live beside
+    # it; an approval's "before" photos are the submission's own (photos by submission and item).
+    """
+    CREATE TABLE ledger_entries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        village_code TEXT NOT NULL REFERENCES villages(code),
+        round_id TEXT REFERENCES rounds(id), item_code TEXT,
+        submission_id TEXT REFERENCES submission_rows(id),
+        source TEXT NOT NULL CHECK (source IN ('approval', 'manual')),
+        problem TEXT NOT NULL, found_on TEXT NOT NULL, deadline TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('open', 'fixed', 'closed')),
+        failed_rechecks INTEGER NOT NULL DEFAULT 0,
+        recurs INTEGER REFERENCES ledger_entries(id),
+        fix_text TEXT, fixed_by TEXT, fixed_at TEXT,
+        recheck_note TEXT, rechecked_by TEXT, rechecked_at TEXT,
+        closed_on TEXT, opened_by TEXT NOT NULL, opened_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+    CREATE UNIQUE INDEX ledger_finding ON ledger_entries(village_code, round_id, item_code)
+        WHERE round_id IS NOT NULL AND item_code IS NOT NULL;
+    CREATE INDEX ledger_village_item ON ledger_entries(village_code, item_code);
+    CREATE INDEX ledger_round ON ledger_entries(round_id);
+    CREATE TABLE ledger_photos (
+        id TEXT PRIMARY KEY, entry_id INTEGER NOT NULL REFERENCES ledger_entries(id),
+        kind TEXT NOT NULL CHECK (kind IN ('before', 'after', 'recheck')),
+        sha256 TEXT NOT NULL, jpeg BLOB NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL,
+        taken_by TEXT NOT NULL, created_at TEXT NOT NULL);
+    CREATE INDEX ledger_photos_entry ON ledger_photos(entry_id);
+    """,
+    # 12 (officer): what a county officer would correct.
     # - A submission's vetoes: ``reported`` by the surveyor (suspected until the office confirms
     #   them), ``veto_own`` counted from the submission itself (the ticks of rows stored before
     #   this migration, which counted then: kept), ``reaches`` (total >= pass mark as scored;

@@ -7,17 +7,18 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlite_utils import Database
 
 from core.errors import DataError, UsageError, problem
+from survey.store.db import _audit_row, _bump, _dec, _insert_rows, _json, _now, _value_json, connect
 from survey.store.drafts import _close
 from survey.store.photos import NewPhoto
-from survey.store.db import _audit_row, _bump, _dec, _insert_rows, _json, _now, _value_json, connect
+from survey.store.rounds import _keep
 from survey.store.vetoes import _apply, _office
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -42,6 +43,7 @@ def save_submissions(
     chunk: int = CHUNK,
     origin: str = "tablet",
     photos: Mapping[str, Sequence[NewPhoto]] | None = None,
+    versions: Mapping[str, tuple[str, Mapping[str, str]]] | None = None,
 ) -> tuple[int, int]:
     """Store scored submissions exactly once, all or nothing; return (added, skipped).
 
@@ -54,7 +56,10 @@ def save_submissions(
     surveyor). ``drafts`` (submission id -> (round, village, surveyor) of the tablet draft it
     came from): each such draft is closed (photos linked, draft deleted) in the same transaction,
     so a crash can never leave a submission without its photos. ``origin``: where they came from
-    (:data:`SOURCES`); ``photos``: submission id -> its photos (an import's), written with it.
+    (:data:`SOURCES`); ``photos``: submission id -> its photos (an import's), written with it;
+    ``versions``: round id -> (version, files) of the rubric that scored its submissions: recorded
+    on each, kept, and pinned on a round that has no rubric yet (one this call creates, or one
+    opened before rubrics were pinned), in the same transaction.
 
     Everything but the writing is prepared before the write transaction begins. Up to ``chunk``
     new submissions are written in one transaction; more are staged: written ``chunk`` at a time
@@ -66,7 +71,9 @@ def save_submissions(
         raise ValueError(f"unknown origin {origin!r}")
     located = located or {}
     now = _now()
-    prepared = [_prepare(sub, score, now, actor, origin, (photos or {}).get(sub.id, ())) for sub, score in scored]
+    versions = versions or {}
+    prepared = [_prepare(sub, score, now, actor, origin, (photos or {}).get(sub.id, ()),
+                         versions[sub.round][0] if sub.round in versions else None) for sub, score in scored]
     if len(prepared) > chunk:
         clean_batches(db_path)
     with connect(db_path) as db:
@@ -85,13 +92,13 @@ def save_submissions(
             if problems:
                 raise DataError(problems)
             if len(new) <= chunk:
-                _publish(db, new, None, actor, now)
+                _publish(db, new, None, actor, now, versions)
                 for sid, (round_id, village, surveyor) in (drafts or {}).items():
                     if sid in seen or sid in stored:
                         _close(db, round_id, village, surveyor, sid, actor)
                 return len(new), len(prepared) - len(new)
             batch = uuid.uuid4().hex
-            created = _create_rounds(db, [p.row for p in new], now)  # the rows refer to them
+            created = _create_rounds(db, [p.row for p in new], now, versions)  # the rows refer to them
             db["import_batches"].insert({"id": batch, "started_at": now, "heartbeat": now,
                                          "state": "running", "rows": len(new), "rounds": _json(created)})
         try:
@@ -100,7 +107,7 @@ def save_submissions(
                     _write(db, new[start:start + chunk], batch)
                     db.execute("UPDATE import_batches SET heartbeat = ? WHERE id = ?", [_now(), batch])
             with db.atomic():
-                _publish(db, new, batch, actor, now)
+                _publish(db, new, batch, actor, now, versions)
         except BaseException:
             _drop_batch(db, batch)
             raise
@@ -115,7 +122,7 @@ class _Prepared(NamedTuple):
 
 
 def _prepare(sub: Submission, score: Score, now: str, actor: str | None, origin: str,
-             photos: Sequence[NewPhoto]) -> _Prepared:
+             photos: Sequence[NewPhoto], version: str | None) -> _Prepared:
     """The rows of one submission, built before any lock is taken."""
     from survey.submissions import canonical
 
@@ -127,7 +134,7 @@ def _prepare(sub: Submission, score: Score, now: str, actor: str | None, origin:
         "sections": _json({k: _dec(v) for k, v in score.sections.items()}),
         "total": _dec(score.total), "total_num": float(score.total),
         "passed": int(score.passed), "findings": score.findings,
-        "status": "pending", "received_at": now, "source": origin,
+        "status": "pending", "received_at": now, "source": origin, "rubric_version": version,
         # what the surveyor reported (suspected until the office confirms it); what counts from
         # the submission itself (the score's vetoes); the office's records are applied on saving
         "reported": _json(list(sub.veto)), "veto_own": _json(list(score.veto)),
@@ -174,14 +181,15 @@ def _write(db: Database, new: list[_Prepared], batch: str | None) -> None:
     _insert_rows(db, "photos", [photo for p in new for photo in p.photos])
 
 
-def _publish(db: Database, new: list[_Prepared], batch: str | None, actor: str | None, now: str) -> None:
+def _publish(db: Database, new: list[_Prepared], batch: str | None, actor: str | None, now: str,
+             versions: Mapping[str, tuple[str, Mapping[str, str]]]) -> None:
     """Inside a write transaction: create the missing rounds, write ``new`` (or show the staged
     ``batch``), link versions, audit, and raise the data version. What does not depend on the
     database's state (the audit rows) is built before, so the lock is held for writing only."""
     if not new:
         return
     rows = [p.row for p in new]
-    _create_rounds(db, rows, now)
+    _create_rounds(db, rows, now, versions)
     office = _office(db, rows)  # the office's veto records in force on each one's date
     for r in rows:
         if r["id"] in office:
@@ -217,13 +225,23 @@ def _added(row: dict[str, Any], actor: str | None, now: str, supersedes: str | N
                       after=after, at=now)
 
 
-def _create_rounds(db: Database, rows: list[dict[str, Any]], now: str) -> list[str]:
-    """Create the rounds the rows name that do not exist yet (named by their id); their ids."""
+def _create_rounds(db: Database, rows: list[dict[str, Any]], now: str,
+                   versions: Mapping[str, tuple[str, Mapping[str, str]]]) -> list[str]:
+    """Keep the rubric files that scored the rows, pin the rounds that have no rubric yet to
+    them, and create the rounds the rows name that do not exist yet (named by their id); the
+    ids of those created."""
+    for version, documents in {v[0]: v[1] for v in versions.values()}.items():
+        _keep(db, version, dict(documents))
     known = {r["id"] for r in db.query("SELECT id FROM rounds")}
-    new_rounds = sorted({r["round_id"] for r in rows} - known)
+    named = {r["round_id"] for r in rows}
+    new_rounds = sorted(named - known)
     if new_rounds:
-        db["rounds"].insert_all([{"id": r, "name": r, "start_date": None, "end_date": None,
-                                  "created_at": now} for r in new_rounds])
+        db["rounds"].insert_all([{"id": r, "name": r, "start_date": None, "end_date": None, "created_at": now,
+                                  "rubric_version": versions[r][0] if r in versions else None}
+                                 for r in new_rounds])
+    for round_id in sorted(named & known & set(versions)):
+        db.execute("UPDATE rounds SET rubric_version = ? WHERE id = ? AND rubric_version IS NULL",
+                   [versions[round_id][0], round_id])
     return new_rounds
 
 

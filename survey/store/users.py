@@ -1,5 +1,6 @@
-"""Accounts and sign-in bookkeeping. The password hash never leaves these functions except
-through ``user_row(with_hash=True)``, and never enters an audit row."""
+"""Accounts and sign-in bookkeeping. The password hash (and the HTTP Digest secrets,
+``digest_ha1``) never leave these functions except through ``user_row(with_hash=True)`` and the
+sign-in halves, and never enter an audit row."""
 
 from __future__ import annotations
 
@@ -9,11 +10,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-
 from core.errors import NotFound, UsageError
-from survey.store.db import _audit, _changes, _json, _now, connect
 from survey.store.audit import append_audit
-
+from survey.store.db import _audit, _changes, _json, _now, connect
 
 _USER_PUBLIC = ("name, display_name, role, county_code, townships, disabled, failed_logins, "
                 "locked_until, created_at, updated_at")
@@ -39,8 +38,9 @@ def user_rows(db_path: str | Path) -> list[dict[str, Any]]:
 
 
 def user_row(db_path: str | Path, name: str, with_hash: bool = False) -> dict[str, Any] | None:
-    """One account by login name, or None."""
-    columns = _USER_PUBLIC + (", password_hash" if with_hash else "")
+    """One account by login name, or None (``with_hash``: with ``password_hash`` and
+    ``digest_ha1``)."""
+    columns = _USER_PUBLIC + (", password_hash, digest_ha1" if with_hash else "")
     with connect(db_path) as db:
         rows = list(db.query(f"SELECT {columns} FROM users WHERE name = ?", [name]))
     return _user(rows[0]) if rows else None
@@ -52,12 +52,14 @@ def user_count(db_path: str | Path) -> int:
 
 
 def insert_user(db_path: str | Path, name: str, display_name: str, role: str, county: str,
-                townships: Iterable[str], password_hash: str, actor: str | None) -> None:
+                townships: Iterable[str], password_hash: str, actor: str | None,
+                digest_ha1: str | None = None) -> None:
     """Create an account; :class:`UsageError` when the name or display name is taken."""
     now = _now()
     record = {"name": name, "display_name": display_name, "role": role, "county_code": county,
               "townships": _json(list(townships)), "password_hash": password_hash, "disabled": 0,
-              "failed_logins": 0, "locked_until": None, "created_at": now, "updated_at": now}
+              "failed_logins": 0, "locked_until": None, "created_at": now, "updated_at": now,
+              "digest_ha1": digest_ha1}
     with connect(db_path) as db, db.atomic():
         if list(db.query("SELECT 1 FROM users WHERE name = ? OR display_name = ?", [name, display_name])):
             raise UsageError("user_exists", value=name, display=display_name)
@@ -68,7 +70,7 @@ def insert_user(db_path: str | Path, name: str, display_name: str, role: str, co
 
 def update_user(db_path: str | Path, name: str, actor: str | None, **changes: Any) -> None:
     """Change columns of an account (``display_name``, ``role``, ``county_code``, ``townships``,
-    ``disabled``, ``password_hash``, ``locked_until``, ``failed_logins``); :class:`NotFound`
+    ``disabled``, ``password_hash``, ``digest_ha1``, ``locked_until``, ``failed_logins``); :class:`NotFound`
     for an unknown name. The audit row names a password change without any hash."""
     with connect(db_path) as db, db.atomic():
         rows = list(db.query(f"SELECT {_USER_PUBLIC}, password_hash FROM users WHERE name = ?", [name]))
@@ -104,7 +106,8 @@ def login_begin(db_path: str | Path, name: str, max_failures: int, now: str) -> 
     cannot all be checked against the same stale count. Refusals are audited; an unknown name is
     recorded without the text typed (it may be a password typed into the wrong field)."""
     with connect(db_path) as db, db.atomic():
-        rows = list(db.query(f"SELECT {_USER_PUBLIC}, password_hash FROM users WHERE name = ?", [name]))
+        rows = list(db.query(f"SELECT {_USER_PUBLIC}, password_hash, digest_ha1 FROM users WHERE name = ?",
+                             [name]))
         if not rows:
             _audit(db, "?", "login.failed", "user", None, after={"account": "unknown"})
             return "unknown", None
@@ -121,13 +124,15 @@ def login_begin(db_path: str | Path, name: str, max_failures: int, now: str) -> 
 
 
 def login_end(db_path: str | Path, name: str, ok: bool, max_failures: int, now: str, lock_until: str,
-              new_hash: str | None = None, attempt: int = 0) -> tuple[str, str | None]:
+              new_hash: str | None = None, attempt: int = 0, digest_ha1: str | None = None,
+              via: str | None = None) -> tuple[str, str | None]:
     """The second half of a sign-in whose password was checked (``ok``), in one write
     transaction: ``("ok", None)`` signed in (failures reset, a re-hashed password stored when
     given: the failures counted up to this ``attempt`` are forgiven, those begun after it still
     count); ``("locked", until)`` when the account got locked meanwhile (a right password loses
     to a lock decided first) or by this failure, the ``max_failures``-th; ``("disabled", None)``;
-    ``("failed", None)``. Audited."""
+    ``("failed", None)``. Audited (``via``: how, when not the web page, e.g. ``openrosa``).
+    ``digest_ha1``: the Digest secrets to store with a right password (when they changed)."""
     with connect(db_path) as db, db.atomic():
         row = next(iter(db.query("SELECT failed_logins, locked_until, disabled FROM users WHERE name = ?",
                                  [name])), None)
@@ -145,14 +150,17 @@ def login_end(db_path: str | Path, name: str, ok: bool, max_failures: int, now: 
                                       "locked_until": None}
             if new_hash:
                 values["password_hash"] = new_hash
+            if digest_ha1:
+                values["digest_ha1"] = digest_ha1
             db["users"].update(name, values)
-            _audit(db, name, "login", "user", name)
+            _audit(db, name, "login", "user", name, after={"via": via} if via else None)
             return "ok", None
         failures = row["failed_logins"]
         if not locked and failures >= max_failures:
             db.execute("UPDATE users SET failed_logins = 0, locked_until = ? WHERE name = ?", [lock_until, name])
             locked = lock_until
-        _audit(db, name, "login.failed", "user", name, after={"failures": failures, "locked_until": locked})
+        _audit(db, name, "login.failed", "user", name, after={"failures": failures, "locked_until": locked}
+               | ({"via": via} if via else {}))
         return ("locked", locked) if locked else ("failed", None)
 
 

@@ -33,6 +33,12 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 START_TIMEOUT_S = 90
+#: How long any wait for a state may last before the test fails (Playwright's default is 5 s).
+#: CI is a busy 2-core machine where Chromium, the app server and the tests share the cores: a
+#: widget's code can still be loading 5 s after a reload. Every wait still ends the moment its
+#: state holds; this is a cap, never a sleep.
+STATE_TIMEOUT_MS = 45_000
+sync_api.expect.set_options(timeout=STATE_TIMEOUT_MS)
 
 # Counts finished script runs (fragment runs too) by watching the app's script-state attribute.
 _WATCH_RUNS = """() => {
@@ -169,6 +175,7 @@ def new_page(chromium):
                                        locale="zh-CN", **options)
         contexts.append(context)
         page = context.new_page()
+        page.set_default_timeout(STATE_TIMEOUT_MS)
         page.errors = []
         page.on("pageerror", lambda exc: page.errors.append(str(exc)))
         return page

@@ -5,6 +5,8 @@ submits; the stored submission scores exactly as the rubric says."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 from PIL import Image
 
@@ -16,7 +18,9 @@ from survey.scoring import score
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api").expect
 
-ROUND = Round("2026-B4", "2026年第四次双月测评", "2026-07-01", "2026-08-31")
+#: A round under way today (a submission is dated today, and must lie within its round).
+ROUND = Round("2026-B4", "第四次双月测评", (date.today() - timedelta(days=30)).isoformat(),
+              (date.today() + timedelta(days=30)).isoformat())
 SURVEYOR = ("surveyor", "demo-survey", "王芳")  # a demo account (城关镇 is one of its townships)
 
 

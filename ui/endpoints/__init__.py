@@ -4,13 +4,15 @@
 
 - ``session``: ``POST /auth/session`` sets the HttpOnly sign-in cookie from a one-time code;
   ``DELETE /auth/session`` ends the session and clears the cookie.
+- ``openrosa``: ``/odk``, the app as an OpenRosa server: ODK Collect and KoboCollect download
+  the forms and send submissions straight to it (spec ``openrosa.md``).
 """
 
 from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from ui.endpoints import session
+from ui.endpoints import openrosa, session
 
 
 def routes(base_url: str | None = None) -> list[BaseRoute]:
@@ -21,4 +23,4 @@ def routes(base_url: str | None = None) -> list[BaseRoute]:
 
         base_url = config.get_option("server.baseUrlPath") or ""
     prefix = "/" + base_url.strip("/") if base_url.strip("/") else ""
-    return [*session.routes(prefix)]
+    return [*session.routes(prefix), *openrosa.routes(prefix)]

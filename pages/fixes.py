@@ -1,0 +1,28 @@
+"""整改上报: the township liaison's page (乡镇联络员, on a phone or tablet). The open entries of its
+townships' villages, overdue first; for each, what was done and photos after the fix, then
+"mark fixed". Closing is the county's re-check, never this page's."""
+
+import streamlit as st
+
+from core.errors import SurveyError
+from survey import ledger
+from ui import nav, shell
+from ui import ledger_view as view
+from ui.text import md, t
+
+user = nav.require("fixes")
+st.html(view.CSS)
+st.title(t("fx_title"), anchor=False)
+st.caption(t("fx_help"))
+view.message()
+try:
+    work = ledger.worklist(shell.db(), user)
+except SurveyError as exc:
+    st.error(md(exc), icon=":material/error:")
+    st.stop()
+if not work:
+    st.success(t("fx_none"), icon=":material/task_alt:")
+    st.stop()
+st.caption(t("fx_count", n=len(work), overdue=sum(e.overdue for e in work)))
+for entry in work:
+    view.fix_card(user, entry)
