@@ -9,16 +9,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from geo.belts import (BeltStats, Membership, Radiation, belt_membership, belt_stats, locate, radiation,
-                       roads_near)
-from geo.io import Road
-from core import config
 from core.constants import township_of
 from core.errors import UsageError
+from core.model import VillageResult
+from geo.belts import BeltStats, Membership, Radiation, belt_membership, belt_stats, locate, radiation, roads_near
+from geo.io import Road
 from survey import store
 from survey.auth import User
 from survey.roads import load_roads
-from core.model import VillageResult
 
 
 @dataclass(frozen=True)
@@ -29,6 +27,7 @@ class MapData:
     membership: Membership
     radiation: Radiation
     stats: list[BeltStats]
+    titles: frozenset[str] = frozenset({"县级", "市级", "省级", "全国"})  # what counts as civilized
 
 
 def latest_round(db_path: str | Path) -> str | None:
@@ -45,11 +44,20 @@ def county_map_data(db_path: str | Path, round_id: str | None) -> MapData:
         results = [VillageResult(village=v, round_id="") for v in store.villages(db_path)]
     else:
         results = store.round_results(db_path, round_id)
+    from survey import settings
+
     roads = load_roads(db_path)
     villages = locate([r.village for r in results])
     membership = belt_membership(villages, roads, store.belt_overrides(db_path))
-    return MapData(round_id, results, roads, membership, radiation(villages, config.DEFAULT_RADIUS_M),
-                   belt_stats(membership, results))
+    local = settings.load(db_path, _one_county(db_path))
+    return MapData(round_id, results, roads, membership, radiation(villages, float(local.radius_m)),
+                   belt_stats(membership, results, local.civilized_titles), local.civilized_titles)
+
+
+def _one_county(db_path: str | Path) -> str | None:
+    """The registry's county when it holds one (its settings apply), else None (the database's)."""
+    counties = store.counties(db_path)
+    return next(iter(counties)) if len(counties) == 1 else None
 
 
 def for_user(data: MapData, user: User, township: str | None = None) -> MapData:
@@ -81,7 +89,8 @@ def restricted(data: MapData, keep: Callable[[str], bool]) -> MapData:
                   for road, members in data.membership.items() if road in near}
     rad = Radiation({demo: [m for m in led if m[0] in codes] for demo, led in data.radiation.led.items()
                      if demo in codes}, [c for c in data.radiation.unreached if c in codes], data.radiation.radius_m)
-    return MapData(data.round_id, results, roads, membership, rad, belt_stats(membership, results))
+    return MapData(data.round_id, results, roads, membership, rad, belt_stats(membership, results, data.titles),
+                   data.titles)
 
 
 @dataclass(frozen=True)

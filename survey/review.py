@@ -10,7 +10,7 @@ and works within its scope; a submission out of scope looks exactly like an unkn
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -69,6 +69,8 @@ class Detail:
     photos: list[store.PhotoInfo]
     losses: list[tuple[str, Decimal]]
     versions: list[Item]
+    unmet: dict[str, list[str]] = field(default_factory=dict)  # grade item -> its criteria not met
+    reported: tuple[str, ...] = ()  # vetoes the surveyor reported (suspected until confirmed)
 
 
 _FIELDS = ("id", "round_id", "village_code", "village", "township_code", "township", "date",
@@ -129,7 +131,8 @@ def detail(db_path: str | Path, user: User, submission_id: str) -> Detail:
     return Detail(item=_item(row), answers=full["answers"], notes=full["notes"],
                   sections=full["sections"], photos=store.submission_photos(db_path, submission_id),
                   losses=store.item_losses(db_path, [submission_id])[submission_id],
-                  versions=_versions(chain, submission_id))
+                  versions=_versions(chain, submission_id), unmet=full["unmet"],
+                  reported=tuple(full["reported"]))
 
 
 def _versions(rows: list[dict[str, Any]], submission_id: str) -> list[Item]:
@@ -237,9 +240,19 @@ def correct(db_path: str | Path, user: User, submission_id: str) -> tuple[str, s
     if row["lon"] is not None and row["lat"] is not None:
         fix = {"lon": row["lon"], "lat": row["lat"], "accuracy_m": row["gps_accuracy_m"],
                "source": "browser" if row["gps_accuracy_m"] is not None else "manual"}
+    from survey.scoring import met_from_unmet
+    from survey.service import rubric_for_round
+
+    rubric = rubric_for_round(db_path, row["round_id"])
+    # the grade items answered by criteria get them again (one graded by a letter only, stored
+    # before criteria were carried, keeps its letter but is answered again criterion by criterion)
+    criteria = {item.code: met_from_unmet(item, full["unmet_numbers"][item.code])
+                for item in rubric.items if item.type == "grade" and item.code in full["unmet_numbers"]}
+    answers = dict(full["answers"])
     draft = Draft(round_id=row["round_id"], village=row["village_code"], surveyor=user.display_name,
                   id=str(uuid.uuid4()), started=datetime.now(UTC).isoformat(timespec="seconds"),
-                  answers=full["answers"], notes=full["notes"], veto=tuple(full["veto"]))
+                  answers=answers, notes=full["notes"], veto=tuple(full["reported"] or full["veto_own"]),
+                  criteria={code: tuple(met) for code, met in criteria.items()})
     payload = draft.payload() | {"fix": fix}
     store.reopen_draft(db_path, submission_id, user.display_name, payload, user.name)
     return row["round_id"], row["village_code"]

@@ -80,7 +80,11 @@ def prefill(db, rubric, surveyor="王芳", village=LI, skip=()):
     me = as_surveyor(surveyor)
     draft = fieldwork.open_draft(db, me, ROUND, village)
     for item in rubric.items:
-        if item.code not in skip:
+        if item.code in skip:
+            continue
+        if item.type == "grade":
+            draft = fieldwork.criteria(db, me, rubric, draft, item.code, [True] * len(item.criteria))
+        else:
             draft = fieldwork.answer(db, me, draft, item.code, best(item))
     return fieldwork.set_veto(db, me, draft, [])
 
