@@ -825,12 +825,20 @@ def vetoes_in_force(db_path: str | Path, user: User, village_code: str,
     return vetoes.in_force_for(db_path, user, village_code, day)
 
 
-def position_warnings(db_path: str | Path, user: User, village: Village, fix: gps.Fix) -> list:
-    """The warnings about where the surveyor stands (:func:`survey.gps.check`) with the limits of
-    the village's county (settings ``gps_accuracy_m``, ``gps_distance_m``)."""
+def position_limits(db_path: str | Path, user: User, village: Village) -> dict[str, float]:
+    """The limits the position of a surveyor in ``village`` is held to: ``accuracy_m`` and
+    ``distance_m``, the settings ``gps_accuracy_m``, ``gps_distance_m`` of its county (the
+    tablet's browser warns with them as :func:`position_warnings` does)."""
     from survey import settings
 
     user.scope.check(village.code)
     local = settings.load(db_path, village.county_code)
-    return gps.check(fix, village, accuracy_limit_m=float(local.gps_accuracy_m),
-                     distance_limit_m=float(local.gps_distance_m))
+    return {"accuracy_m": float(local.gps_accuracy_m), "distance_m": float(local.gps_distance_m)}
+
+
+def position_warnings(db_path: str | Path, user: User, village: Village, fix: gps.Fix) -> list:
+    """The warnings about where the surveyor stands (:func:`survey.gps.check`) with the limits of
+    the village's county (settings ``gps_accuracy_m``, ``gps_distance_m``)."""
+    limits_m = position_limits(db_path, user, village)
+    return gps.check(fix, village, accuracy_limit_m=limits_m["accuracy_m"],
+                     distance_limit_m=limits_m["distance_m"])

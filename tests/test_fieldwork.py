@@ -155,7 +155,7 @@ def test_a_grade_item_criterion_by_criterion_gets_its_grade_by_the_rule(db, rubr
             assert item.code not in draft.answers  # no grade before every criterion is answered
     assert draft.answers[item.code] == grade
     again = fieldwork.open_draft(db, WANG, ROUND, CODE)  # the draft keeps the criteria
-    assert again.criteria[item.code] == [n > missed for n in range(1, 5)]
+    assert again.criteria[item.code] == tuple(n > missed for n in range(1, 5))
     assert fieldwork.submission_dict(again, "2026-07-02")["unmet"] == {item.code: list(range(1, missed + 1))}
     assert ("answer", item.code) not in [tuple(m) for m in fieldwork.validate(rubric, again, set())]
     cleared = fieldwork.criterion(db, WANG, rubric, again, item.code, 1, None)

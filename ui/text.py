@@ -199,8 +199,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "tab_step_minus": ("减一", "One less"),
     "tab_step_plus": ("加一", "One more"),
     "tab_grade": ("等级 {grade}（{points} 分）", "Grade {grade} ({points} points)"),
-    "tab_grade_legacy": ("已记录等级 {grade}（{points} 分）；逐条回答子项可更改",
-                         "Grade {grade} recorded ({points} points); answer the criteria to change it"),
+    "tab_grade_legacy": ("已记录等级 {grade}（{points} 分）；提交前请逐条回答子项",
+                         "Grade {grade} recorded ({points} points); answer each criterion before submitting"),
     "tab_grade_pending": ("还有 {n} 个子项未答", "{n} criteria still open"),
     "tab_evidence_note": ("不符合：请填写情况说明", "Not met: write a note"),
     "tab_flag_note": ("缺情况说明", "note missing"),
@@ -228,6 +228,9 @@ TEXT: dict[str, tuple[str, str]] = {
                            "No connection, not submitted: the answers are kept on this tablet; tap Submit again when the link returns"),
     "tab_dismiss": ("知道了", "OK"),
     "tab_office_veto": ("县文明办已确认的一票否决事项：", "Vetoes confirmed by the county office:"),
+    # --- officer (issue 18) in the browser checklist -----------------------------------------
+    "tab_office_veto_applies": ("县文明办已认定一票否决事项：本村本轮不能达标",
+                                "A veto confirmed by the county office applies: the village cannot pass this round"),
     "tab_gps_range": ("经度应在 73–136、纬度应在 3–54 之间（WGS84 度）", "longitude within 73–136, latitude within 3–54 (WGS84 degrees)"),
     # --- map page ------------------------------------------------------------------------------
     "map_title": ("地图：测评结果与文明示范带", "Map: results and demonstration belts"),
