@@ -197,7 +197,7 @@ def _complete(rubric, missed: dict[str, set[int]] | None = None, veto=()) -> lis
              "value": k not in missed.get(i.code, set())}
             for n, i in enumerate(rubric.items) if i.type == "grade" for k in range(len(i.criteria))]
     ops += [{"seq": 5000 + n, "kind": "note", "item": code, "value": "子项未达到"} for n, code in enumerate(missed)]
-    return ops + [{"seq": 6000, "kind": "veto", "item": "", "value": list(veto)}]
+    return [*ops, {"seq": 6000, "kind": "veto", "item": "", "value": list(veto)}]
 
 
 def _document_grade(rubric):
