@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = REPO_ROOT / "data"
@@ -13,12 +13,10 @@ RUBRIC_DIR = DATA_DIR / "rubric"
 DEMO_DIR = DATA_DIR / "demo"
 DEFAULT_DB = REPO_ROOT / "var" / "survey.db"
 
-#: Default share target (percent) when a county has set none.
-DEFAULT_TARGET = "50"
-#: Default belt buffer and radiation radius, metres.
-DEFAULT_BUFFER_M = 2000.0
-DEFAULT_RADIUS_M = 5000.0
-
+#: The county's other rules (share target, belt buffer, radiation radius, GPS warnings, what
+#: counts as civilized, the veto window): data/settings.yaml, overridden per database or county
+#: (survey.settings). No tool reads them from a constant.
+SETTINGS_FILE = DATA_DIR / "settings.yaml"
 
 #: The county's time zone: dates and times are shown and decided in it (a setting: $SURVEY_TZ).
 DEFAULT_TIME_ZONE = "Asia/Shanghai"

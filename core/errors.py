@@ -458,6 +458,78 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "tablet_request": ("请求无效：{detail}", "a bad request: {detail}"),
     # --- end of the tablet's sync ---------------------------------------------------------------
     "limit_exceeded": ("{what}超过上限 {limit}（实为 {value}）", "{what_en} exceeds the limit of {limit} (got {value})"),
+    # --- officer: criteria, evidence, veto records, townships, title history, settings ------
+    # (survey/rubric.py, survey/submissions.py, survey/vetoes.py, survey/titles.py, survey/settings.py)
+    "rubric_factor_order": (
+        "等级系数应从高到低排列：{value} 高于上一等级 {previous} 的 {expected}",
+        "grade factors run best first: {value} is above {expected} of the grade before ({previous})",
+    ),
+    "rubric_grades_extra": ("只有 grade 项目才能有 grades（等级系数）", "only grade items take grades (factors)"),
+    "unmet_type": (
+        "“{field}”应为未达到子项的序号列表（1–{n}，按 checklists --json 中 criteria 的顺序），实为 {value}",
+        "{field!r} takes the numbers of the criteria not met (1–{n}, in the order of criteria in checklists --json), got {value}",
+    ),
+    "unmet_item": ("“{field}”：项目 {value} 不是等级项目，没有子项", "{field!r}: item {value} is not a grade item and has no criteria"),
+    "unmet_grade": (
+        "项目 {item} 的等级 {value} 与子项不符：{n} 个子项中 {missed} 个未达到，等级应为 {expected}",
+        "item {item}: grade {value} does not follow from its criteria: {missed} of {n} not met gives {expected}",
+    ),
+    "criteria_incomplete": (
+        "项目 {item} 的子项未全部作答（{answered}/{n}）", "item {item}: not every criterion is answered ({answered} of {n})"),
+    "table_column_missing": (
+        "缺少必填列“{field}”，可用列名：{accepted}", "required column {field!r} is missing; accepted headers: {accepted}"),
+    "veto_code": (
+        "“{field}”应为 12 位村代码或 9 位乡镇代码，实为“{value}”",
+        "{field!r} must be a 12-digit village code or a 9-digit township code, got {value!r}",
+    ),
+    "place_unknown": (
+        "代码 {value} 不在名录中（村或乡镇），请先导入村庄名录",
+        "{value} is neither a village nor a township of the registry; import the village list first",
+    ),
+    "veto_item_unknown": (
+        "未知的一票否决事项“{value}”，应为 {known} 之一（见 checklists --json）",
+        "unknown veto item {value!r}; expected one of {known} (see checklists --json)",
+    ),
+    "veto_date_future": (
+        "发生日期 {value} 晚于今天（{today}）：否决事项记录的是已发生的事实",
+        "the date {value} is after today ({today}): a veto record states something that happened",
+    ),
+    "veto_source": ("请填写来源部门（如 县纪委、县公安局）", "name the source department (e.g. 县纪委, 县公安局)"),
+    "veto_duplicate": (
+        "同一地点、事项和日期的否决记录已在第 {first} 行", "the same place, item and date is on line {first} already"),
+    "veto_record_unknown": ("否决记录 {value} 不存在", "veto record {value} does not exist"),
+    "veto_record_state": (
+        "否决记录 {value} 当前为“{state}”，不能{action}", "veto record {value} is {state}: it cannot be {action}"),
+    "veto_reason": ("请填写撤销或不予认定的理由", "give the reason for withdrawing or rejecting it"),
+    "township_code": (
+        "乡镇代码应为 9 位数字，实为“{value}”", "a township code has 9 digits, got {value!r}"),
+    "township_county_unknown": (
+        "乡镇代码 {value} 所属的县 {county} 不在名录中，请先导入村庄名录",
+        "township {value}: its county {county} is not in the registry; import the village list first",
+    ),
+    "township_title_conflict": (
+        "乡镇 {prefix} 的文明乡镇称号有两个值：“{first}”（第 {first_line} 行）和“{value}”",
+        "township {prefix} has two civilized-township titles: {first!r} (line {first_line}) and {value!r}",
+    ),
+    "title_level": (
+        "称号级别应为 县级/市级/省级/全国，实为“{value}”", "the title level must be 县级/市级/省级/全国, got {value!r}"),
+    "title_action": ("称号变动应为 授予 或 摘牌，实为“{value}”", "a title change is 授予 (award) or 摘牌 (removal), got {value!r}"),
+    "title_skip": (
+        "{date}：从“{current}”直接授予“{value}”跨越了级别，须填写命名文件的文号",
+        "{date}: awarding {value!r} straight from {current!r} skips a level; give the document number of the decision",
+    ),
+    "title_held": ("{date}：已持有“{value}”称号，不能再次授予", "{date}: the title {value!r} is held already"),
+    "title_not_held": ("{date}：未持有“{value}”称号，不能摘牌", "{date}: the title {value!r} is not held; nothing to remove"),
+    "title_date": (
+        "日期应为 YYYY-MM-DD 且不晚于今天（{today}），实为“{value}”",
+        "the date must be YYYY-MM-DD and not after today ({today}), got {value!r}",
+    ),
+    "setting_unknown": ("未知的设置项“{field}”，可用：{known}", "unknown setting {field!r}; known settings: {known}"),
+    "setting_missing": ("缺少设置项“{field}”", "the setting {field!r} is missing"),
+    "setting_range": (
+        "“{field}”应为{expected}，实为 {value}", "{field!r} must be {expected_en}, got {value}"),
+    "setting_choice": ("“{field}”应为 {choices} 之一，实为 {value}", "{field!r} must be one of {choices}, got {value}"),
+    "setting_by": ("请填写改动人或依据（人名或文件）", "name who decided the change (a person or a document)"),
     # --- OpenRosa: Collect sends straight to the server (survey.openrosa, ui/endpoints/openrosa.py) --
     "openrosa_https": (
         "请在 Collect 中使用 HTTPS 服务器地址（https://…/odk）：明文 HTTP 只允许本机（127.0.0.1）连接",
@@ -664,12 +736,12 @@ WARNINGS: dict[str, tuple[str, str]] = {
         "测评日期 {value} 不在轮次 {round} 的日期内（{start} 至 {end}），请核实",
         "the date {value} lies outside round {round} ({start} to {end}); please check",
     ),
-    "gps_accuracy": ("定位精度 {value} 米，差于 100 米", "GPS accuracy {value} m is worse than 100 m"),
+    "gps_accuracy": ("定位精度 {value} 米，差于 {limit} 米", "GPS accuracy {value} m is worse than {limit} m"),
     "odk_no_media": (
         "导出没有附带照片文件：{n} 张照片未导入（需要照片时，请从 ODK Central 下载含照片的 ZIP）",
         "the export carries no photo files: {n} photos were not imported (download Central's ZIP with media for them)",
     ),
-    "gps_distance": ("测评位置距村庄登记位置 {value} 公里，超过 3 公里", "the surveyed point is {value} km from the village, more than 3 km"),
+    "gps_distance": ("测评位置距村庄登记位置 {value} 公里，超过 {limit} 公里", "the surveyed point is {value} km from the village, more than {limit} km"),
     # --- the round bulletin (survey/bulletin.py) ------------------------------------------
     "pdf_no_soffice": (
         "未安装 LibreOffice（soffice），只生成了 Word 文件；安装 libreoffice-writer 后可同时生成 PDF",

@@ -14,7 +14,9 @@ from core.constants import county_of, township_of  # noqa: F401  (re-exported)
 
 #: Title levels, lowest first. ``无`` is no title.
 TITLES: tuple[str, ...] = ("无", "县级", "市级", "省级", "全国")
-#: Titles that count for the share target (county level or higher).
+#: Titles that count for the share target by the national rule (county level or higher). A
+#: county may count fewer (市级 and higher): the tools take its setting ``civilized_from``
+#: (survey.settings; survey.targets.TargetPolicy), this is only the rule given no setting.
 CIVILIZED_TITLES: frozenset[str] = frozenset({"县级", "市级", "省级", "全国"})
 
 #: Review states of a submission, as stored, and their Chinese labels.
@@ -64,7 +66,8 @@ class Village(NamedTuple):
 
     @property
     def civilized(self) -> bool:
-        """Holds a county-level or higher title now."""
+        """Holds a county-level or higher title now (the national rule; the tools ask the
+        county's own, ``TargetPolicy.civilized``)."""
         return self.title in CIVILIZED_TITLES
 
 

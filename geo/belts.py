@@ -19,10 +19,9 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from core.config import DEFAULT_RADIUS_M
+from core.model import CIVILIZED_TITLES, Village, VillageResult
 from geo.crs import WGS84, check_same_crs, metric_crs, project_xy, to_metric, utm_crs
 from geo.io import Road
-from core.model import Village, VillageResult
 
 #: road name -> [(village code, distance to the road in metres)], nearest first. The distance is
 #: None for a village added by hand that has no location.
@@ -200,6 +199,11 @@ class Radiation:
     radius_m: float
 
 
+#: The radiation radius when a caller gives none (the domain brief's 5 km; the app passes the
+#: county's setting ``radius_m``, :mod:`survey.settings`).
+DEFAULT_RADIUS_M = 5000.0
+
+
 def radiation(villages: Sequence[Village] | gpd.GeoDataFrame | Located,
               radius_m: float = DEFAULT_RADIUS_M) -> Radiation:
     """Demonstration villages (``demo``) lead the other villages within ``radius_m`` metres."""
@@ -229,12 +233,14 @@ class BeltStats:
     assessed: int
     passed: int
     average: Decimal | None  # mean total of the assessed members
-    civilized_share: Decimal | None  # % of members holding a county-level or higher title
+    civilized_share: Decimal | None  # % of members holding a title that counts as civilized
 
 
 def belt_stats(membership: Mapping[str, list[tuple[str, float | None]]],
-               results: Iterable[VillageResult]) -> list[BeltStats]:
-    """Members, assessed, passed, average score and title share of every belt, in order."""
+               results: Iterable[VillageResult],
+               titles: frozenset[str] = CIVILIZED_TITLES) -> list[BeltStats]:
+    """Members, assessed, passed, average score and title share of every belt, in order;
+    ``titles``: the titles that count as civilized (the county's setting)."""
     by_code = {r.village.code: r for r in results}
     out = []
     for road, members in membership.items():
@@ -246,7 +252,7 @@ def belt_stats(membership: Mapping[str, list[tuple[str, float | None]]],
             assessed=len(assessed),
             passed=sum(1 for r in assessed if r.passed),
             average=sum((r.total for r in assessed), Decimal(0)) / len(assessed) if assessed else None,
-            civilized_share=(Decimal(100) * sum(1 for r in rows if r.village.civilized) / len(rows)
+            civilized_share=(Decimal(100) * sum(1 for r in rows if r.village.title in titles) / len(rows)
                              if rows else None),
         ))
     return out

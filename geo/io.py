@@ -24,9 +24,12 @@ from shapely.geometry import LineString, MultiLineString
 from shapely.geometry.base import BaseGeometry
 
 from core import limits
-from core.config import DEFAULT_BUFFER_M
 from core.constants import LAT_RANGE, LON_RANGE, WGS84
 from core.errors import DataError, problem
+
+#: The buffer of a road when a caller gives none (the domain brief's 2 km; the app and the command
+#: line pass the county's setting ``buffer_m``, :mod:`survey.settings`).
+DEFAULT_BUFFER_M = 2000.0
 
 LAYER_SUFFIXES = (".geojson", ".json", ".zip")
 #: Accepted road-name properties, in order of preference.

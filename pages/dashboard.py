@@ -9,11 +9,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from core import config
 from core.errors import SurveyError
 from survey import auth, targets
 from survey.csvio import fmt1
-from ui import keys, ledger_view, nav, pickers, rounds_view, shell
+from ui import keys, ledger_view, nav, pickers, place_view, rounds_view, share_view, shell
 from ui.text import lang, md, plain, t, when
 
 DB = str(shell.db())
@@ -54,13 +53,7 @@ def _villages(results: list, key: str, township: str | None = None) -> None:
 st.caption(t("dash_round", id=d.round.id, name=d.round.name)
            + ("　" + t("dash_previous", id=d.previous.id) if d.previous else ""))
 c = d.county
-m1, m2, m3 = st.columns(3)
-m1.metric(t("dash_now"), f"{fmt1(c.share_now)}%")
-m2.metric(t("dash_projected"), f"{fmt1(c.share_projected)}%",
-          delta=f"{fmt1(c.share_projected - c.share_now)}", delta_color="normal")
-m3.metric(t("dash_target"), f"{fmt1(c.target)}%",
-          delta=t("dash_reached") if c.reached else t("dash_needed", n=c.needed),
-          delta_color="normal" if c.reached else "inverse", delta_arrow="off")
+share_view.headline(d)
 rounds_view.bulletin_button(DB, county, round_id, user.scope)
 
 st.subheader(t("dash_chart"))
@@ -98,7 +91,7 @@ with tabs[0]:
 with tabs[1]:
     _villages(d.failed, keys.DASH_TABLE_FAILED)
 with tabs[2]:
-    _villages(d.at_risk, keys.DASH_TABLE_RISK)
+    place_view.linked(targets.village_records(d.at_risk, d.changes, d.labels, None, en), keys.DASH_TABLE_RISK)
 with tabs[3]:
     a, b = st.columns([3, 1])
     scope = a.selectbox(t("dash_rank_scope"), list(d.ranks), key=keys.DASH_RANK_SCOPE,
@@ -141,6 +134,6 @@ with tabs[7]:
             else:
                 st.session_state[keys.DASH_SAVED] = t("dash_set_saved", scope=scopes[scope], percent=fmt1(value))
                 st.rerun()
-    st.caption(t("dash_settings", default=config.DEFAULT_TARGET))
+    st.caption(t("dash_settings", default=fmt1(d.default_target)))
     _table([{"scope": s.name, "percent": fmt1(s.percent), "by": s.by, "at": when(s.at)} for s in d.settings],
            keys.DASH_TABLE_SETTINGS)

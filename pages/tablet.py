@@ -35,4 +35,5 @@ with st.container(key=keys.SV_NOTICE):  # always there: the checklist below keep
 parts.households(user, village, round_id, rubric)
 tablet.checklist(tablet.payload(user, rubric, village, draft, pictures,
                                 asides=parts.asides(user, village, round_id),
-                                office_vetoes=parts.office_vetoes(user, round_id, village)))
+                                office_vetoes=parts.office_vetoes(user, village, rubric),
+                                gps_limits=parts.gps_limits(user, village)))

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.errors import UsageError
 from survey import store
 from survey.auth import User
-from core.errors import UsageError
 
 
 @dataclass(frozen=True)
@@ -68,3 +68,12 @@ def note_rubric(db_path: str | Path, rubric, actor: str | None = None) -> bool:
                        after={"fingerprint": fingerprint, "pass_mark": str(rubric.pass_mark),
                               "total": str(rubric.total)})
     return True
+
+
+def last_rubric_change(db_path: str | Path, user: User) -> Entry | None:
+    """The newest record of the rubric in force changing (its version, when, who), or None
+    (administrators: the settings page shows it beside the grade factors)."""
+    if not user.admin:
+        raise UsageError("forbidden")
+    rows = store.audit_rows(db_path, entity="rubric", limit=1)
+    return _entry(rows[0]) if rows else None

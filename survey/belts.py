@@ -14,7 +14,7 @@ from pathlib import Path
 
 from shapely.geometry import mapping
 
-from core import config, limits
+from core import limits
 from core.errors import DataError, NotFound, UsageError, problem
 from survey import store
 from survey.auth import User
@@ -63,12 +63,16 @@ def _upload(data: bytes, filename: str, read):
 
 
 def import_roads_bytes(db_path: str | Path, user: User, data: bytes, filename: str,
-                       buffer_m: float = config.DEFAULT_BUFFER_M) -> tuple[int, int]:
-    """Roads from an uploaded GeoJSON / zipped Shapefile (administrators); (added, replaced)."""
+                       buffer_m: float | None = None) -> tuple[int, int]:
+    """Roads from an uploaded GeoJSON / zipped Shapefile (administrators); (added, replaced).
+    ``buffer_m``: the roads' buffer in metres (default: the county setting ``buffer_m``)."""
     from geo.io import read_roads
+    from survey import settings
     from survey.roads import save_roads
 
     actor = _admin(user)
+    if buffer_m is None:
+        buffer_m = float(settings.load(db_path, _one_county(db_path)).buffer_m)
     roads = _upload(data, filename, lambda path, name: read_roads(path, buffer_m, display_name=name))
     return save_roads(db_path, roads, actor=actor)
 
@@ -118,12 +122,31 @@ def overrides(db_path: str | Path, user: User) -> list[store.OverrideRow]:
 
 
 def radius(db_path: str | Path) -> float:
-    """The demonstration villages' radiation radius in metres (the office's, else the default)."""
-    return store.radiation_radius(db_path) or config.DEFAULT_RADIUS_M
+    """The demonstration villages' radiation radius in metres: the county setting ``radius_m``
+    (survey.settings: the office's value, else the settings file's default, 5 km)."""
+    from survey import settings
+
+    return float(settings.load(db_path, _one_county(db_path)).radius_m)
+
+
+def _one_county(db_path: str | Path) -> str | None:
+    """The registry's county when it holds one (its settings apply), else None (the database's)."""
+    counties = store.counties(db_path)
+    return next(iter(counties)) if len(counties) == 1 else None
+
+
+def default_buffer(db_path: str | Path) -> float:
+    """The buffer in metres new roads get unless told otherwise: the county setting ``buffer_m``."""
+    from survey import settings
+
+    return float(settings.load(db_path, _one_county(db_path)).buffer_m)
 
 
 def set_radius(db_path: str | Path, user: User, radius_m: float) -> None:
-    """Set the radiation radius (reviewers and administrators)."""
+    """Set the radiation radius (reviewers and administrators): the same county setting
+    ``radius_m`` the settings page shows, recorded as decided by the officer on the belts page."""
+    from survey import settings
+
     actor = _officer(user)
     try:
         value = float(radius_m)
@@ -131,7 +154,11 @@ def set_radius(db_path: str | Path, user: User, radius_m: float) -> None:
         value = math.nan
     if not (math.isfinite(value) and RADIUS_RANGE[0] <= value <= RADIUS_RANGE[1]):
         raise UsageError("belt_radius", value=str(radius_m))
-    store.set_radiation_radius(db_path, value, actor=actor)
+    county = _one_county(db_path) or user.scope.county or ""
+    if county:
+        user.scope.check_county(county)
+    store.set_setting(db_path, county, "radius_m", settings.text(settings.check_value("radius_m", value, "示范带 belts")),
+                      user.display_name or user.name, actor=actor)
 
 
 # --- township boundaries -------------------------------------------------------------------------

@@ -141,7 +141,7 @@ def bulletin_data(db_path: str | Path, round_id: str, county: str, scope: Scope 
 
     d = dashboard_data(db_path, round_id, county, n, scope)
     t = trends_data(db_path, county, round_id, scope, counts)
-    review = review_list(t.history, review_rounds, review_share, counts, round_id)
+    review = review_list(t.history, review_rounds, review_share, counts, round_id, t.titles)
     ids = [r.submission_id for r in d.results if r.submission_id is not None]
     found = store.trends.finding_counts(db_path, ids) if ids else {}
     problems = tuple(FrequentProblem(code, d.labels.get(code, (code, code))[0], k)
@@ -261,7 +261,7 @@ def render_docx(b: Bulletin, chart: bytes | None = None) -> bytes:
     if b.assessed == 0:
         heading("本轮测评情况")
         _para(doc, f"{b.county_name}在本轮（{b.round.id}，{b.round.name}）尚无测评提交，暂无测评结果可通报。"
-                   f"全县现有行政村 {c.villages} 个，县级及以上文明村 {c.civilized_now} 个，"
+                   f"全县现有行政村 {c.villages} 个，{d.civilized_from}及以上文明村 {c.civilized_now} 个，"
                    f"占比 {fmt1(c.share_now)}%，目标 {fmt1(c.target)}%。")
         _signature(doc, b)
         return _save(doc)
@@ -271,7 +271,7 @@ def render_docx(b: Bulletin, chart: bytes | None = None) -> bytes:
     heading("总体情况")
     verdict = "已达到目标" if c.reached else f"距目标还需新增文明村 {c.needed} 个"
     _para(doc, f"本轮全县共有行政村 {c.villages} 个，测评 {c.assessed} 个，达标 {c.passed} 个，"
-               f"达标率 {fmt1(rate)}%，其中 {vetoed} 个村因一票否决未达标。全县现有县级及以上文明村 "
+               f"达标率 {fmt1(rate)}%，其中 {vetoed} 个村因一票否决未达标。全县现有{d.civilized_from}及以上文明村 "
                f"{c.civilized_now} 个，占比 {fmt1(c.share_now)}%；本轮结果生效后预计 {c.projected} 个，"
                f"占比 {fmt1(c.share_projected)}%，目标 {fmt1(c.target)}%，{verdict}。")
     _table(doc, ("指标", "数值"), [
@@ -327,18 +327,18 @@ def render_docx(b: Bulletin, chart: bytes | None = None) -> bytes:
             _para(doc, "无反复出现或逾期未整改的问题。")
 
     heading("列入摘牌复核的村")
-    _review(doc, b.review, d.labels)
+    _review(doc, b.review, d.labels, d.civilized_from)
     _signature(doc, b)
     return _save(doc)
 
 
-def _review(doc: Any, review: ReviewList, labels: Mapping[str, tuple[str, str]]) -> None:
+def _review(doc: Any, review: ReviewList, labels: Mapping[str, tuple[str, str]], level: str = "县级") -> None:
     window = "、".join(r.id for r in review.window)
     if not review.window:
         _para(doc, "尚无可用于排序的测评轮次，本次不列出摘牌复核名单。")
         return
     fewer = f"（不足 {review.rounds} 轮，按已有轮次）" if len(review.window) < review.rounds else ""
-    _para(doc, f"按最近 {len(review.window)} 轮测评{fewer}（{window}）的得分对县级及以上文明村排序（打分排序）："
+    _para(doc, f"按最近 {len(review.window)} 轮测评{fewer}（{window}）的得分对{level}及以上文明村排序（打分排序）："
                f"有一票否决的轮次排在任何得分之后，其余按各轮平均分从低到高；参加排序 {review.ranked} 个，"
                f"按 {fmt1(review.share)}% 的比例（向上取整，至少 1 个）列入摘牌复核 {review.quota} 个，"
                f"与末位同分者一并列入，共 {len(review.entries)} 个。")

@@ -184,6 +184,50 @@ def _cmd_import_odk(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_import_townships(args: argparse.Namespace) -> int:
+    from survey.titles import import_townships_file
+
+    s = import_townships_file(args.db, auth.operator(), args.file)
+    _err(f"{args.file}: {s.added} townships added, {s.updated} updated, {s.unchanged} unchanged")
+    return 0
+
+
+def _cmd_import_vetoes(args: argparse.Namespace) -> int:
+    from survey.vetoes import import_file
+
+    r = import_file(args.db, auth.operator(), args.file)
+    _err(f"{args.file}: {r.added} veto records added, {r.updated} updated, {r.unchanged} unchanged")
+    return 0
+
+
+def _cmd_export_submissions(args: argparse.Namespace) -> int:
+    """The round's submissions as JSON Lines (interchange.md, with ``unmet``), to ``--out`` or stdout."""
+    from survey.csvio import atomic_write
+    from survey.service import submissions_jsonl
+
+    data = submissions_jsonl(args.db, auth.operator(), args.round, args.county)
+    if args.out:
+        atomic_write(args.out, data)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return 0
+
+
+def _cmd_settings(args: argparse.Namespace) -> int:
+    """The county's other rules in force (``--county``: that county's), with where each comes from."""
+    from survey import settings
+
+    rows = settings.rows(args.db, auth.operator(), args.county or "")
+    if args.json:
+        print(json.dumps({r.key: {"value": settings.text(r.value), "from": r.origin, "default": settings.text(r.default),
+                                  "source": r.source, "by": r.by, "at": r.at} for r in rows}, ensure_ascii=False))
+    else:
+        for r in rows:
+            print("\t".join([r.key, settings.text(r.value), r.origin, r.by or "-", r.at or "-"]))
+    return 0
+
+
 def _cmd_approve(args: argparse.Namespace) -> int:
     """Approve the round's pending submissions as the reviewer account ``--as`` (audited as it);
     prints how many were approved; a named village with nothing pending is said on stderr."""
@@ -338,8 +382,8 @@ def build_parser() -> argparse.ArgumentParser:
         "add or update villages from CSV, XLSX, GeoJSON or a zipped Shapefile").add_argument("file")
     p = add("import-roads", _cmd_import_roads, "add or replace roads as demonstration belts")
     p.add_argument("file")
-    p.add_argument("--buffer-m", type=_positive, default=config.DEFAULT_BUFFER_M, metavar="N",
-                   help="buffer around the road in metres (default 2000)")
+    p.add_argument("--buffer-m", type=_positive, default=None, metavar="N",
+                   help="buffer around the road in metres (default: the setting buffer_m, 2000 unless changed)")
     add("import-boundaries", _cmd_import_boundaries,
         "add or replace township boundaries (GeoJSON or zipped Shapefile polygons keyed by the 9-digit "
         "township code, any declared CRS)").add_argument("file")
@@ -383,6 +427,20 @@ def build_parser() -> argparse.ArgumentParser:
     add("import-odk", _cmd_import_odk,
         "add submissions from an ODK Central export (ZIP with media, or CSV) or a KoboToolbox "
         "export (CSV or XLSX) of the round's form").add_argument("file")
+
+    add("import-townships", _cmd_import_townships,
+        "add or update townships and their civilized-township titles (CSV, XLSX)").add_argument("file")
+    add("import-vetoes", _cmd_import_vetoes,
+        "add veto records kept by the office (CSV, XLSX): a village or a whole township, item, date, "
+        "source, document").add_argument("file")
+    p = add("export-submissions", _cmd_export_submissions,
+            "write a round's submissions as JSON Lines (interchange form, with the unmet criteria)")
+    p.add_argument("--round", required=True, metavar="R")
+    p.add_argument("--county", metavar="CODE")
+    p.add_argument("--out", metavar="FILE")
+    p = add("settings", _cmd_settings, "print the county's other rules in force, with where each comes from")
+    p.add_argument("--county", metavar="CODE", help="a county's own values (default: the database's)")
+    p.add_argument("--json", action="store_true")
 
     p = add("approve", _cmd_approve,
             "approve the round's pending submissions as a reviewer account (audited as it); prints how many")

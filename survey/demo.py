@@ -217,6 +217,10 @@ def _submissions(rng: random.Random, rubric: Rubric, villages: list[_Village], s
             i.code: _note(rng.choice(PLACES), int(answers[i.code]))
             for i in count_items if int(answers[i.code]) > 0 and rng.random() < 0.6
         }
+        # grade items answered criterion by criterion: the last k criteria missed give the
+        # grade k steps below the best (no draw from ``rng``: the other values stay as they were)
+        unmet = {i.code: list(range(len(i.criteria) - i.grade_names.index(answers[i.code]) + 1, len(i.criteria) + 1))
+                 for i in rubric.items if i.type == "grade"}
         out.append({
             "id": str(uuid.uuid5(namespace, f"{DEMO_ROUND.id}/{v.code}")),
             "village": v.code,
@@ -229,6 +233,7 @@ def _submissions(rng: random.Random, rubric: Rubric, villages: list[_Village], s
             "answers": answers,
             "veto": [rng.choice(rubric.veto).code] if v.code in vetoed else [],
             "notes": notes,
+            "unmet": unmet,
         })
     return out
 

@@ -3,7 +3,8 @@ listed for title review (摘牌复核), with the scores behind each.
 
 The rules, as county offices rank (打分排序) by the round scores:
 
-- **Who**: villages holding a county-level or higher title now (the registry's title).
+- **Who**: villages holding a title that counts as civilized now (the registry's title; county
+  level or higher, or what the county's setting ``civilized_from`` says).
 - **Window**: the last ``n`` counting rounds (default 3) up to and including the chosen round,
   counting only rounds in which at least one village of the results was assessed (a round the
   county was not assessed in takes no place in its window). Which rounds count is the
@@ -30,7 +31,7 @@ from decimal import Context, Decimal
 from fractions import Fraction
 from typing import NamedTuple
 
-from core.model import Round, Village
+from core.model import CIVILIZED_TITLES, Round, Village
 from survey.trends import Counts, History, VillagePoint, counting, counting_rounds
 
 #: Defaults: the share listed for review (percent) and the rounds of the window.
@@ -106,14 +107,16 @@ def window_rounds(history: History, n: int = DEFAULT_ROUNDS, counts: Counts = co
 
 
 def review_list(history: History, n: int = DEFAULT_ROUNDS, share: Decimal = DEFAULT_SHARE,
-                counts: Counts = counting, until: str | None = None) -> ReviewList:
-    """The titled villages of ``history`` listed for title review as of round ``until`` (the
+                counts: Counts = counting, until: str | None = None,
+                titles: frozenset[str] = CIVILIZED_TITLES) -> ReviewList:
+    """The titled villages of ``history`` (holding one of ``titles``: the county's setting,
+    :attr:`survey.trends.Trends.titles`) listed for title review as of round ``until`` (the
     newest when None), by the rules of this module."""
     window = window_rounds(history, n, counts, until)
     ranked: list[tuple[Standing, str]] = []
     unranked: list[Village] = []
     points: dict[str, tuple[VillagePoint, ...]] = {}
-    villages = {v.code: v for v in history.villages if v.civilized}
+    villages = {v.code: v for v in history.villages if v.title in titles}
     for code, v in villages.items():
         marks = [history.marks[r.id].get(code) for r in window]
         assessed = [m for m in marks if m is not None]

@@ -10,6 +10,23 @@ sleeping tablet, a reload or a server restart loses nothing. Its client id (uuid
 the draft starts and becomes the submission id: submitting twice stores one row. The date is
 fixed at the first submit attempt so that a resubmit (after a dropped connection) has the very
 same content, which the store recognises and skips.
+
+The draft's JSON (``drafts.payload``; what a client that works offline keeps and sends):
+
+- ``answers``: item code -> ``true``/``false`` (check), an integer ≥ 0 (count), the grade letter
+  (grade: derived from ``criteria`` once every criterion is answered, absent before);
+- ``criteria``: grade item code -> one entry per criterion in the rubric's order, ``true``
+  (met), ``false`` (not met) or ``null`` (not answered yet);
+- ``notes``: item code -> text; ``veto``: the veto codes the surveyor *reports* (suspected until
+  the office confirms them; ``null`` while the question is open, ``[]`` none);
+- ``fix``: the position; ``id``, ``started``, ``date``.
+
+The rule the server applies (:func:`validate`): every item answered (a grade item: every
+criterion); a finding needs a note always, and a photo only when the item's evidence is a photo
+(``evidence`` in ``checklists --json``); the veto question answered. The submission made of it
+(:func:`submission_dict`) carries the grade letter and ``unmet``: grade item -> the numbers
+(1-based) of its criteria not met. The office's confirmed vetoes that apply to the village on a
+date: :func:`vetoes_in_force` (the tablet shows them before anything is answered).
 """
 
 from __future__ import annotations
@@ -26,10 +43,10 @@ from core import config, limits
 from core.constants import LAT_RANGE, LON_RANGE
 from core.errors import DataError, NotFound, UsageError, render
 from core.model import Round, Village
-from survey import gps, photos, service, store
+from survey import gps, photos, service, store, vetoes
 from survey.auth import ADMIN, SURVEYOR, User
 from survey.rubric import Item, Rubric
-from survey.scoring import Partial, Score, grade_from_criteria, is_finding, partial, score, valid_answer
+from survey.scoring import Partial, Score, grade_from_criteria, is_finding, partial, score, unmet_from_met, valid_answer
 from survey.store import PhotoInfo
 from survey.submissions import check_dates, parse_submission
 
@@ -87,9 +104,10 @@ class Draft:
 
 
 class Missing(NamedTuple):
-    """Something that keeps a draft from being submitted: ``kind`` is ``answer`` (not answered),
-    ``note`` / ``photo`` (a finding without its note / photo) or ``veto`` (veto question open);
-    ``item`` is the item code (empty for ``veto``)."""
+    """Something that keeps a draft from being submitted: ``kind`` is ``answer`` (not answered;
+    a grade item: not every criterion), ``note`` / ``photo`` (a finding without its note; a
+    finding of a photo item without its photo) or ``veto`` (veto question open); ``item`` is
+    the item code (empty for ``veto``)."""
 
     kind: str
     item: str
@@ -167,13 +185,49 @@ def save(db_path: str | Path, user: User, draft: Draft) -> Draft:
 
 
 def answer(db_path: str | Path, user: User, draft: Draft, code: str, value: Any) -> Draft:
-    """Record the answer of item ``code`` (None clears it) and save."""
+    """Record the answer of check or count item ``code`` (None clears it) and save. A grade
+    item is answered criterion by criterion (:func:`criteria`)."""
     answers = dict(draft.answers)
     if value is None:
         answers.pop(code, None)
     else:
         answers[code] = int(value) if isinstance(value, float) and value.is_integer() else value
     return save(db_path, user, replace(draft, answers=answers))
+
+
+def with_criteria(item: Item, draft: Draft, met: list[bool | None] | None) -> Draft:
+    """``draft`` with grade item ``item``'s criteria set to ``met`` (one True/False/None per
+    criterion; None clears them all) and its grade derived when every one is answered."""
+    if item.type != "grade":
+        raise ValueError(f"{item.code} is not a grade item")
+    answers, criteria = dict(draft.answers), dict(draft.criteria)
+    answers.pop(item.code, None)
+    if met is None:
+        criteria.pop(item.code, None)
+    else:
+        met = [m if m is None else bool(m) for m in met]
+        if len(met) != len(item.criteria):
+            raise ValueError(f"{item.code} has {len(item.criteria)} criteria, got {len(met)}")
+        criteria[item.code] = tuple(met)
+        if all(m is not None for m in met):
+            answers[item.code] = grade_from_criteria(item, met)  # type: ignore[arg-type]
+    return replace(draft, answers=answers, criteria=criteria)
+
+
+def criteria(db_path: str | Path, user: User, rubric: Rubric, draft: Draft, code: str,
+             met: list[bool | None] | None) -> Draft:
+    """Record the criteria of grade item ``code`` (met / not met / unanswered, in the rubric's
+    order) and save; its grade follows by the rule once all are answered."""
+    return save(db_path, user, with_criteria(rubric.item(code), draft, met))
+
+
+def criterion(db_path: str | Path, user: User, rubric: Rubric, draft: Draft, code: str, number: int,
+              met: bool | None) -> Draft:
+    """Record one criterion (``number``, 1-based) of grade item ``code`` and save."""
+    item = rubric.item(code)
+    flags = list(draft.criteria.get(code) or [None] * len(item.criteria))
+    flags[number - 1] = met
+    return save(db_path, user, with_criteria(item, draft, flags))
 
 
 def note(db_path: str | Path, user: User, draft: Draft, code: str, text: str | None) -> Draft:
@@ -238,9 +292,27 @@ def thumbnail(db_path: str | Path, user: User, draft: Draft, photo_id: str, side
 
 
 def needs_evidence(item: Item, draft: Draft) -> bool:
-    """True when the item's answer is a finding, which needs a note and a photo."""
+    """True when the item's answer is a finding, which needs a note (and a photo when the
+    item's evidence is a photo: :func:`needs_photo`)."""
+    value = _value(item, draft)
+    return value is not None and is_finding(item, value)
+
+
+def needs_photo(item: Item, draft: Draft) -> bool:
+    """True when the item's answer is a finding whose evidence is a photo."""
+    return item.needs_photo and needs_evidence(item, draft)
+
+
+def _value(item: Item, draft: Draft) -> Any:
+    """The item's answer when complete and well typed (a grade item: derived from every
+    criterion answered), else None."""
+    if item.type == "grade":
+        met = draft.criteria.get(item.code)
+        if not met or len(met) != len(item.criteria) or any(m is None for m in met):
+            return None
+        return grade_from_criteria(item, met)  # type: ignore[arg-type]
     value = draft.answers.get(item.code)
-    return value is not None and valid_answer(item, value) and is_finding(item, value)
+    return value if value is not None and valid_answer(item, value) else None
 
 
 def progress(rubric: Rubric, draft: Draft) -> Partial:
@@ -249,18 +321,19 @@ def progress(rubric: Rubric, draft: Draft) -> Partial:
 
 
 def validate(rubric: Rubric, draft: Draft, photographed: set[str]) -> list[Missing]:
-    """Everything missing before ``draft`` can be submitted, in rubric order: unanswered items,
-    findings without a note or without a photo (``photographed``: item codes with photos), and
-    an unanswered veto question (or "some apply" with none chosen)."""
+    """Everything missing before ``draft`` can be submitted, in rubric order (the server's
+    rule): unanswered items (a grade item: any criterion unanswered), findings without a note,
+    findings of photo items without a photo (``photographed``: item codes with photos), and an
+    unanswered veto question (or "some apply" with none chosen)."""
     missing = []
     for item in rubric.items:
-        value = draft.answers.get(item.code)
-        if value is None or not valid_answer(item, value):
+        value = _value(item, draft)
+        if value is None:
             missing.append(Missing("answer", item.code))
         elif is_finding(item, value):
             if not draft.notes.get(item.code, "").strip():
                 missing.append(Missing("note", item.code))
-            if item.code not in photographed:
+            if item.needs_photo and item.code not in photographed:
                 missing.append(Missing("photo", item.code))
     if draft.veto is None:
         missing.append(Missing("veto", ""))
@@ -268,12 +341,17 @@ def validate(rubric: Rubric, draft: Draft, photographed: set[str]) -> list[Missi
 
 
 def submission_dict(draft: Draft, day: str) -> dict[str, Any]:
-    """The interchange.md submission object of ``draft`` dated ``day``."""
+    """The interchange.md submission object of ``draft`` dated ``day``, with ``unmet`` (grade
+    item -> the numbers of its criteria not met) for the grade items answered by criteria."""
     fix = draft.fix
-    return {"id": draft.id, "village": draft.village, "round": draft.round_id, "date": day,
-            "surveyor": draft.surveyor, "lon": fix.lon if fix else None,
-            "lat": fix.lat if fix else None, "gps_accuracy_m": fix.accuracy_m if fix else None,
-            "answers": draft.answers, "veto": list(draft.veto or ()), "notes": draft.notes}
+    unmet = {code: list(unmet_from_met(met)) for code, met in draft.criteria.items() if met}
+    out = {"id": draft.id, "village": draft.village, "round": draft.round_id, "date": day,
+           "surveyor": draft.surveyor, "lon": fix.lon if fix else None,
+           "lat": fix.lat if fix else None, "gps_accuracy_m": fix.accuracy_m if fix else None,
+           "answers": draft.answers, "veto": list(draft.veto or ()), "notes": draft.notes}
+    if unmet:
+        out["unmet"] = unmet
+    return out
 
 
 def submit(db_path: str | Path, user: User, rubric: Rubric, draft: Draft,
@@ -284,7 +362,8 @@ def submit(db_path: str | Path, user: User, rubric: Rubric, draft: Draft,
     if store.submission_exists(db_path, draft.id):  # a double tap or a resubmit: stored already
         stored = store.submission(db_path, draft.id)
         store.close_draft(db_path, draft.round_id, draft.village, draft.surveyor, draft.id, user.name)
-        return Outcome(submission_id=draft.id, score=score(rubric, stored["answers"], stored["veto"]))
+        return Outcome(submission_id=draft.id, score=score(rubric, stored["answers"], stored["veto"],
+                                                           stored["unmet_numbers"]))
     photographed = {p.item_code for p in draft_photos(db_path, user, draft)}
     missing = validate(rubric, draft, photographed)
     if missing:
@@ -300,11 +379,14 @@ def submit(db_path: str | Path, user: User, rubric: Rubric, draft: Draft,
                                       today, "draft")
     if problems:
         raise DataError(problems)
-    result = score(rubric, sub.answers, sub.veto)
+    # the surveyor's veto report does not count until the office confirms it; the office's
+    # records in force on the date apply (the store applies them again as it saves)
+    office = [r.item for r in vetoes.in_force_for(db_path, user, draft.village, sub.date)]
+    result = score(rubric, sub.answers, (), sub.unmet)
     added, _ = store.save_submissions(db_path, [(sub, result)], actor=user.name,
                                       drafts={sub.id: (draft.round_id, draft.village, draft.surveyor)},
                                       versions={draft.round_id: service.pinned(rubric)})
-    return Outcome(submission_id=sub.id, score=result, added=bool(added))
+    return Outcome(submission_id=sub.id, score=score(rubric, sub.answers, office, sub.unmet), added=bool(added))
 
 
 # --- the tablet's sync: changes made in the browser, sent in order when the link allows -------
@@ -731,3 +813,32 @@ def submit_draft(db_path: str | Path, user: User, rubric: Rubric, round_id: str,
     if draft.id != draft_id:
         raise UsageError("tablet_draft_stale")
     return submit(db_path, user, rubric, draft, today)
+
+
+def vetoes_in_force(db_path: str | Path, user: User, village_code: str,
+                    day: str | date | None = None) -> list[vetoes.Record]:
+    """The office's confirmed veto records that apply to ``village_code`` on ``day`` (default:
+    today in the county's time zone), its own and its township's: the tablet shows them as
+    already applying before the surveyor answers anything."""
+    if user.role not in (SURVEYOR, ADMIN) and not user.reviews:
+        raise UsageError("forbidden")
+    return vetoes.in_force_for(db_path, user, village_code, day)
+
+
+def position_limits(db_path: str | Path, user: User, village: Village) -> dict[str, float]:
+    """The limits the position of a surveyor in ``village`` is held to: ``accuracy_m`` and
+    ``distance_m``, the settings ``gps_accuracy_m``, ``gps_distance_m`` of its county (the
+    tablet's browser warns with them as :func:`position_warnings` does)."""
+    from survey import settings
+
+    user.scope.check(village.code)
+    local = settings.load(db_path, village.county_code)
+    return {"accuracy_m": float(local.gps_accuracy_m), "distance_m": float(local.gps_distance_m)}
+
+
+def position_warnings(db_path: str | Path, user: User, village: Village, fix: gps.Fix) -> list:
+    """The warnings about where the surveyor stands (:func:`survey.gps.check`) with the limits of
+    the village's county (settings ``gps_accuracy_m``, ``gps_distance_m``)."""
+    limits_m = position_limits(db_path, user, village)
+    return gps.check(fix, village, accuracy_limit_m=limits_m["accuracy_m"],
+                     distance_limit_m=limits_m["distance_m"])

@@ -15,10 +15,6 @@ from core.constants import LAT_RANGE, LON_RANGE
 from core.errors import DataError, Problem, problem
 from core.model import Village
 
-#: Worse accuracy than this (metres) is warned about.
-ACCURACY_LIMIT_M = 100.0
-#: A point farther than this (metres) from the village's registry point is warned about.
-DISTANCE_LIMIT_M = 3000.0
 EARTH_RADIUS_M = 6_371_008.8  # mean radius (IUGG)
 
 
@@ -89,17 +85,19 @@ def manual(lon: float | None, lat: float | None) -> Fix:
     return Fix(lon=float(lon), lat=float(lat), accuracy_m=None, source="manual")  # type: ignore[arg-type]
 
 
-def check(fix: Fix, village: Village) -> list[Problem]:
-    """Warnings for ``fix``: accuracy worse than 100 m; more than 3 km from the registry point."""
+def check(fix: Fix, village: Village, *, accuracy_limit_m: float, distance_limit_m: float) -> list[Problem]:
+    """Warnings for ``fix``: accuracy worse than ``accuracy_limit_m``; farther than
+    ``distance_limit_m`` from the registry point (the county's settings ``gps_accuracy_m`` and
+    ``gps_distance_m``, :func:`survey.fieldwork.position_warnings`)."""
     warnings = []
-    if fix.accuracy_m is not None and fix.accuracy_m > ACCURACY_LIMIT_M:
+    if fix.accuracy_m is not None and fix.accuracy_m > accuracy_limit_m:
         warnings.append(problem("gps_accuracy", village.code, None, "gps_accuracy_m",
-                                value=f"{fix.accuracy_m:.0f}"))
+                                value=f"{fix.accuracy_m:.0f}", limit=_plain(accuracy_limit_m)))
     if village.lon is not None and village.lat is not None:
         distance = haversine_m(fix.lon, fix.lat, village.lon, village.lat)
-        if distance > DISTANCE_LIMIT_M:
+        if distance > distance_limit_m:
             warnings.append(problem("gps_distance", village.code, None, "lon/lat",
-                                    value=f"{distance / 1000:.1f}"))
+                                    value=f"{distance / 1000:.1f}", limit=_plain(distance_limit_m / 1000)))
     return warnings
 
 
@@ -109,17 +107,23 @@ GPS_FLAGS = (FLAG_DISTANCE, FLAG_ACCURACY, FLAG_NONE)
 
 
 def assess(lon: float | None, lat: float | None, accuracy_m: float | None,
-           village_lon: float | None, village_lat: float | None) -> tuple[float | None, tuple[str, ...]]:
+           village_lon: float | None, village_lat: float | None, *, accuracy_limit_m: float,
+           distance_limit_m: float) -> tuple[float | None, tuple[str, ...]]:
     """(distance in metres from the village's registry point or None, flags) of a submitted
-    position: ``distance`` farther than 3 km, ``accuracy`` worse than 100 m, ``none`` no
-    position at all (the same limits as :func:`check`)."""
+    position: ``distance`` farther than ``distance_limit_m``, ``accuracy`` worse than
+    ``accuracy_limit_m`` (the county's settings, as :func:`check`), ``none`` no position at all."""
     if lon is None or lat is None:
         return None, (FLAG_NONE,)
     distance = (haversine_m(lon, lat, village_lon, village_lat)
                 if village_lon is not None and village_lat is not None else None)
     flags = []
-    if distance is not None and distance > DISTANCE_LIMIT_M:
+    if distance is not None and distance > distance_limit_m:
         flags.append(FLAG_DISTANCE)
-    if accuracy_m is not None and accuracy_m > ACCURACY_LIMIT_M:
+    if accuracy_m is not None and accuracy_m > accuracy_limit_m:
         flags.append(FLAG_ACCURACY)
     return distance, tuple(flags)
+
+
+def _plain(number: float) -> str:
+    """100.0 -> "100", 2.5 -> "2.5"."""
+    return f"{number:.3f}".rstrip("0").rstrip(".")

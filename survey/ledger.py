@@ -163,10 +163,10 @@ def plan(db_path: str | Path, submission_ids: Sequence[str], today: date | None 
         n = fix_days(item, rubric, per_severity) if item else DEFAULT_FIX_DAYS
         if f["round_id"] not in since:
             since[f["round_id"]] = recur_since(rounds, f["round_id"])
-        # (unmet criteria of a grade item: finding_text(..., unmet=f["unmet"]) once they are stored)
         out.append(store.NewEntry(
             village_code=f["village_code"], round_id=f["round_id"], item_code=f["item_code"],
-            submission_id=f["submission_id"], problem=finding_text(item, f["item_code"], f["value"], f["note"]),
+            submission_id=f["submission_id"],
+            problem=finding_text(item, f["item_code"], f["value"], f["note"], f["unmet"]),
             found_on=f["date"], deadline=deadline(today, n).isoformat(), recur_since=since[f["round_id"]]))
     return out
 

@@ -9,16 +9,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from geo.belts import (BeltStats, Membership, Radiation, belt_membership, belt_stats, locate, radiation,
-                       roads_near)
-from geo.io import Road
 from core.constants import township_of
 from core.errors import UsageError
+from core.model import VillageResult
+from geo.belts import BeltStats, Membership, Radiation, belt_membership, belt_stats, locate, radiation, roads_near
+from geo.io import Road
 from survey import store
 from survey.auth import User
-from survey.belts import radius, township_boundaries
+from survey.belts import township_boundaries
 from survey.roads import load_roads
-from core.model import VillageResult
 
 
 @dataclass(frozen=True)
@@ -29,6 +28,7 @@ class MapData:
     membership: Membership
     radiation: Radiation
     stats: list[BeltStats]
+    titles: frozenset[str] = frozenset({"县级", "市级", "省级", "全国"})  # what counts as civilized
     #: township code -> (name, real boundary in EPSG:4326): the stored ones of these villages
     boundaries: dict[str, tuple[str, object]] = field(default_factory=dict)
     #: veto item code -> (Chinese name, English name) of the round's rubric
@@ -56,14 +56,23 @@ def county_map_data(db_path: str | Path, round_id: str | None) -> MapData:
         results = [VillageResult(village=v, round_id="") for v in store.villages(db_path)]
     else:
         results = store.round_results(db_path, round_id)
+    from survey import settings
+
     roads = load_roads(db_path)
     villages = locate([r.village for r in results])
     membership = belt_membership(villages, roads, store.belt_overrides(db_path))
+    local = settings.load(db_path, _one_county(db_path))
     towns = {r.village.township_code: r.village.township for r in results}
     areas = township_boundaries(db_path, towns)
-    return MapData(round_id, results, roads, membership, radiation(villages, radius(db_path)),
-                   belt_stats(membership, results),
+    return MapData(round_id, results, roads, membership, radiation(villages, float(local.radius_m)),
+                   belt_stats(membership, results, local.civilized_titles), local.civilized_titles,
                    {code: (towns[code], geom) for code, geom in areas.items()}, _veto_names(db_path, round_id))
+
+
+def _one_county(db_path: str | Path) -> str | None:
+    """The registry's county when it holds one (its settings apply), else None (the database's)."""
+    counties = store.counties(db_path)
+    return next(iter(counties)) if len(counties) == 1 else None
 
 
 def _veto_names(db_path: str | Path, round_id: str | None) -> dict[str, tuple[str, str]]:
@@ -105,8 +114,8 @@ def restricted(data: MapData, keep: Callable[[str], bool]) -> MapData:
     rad = Radiation({demo: [m for m in led if m[0] in codes] for demo, led in data.radiation.led.items()
                      if demo in codes}, [c for c in data.radiation.unreached if c in codes], data.radiation.radius_m)
     towns = {r.village.township_code for r in results}
-    return MapData(data.round_id, results, roads, membership, rad, belt_stats(membership, results),
-                   {code: area for code, area in data.boundaries.items() if code in towns}, data.veto)
+    return MapData(data.round_id, results, roads, membership, rad, belt_stats(membership, results, data.titles),
+                   data.titles, {code: area for code, area in data.boundaries.items() if code in towns}, data.veto)
 
 
 @dataclass(frozen=True)

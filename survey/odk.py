@@ -445,6 +445,7 @@ class RowReader:
         answers: dict[str, Any] = {}
         notes: dict[str, str] = {}
         photos: list[tuple[str, str, str]] = []
+        self.unmet: dict[str, list[int]] = {}  # grade item -> its criteria not met (1-based)
         for item in self.rubric.items:
             value = self._answer(item, line, f)
             if value is not None:
@@ -464,6 +465,8 @@ class RowReader:
         obj = {"id": sid, "village": get(xf.VILLAGE), "round": get(xf.ROUND_FIELD), "date": date,
                "surveyor": surveyor, "lon": lon, "lat": lat, "gps_accuracy_m": accuracy,
                "answers": answers, "veto": veto, "notes": notes}
+        if self.unmet:
+            obj["unmet"] = self.unmet
         taken = _shanghai(get(xf.END, xf.START)) or date
         return Row(line, obj, tuple(photos), taken)
 
@@ -529,6 +532,7 @@ class RowReader:
         if len(met) != len(item.criteria):
             return None
         grade = grade_from_criteria(item, met)
+        self.unmet[item.code] = [n for n, m in enumerate(met, start=1) if not m]
         if stated and stated != grade:
             self.bad("odk_grade", line, c.header(item.code), value=stated, n=len(met), met=sum(met),
                      expected=grade)
@@ -662,7 +666,9 @@ def import_export(db_path: str | Path, user: User, data: bytes, filename: str,
     actor = user.name
     for rubric in {id(r): r for r in rubrics.values()}.values():
         note_rubric(db_path, rubric, actor)
-    scored = [(sub, score(rubrics[sub.round], sub.answers, sub.veto)) for sub, _ in subs]
+    # the veto a surveyor ticks is a report (suspected until the office confirms it): it does not
+    # count; the office's records in force are applied by the store
+    scored = [(sub, score(rubrics[sub.round], sub.answers, (), sub.unmet)) for sub, _ in subs]
     added, skipped = store.save_submissions(db_path, scored, located={sub.id: (table.name, row.line)
                                                                       for sub, row in subs},
                                             actor=actor, origin=export.source, photos=prepared,

@@ -395,7 +395,9 @@ def receive(db_path: str | Path, user: User, xml: bytes, files: Mapping[str, Att
     if incomplete:
         _hold(key, photos, now)
         return Received(sub.id, False, False, village.code, village.name)
-    result = score(rubric, sub.answers, sub.veto)
+    # the surveyor's veto is a report, suspected until the office confirms it (survey.vetoes);
+    # the office's records in force are applied by the store
+    result = score(rubric, sub.answers, (), sub.unmet)
     new_photos: list[Any] = []
     if not stored:
         photos = {**_take_held(key, now), **photos}

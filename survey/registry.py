@@ -13,6 +13,7 @@ import math
 import os
 import re
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "title_year": ("称号年份", "命名年份", "title_year"),
     "households": ("户数", "总户数", "households"),
     "demo": ("示范村", "demonstration"),
+    # beyond interchange.md: the township's civilized-township title, one value per township
+    "township_title": ("文明乡镇称号", "乡镇称号", "township_title"),
+    "township_title_year": ("乡镇称号年份", "township_title_year"),
 }
 REQUIRED = ("code", "name", "township")
 LAYER_SUFFIXES = (".geojson", ".json", ".zip")
@@ -69,6 +73,8 @@ class VillageRow:
     households: int | None
     demo: bool | None
     line: int
+    township_title: str | None = None  # the township's title (None: no such column)
+    township_title_year: int | None = None
 
 
 _norm, _text, _Table = norm, cell_text, Table
@@ -139,6 +145,7 @@ def _validate(table: _Table, name: str) -> list[VillageRow]:
     seen_codes: dict[str, int] = {}
     townships: dict[str, tuple[str, int]] = {}
     counties: dict[str, tuple[str, int]] = {}
+    town_titles: dict[str, tuple[str, int]] = {}
     result: list[VillageRow] = []
     # Province scale: 25,000 rows of ten cells. Each row's cells are trimmed once into ``texts``
     # (field -> text, None when the column is absent): the helpers below only look them up.
@@ -235,6 +242,24 @@ def _validate(table: _Table, name: str) -> list[VillageRow]:
                 households = int(households_text)
             else:
                 bad("households", "households", value=households_text)
+        town_title = cell("township_title")
+        if town_title is not None:
+            if town_title in TITLE_ALIASES:
+                town_title = TITLE_ALIASES[town_title]
+                if valid_code:
+                    first = town_titles.setdefault(township_of(code), (town_title, line))
+                    if first[0] != town_title:
+                        bad("township_title_conflict", "township_title", prefix=township_of(code), first=first[0],
+                            first_line=first[1], value=town_title)
+            else:
+                bad("title_unknown", "township_title", value=town_title)
+        town_year_text = cell("township_title_year")
+        town_year = None
+        if town_year_text:
+            if _YEAR.fullmatch(town_year_text):
+                town_year = int(town_year_text)
+            else:
+                bad("year", "township_title_year", value=town_year_text)
         demo_text = cell("demo")
         demo = None
         if demo_text is not None:
@@ -249,7 +274,8 @@ def _validate(table: _Table, name: str) -> list[VillageRow]:
         problems.extend(row_problems)
         if not row_problems:
             result.append(
-                VillageRow(code, village, township, county, lon, lat, title, title_year, households, demo, line)
+                VillageRow(code, village, township, county, lon, lat, title, title_year, households, demo, line,
+                           town_title, town_year)
             )
     if problems:
         raise DataError(problems)
@@ -274,6 +300,49 @@ def read_villages(path: str | os.PathLike, display_name: str | None = None) -> l
         raise DataError([problem("file_format", name, suffix=suffix or path.name)])
     table = read_table_file(path, name, _is_code, _is_code)
     return _validate(table, name)
+
+
+def read_table(path: Path, name: str, fields: dict[str, tuple[str, ...]],
+               required: Sequence[str]) -> tuple[list[tuple[int, Any]], dict[str, str]]:
+    """Read a table of another kind than the village list (a township list, veto records):
+    CSV (UTF-8, BOM, GBK/GB18030), XLSX or XLS, with the same limits, header matching (spaces
+    and brackets ignored) and line numbers as the village list. ``fields``: field -> accepted
+    headers. Returns the data rows as (line, get) — ``get(field)`` the trimmed text of the
+    cell, None when the file has no such column — and field -> the header to name in messages
+    (the file's own, else the first accepted one). A required column missing, a header or a
+    cell over the field limit: :class:`DataError`."""
+    aliases = {_norm(alias): field for field, names in fields.items() for alias in names}
+
+    def is_code(header: str) -> bool:
+        return aliases.get(_norm(header)) == "code"
+
+    table = read_table_file(path, name, is_code, is_code)
+    columns: dict[str, int] = {}
+    for index, header in enumerate(table.headers):
+        field = aliases.get(_norm(header))
+        if field and field not in columns:
+            columns[field] = index
+    problems = [problem("table_column_missing", name, table.header_line, fields[f][0], accepted="、".join(fields[f]))
+                for f in required if f not in columns]
+    problems += [p for h in table.headers if (p := limits.text_problem(h, name, table.header_line, h[:20] + "…"))]
+    for line, cells in table.rows:
+        for index, value in enumerate(cells):
+            if isinstance(value, str) and len(value) > limits.FIELD_CHARS:
+                header = table.headers[index] if index < len(table.headers) else f"#{index + 1}"
+                problems.append(limits.text_problem(value, name, line, header))  # type: ignore[arg-type]
+    if problems:
+        raise DataError(problems)
+    shown = {f: (table.headers[columns[f]] if f in columns else names[0]) for f, names in fields.items()}
+
+    def getter(cells: list[Any]):
+        def get(field: str) -> str | None:
+            if field not in columns:
+                return None
+            index = columns[field]
+            return _text(cells[index]) if index < len(cells) else ""
+        return get
+
+    return [(line, getter(cells)) for line, cells in table.rows], shown
 
 
 def read_villages_bytes(data: bytes, filename: str) -> list[VillageRow]:

@@ -10,10 +10,11 @@ and works within its scope; a submission out of scope looks exactly like an unkn
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from core.errors import NotFound, UsageError
@@ -80,6 +81,8 @@ class Detail:
     photos: list[store.PhotoInfo]
     losses: list[tuple[str, Decimal]]
     versions: list[Item]
+    unmet: dict[str, list[str]] = field(default_factory=dict)  # grade item -> its criteria not met
+    reported: tuple[str, ...] = ()  # vetoes the surveyor reported (suspected until confirmed)
 
 
 _FIELDS = ("id", "round_id", "village_code", "village", "township_code", "township", "date",
@@ -88,9 +91,29 @@ _FIELDS = ("id", "round_id", "village_code", "village", "township_code", "townsh
            "received_at")
 
 
-def _item(row: dict[str, Any]) -> Item:
+Limits = Callable[[str], tuple[float, float]]
+
+
+def _gps_limits(db_path: str | Path) -> Limits:
+    """County code -> (accuracy, distance) limits in metres: the county's settings
+    ``gps_accuracy_m`` and ``gps_distance_m`` (read once per listing)."""
+    from survey import settings
+
+    book, seen = settings.book(db_path), {}
+
+    def of(county: str) -> tuple[float, float]:
+        if county not in seen:
+            local = book.settings(county)
+            seen[county] = (float(local.gps_accuracy_m), float(local.gps_distance_m))
+        return seen[county]
+    return of
+
+
+def _item(row: dict[str, Any], limits: Limits) -> Item:
+    accuracy_limit, distance_limit = limits(row["county_code"])
     distance, flags = gps.assess(row["lon"], row["lat"], row["gps_accuracy_m"],
-                                 row.get("village_lon"), row.get("village_lat"))
+                                 row.get("village_lon"), row.get("village_lat"),
+                                 accuracy_limit_m=accuracy_limit, distance_limit_m=distance_limit)
     return Item(comment=row["review_comment"], reviewer_name=row.get("reviewer_name"),
                 version=row.get("version") or 1, distance_m=distance, gps_flags=flags,
                 **{f: row[f] for f in _FIELDS})
@@ -127,8 +150,9 @@ def submissions(db_path: str | Path, user: User, round_id: str | None = None,
                 passed: bool | None = None, more: Filter | None = None) -> list[Item]:
     """Submissions in the user's scope (a surveyor: their own), by village code then date,
     filtered by round, township, review states, result and ``more``."""
-    items = [_item(r) for r in _rows(db_path, user, round_id=round_id, township=township,
-                                     statuses=statuses)]
+    limits = _gps_limits(db_path)
+    items = [_item(r, limits) for r in _rows(db_path, user, round_id=round_id, township=township,
+                                             statuses=statuses)]
     return [i for i in items if (passed is None or i.passed == passed)
             and (more is None or more.keeps(i))]
 
@@ -146,7 +170,7 @@ def awaiting_correction(db_path: str | Path, user: User, round_id: str, village_
     None when there is none. The tablet page shows its comment while the surveyor corrects it."""
     rows = [r for r in _rows(db_path, user, round_id=round_id, statuses=(STATUS_RETURNED,))
             if r["village_code"] == village_code and r["surveyor"] == surveyor and not r["superseded_by"]]
-    return _item(rows[-1]) if rows else None
+    return _item(rows[-1], _gps_limits(db_path)) if rows else None
 
 
 def _one(db_path: str | Path, user: User, submission_id: str) -> dict[str, Any]:
@@ -162,13 +186,15 @@ def detail(db_path: str | Path, user: User, submission_id: str) -> Detail:
     full = store.submission(db_path, submission_id)
     chain = store.review_rows(db_path, round_id=row["round_id"], county=row["county_code"],
                               township=row["township_code"], surveyor=user.scope.surveyor)
-    return Detail(item=_item(row), answers=full["answers"], notes=full["notes"],
+    limits = _gps_limits(db_path)
+    return Detail(item=_item(row, limits), answers=full["answers"], notes=full["notes"],
                   sections=full["sections"], photos=store.submission_photos(db_path, submission_id),
                   losses=store.item_losses(db_path, [submission_id])[submission_id],
-                  versions=_versions(chain, submission_id))
+                  versions=_versions(chain, submission_id, limits), unmet=full["unmet"],
+                  reported=tuple(full["reported"]))
 
 
-def _versions(rows: list[dict[str, Any]], submission_id: str) -> list[Item]:
+def _versions(rows: list[dict[str, Any]], submission_id: str, limits: Limits) -> list[Item]:
     """The chain of versions through ``submission_id`` (by ``supersedes``), oldest first."""
     by_id = {r["id"]: r for r in rows}
     first = submission_id
@@ -176,7 +202,7 @@ def _versions(rows: list[dict[str, Any]], submission_id: str) -> list[Item]:
         first = by_id[first]["supersedes"]
     chain, current = [], by_id.get(first)
     while current is not None:
-        chain.append(_item(current))
+        chain.append(_item(current, limits))
         current = by_id.get(current["superseded_by"] or "")
     return chain
 
@@ -273,9 +299,19 @@ def correct(db_path: str | Path, user: User, submission_id: str) -> tuple[str, s
     if row["lon"] is not None and row["lat"] is not None:
         fix = {"lon": row["lon"], "lat": row["lat"], "accuracy_m": row["gps_accuracy_m"],
                "source": "browser" if row["gps_accuracy_m"] is not None else "manual"}
+    from survey.scoring import met_from_unmet
+    from survey.service import rubric_for_round
+
+    rubric = rubric_for_round(db_path, row["round_id"])
+    # the grade items answered by criteria get them again (one graded by a letter only, stored
+    # before criteria were carried, keeps its letter but is answered again criterion by criterion)
+    criteria = {item.code: met_from_unmet(item, full["unmet_numbers"][item.code])
+                for item in rubric.items if item.type == "grade" and item.code in full["unmet_numbers"]}
+    answers = dict(full["answers"])
     draft = Draft(round_id=row["round_id"], village=row["village_code"], surveyor=user.display_name,
                   id=str(uuid.uuid4()), started=datetime.now(UTC).isoformat(timespec="seconds"),
-                  answers=full["answers"], notes=full["notes"], veto=tuple(full["veto"]))
+                  answers=answers, notes=full["notes"], veto=tuple(full["reported"] or full["veto_own"]),
+                  criteria={code: tuple(met) for code, met in criteria.items()})
     payload = draft.payload() | {"fix": fix}
     store.reopen_draft(db_path, submission_id, user.display_name, payload, user.name)
     return row["round_id"], row["village_code"]

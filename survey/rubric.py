@@ -30,13 +30,19 @@ from survey.yamldoc import read_texts
 from survey.yamldoc import show as _show
 
 ITEM_TYPES: tuple[str, ...] = ("check", "count", "grade")
+#: What shows a finding of an item: a photo of it, a document (a register, a record, a charter:
+#: its absence is what a photo cannot show), or an interview (asking villagers). A finding needs
+#: a note always, and a photo only when the item's evidence is ``photo``.
+EVIDENCE: tuple[str, ...] = ("photo", "document", "interview")
+DEFAULT_EVIDENCE = "photo"
 MAIN_FILE, VETO_FILE = "rubric.yaml", "veto.yaml"
 
 
 @dataclass(frozen=True)
 class Item:
     """One scored item. ``deduct`` only for count items; ``grades`` (ordered ``(grade, factor)``
-    pairs, best first) and ``criteria`` only for grade items."""
+    pairs, best first: the item's own when its file gives them, else the rubric's) and
+    ``criteria`` only for grade items. ``evidence``: what shows a finding (:data:`EVIDENCE`)."""
 
     code: str
     section: str
@@ -49,6 +55,12 @@ class Item:
     criteria: tuple[str, ...] = ()
     severity: str | None = None
     fix_days: int | None = None
+    evidence: str = DEFAULT_EVIDENCE
+
+    @property
+    def needs_photo(self) -> bool:
+        """A finding of this item needs a photo (its evidence is a photo)."""
+        return self.evidence == "photo"
 
     @cached_property
     def grade_names(self) -> tuple[str, ...]:
@@ -137,7 +149,9 @@ class Rubric:
 
     def to_json(self) -> dict[str, Any]:
         """The interchange.md "Rubric (checklists --json)" object, plus ``name_en``, ``text_en``,
-        ``criteria``, ``severity``, ``fix_days`` and the veto ``name``."""
+        ``criteria`` (numbered from 1 in this order where a submission names unmet ones),
+        ``evidence``, ``severity``, ``fix_days`` and the veto ``name``. Every grade item carries
+        its own grades and factors."""
         return {
             "pass_mark": _num(self.pass_mark),
             "total": _num(self.total),
@@ -173,6 +187,7 @@ def _item_json(i: Item) -> dict[str, Any]:
     if i.type == "grade":
         out["grades"] = {g: _num(f) for g, f in i.grades}
         out["criteria"] = list(i.criteria)
+    out["evidence"] = i.evidence
     out["text_en"] = i.text_en
     if i.severity:
         out["severity"] = i.severity
@@ -297,16 +312,7 @@ def _main(v: _Validator, name: str, m: _Map | None, present: bool) -> dict[str, 
             else:
                 seen.add(code)
                 out["sections"].append((code, line))
-    grades = v.mapping(name, m, "grades", "")
-    if grades is not None:
-        pairs = []
-        for g, f in grades.items():
-            d = _decimal(f)
-            if d is None or not Decimal(0) <= d <= Decimal(1):
-                v.add("rubric_factor", name, grades.lines[g], f"grades.{g}", value=_show(f))
-            else:
-                pairs.append((g, d))
-        out["grades"] = tuple(pairs)
+    out["grades"] = _grades(v, name, m, "")
     days = v.mapping(name, m, "fix_days", "")
     if days is not None:
         for sev, n in days.items():
@@ -317,12 +323,35 @@ def _main(v: _Validator, name: str, m: _Map | None, present: bool) -> dict[str, 
     return out
 
 
+def _grades(v: _Validator, name: str, m: _Map, prefix: str) -> tuple[tuple[str, Decimal], ...]:
+    """The ``grades`` mapping of ``m`` as ordered (grade, factor) pairs: every factor within
+    0–1, best first (each factor no higher than the one before: a criterion missed is a grade
+    lower, never a better one). Problems are reported; () when absent or wrong."""
+    grades = v.mapping(name, m, "grades", prefix)
+    if grades is None:
+        return ()
+    pairs: list[tuple[str, Decimal]] = []
+    ok = True
+    for g, f in grades.items():
+        d = _decimal(f)
+        if d is None or not Decimal(0) <= d <= Decimal(1):
+            v.add("rubric_factor", name, grades.lines[g], f"{prefix}grades.{g}", value=_show(f))
+            ok = False
+        elif pairs and d > pairs[-1][1]:
+            v.add("rubric_factor_order", name, grades.lines[g], f"{prefix}grades.{g}", value=_show(f),
+                  previous=pairs[-1][0], expected=_show(pairs[-1][1]))
+            ok = False
+        else:
+            pairs.append((g, d))
+    return tuple(pairs) if ok else ()
+
+
 def _days(val: Any) -> int | None:
     return val if isinstance(val, int) and not isinstance(val, bool) and val >= 0 else None
 
 
 _ITEM_FIELDS = ("code", "text", "type", "points")
-_ITEM_OPTIONAL = ("text_en", "deduct", "criteria", "severity", "fix_days")
+_ITEM_OPTIONAL = ("text_en", "deduct", "criteria", "grades", "evidence", "severity", "fix_days")
 
 
 def _section(v: _Validator, name: str, code: str, m: _Map, main: dict[str, Any], seen: set[str]) -> Section:
@@ -389,6 +418,16 @@ def _item(v: _Validator, name: str, section: str, m: _Map, where: str, main: dic
     elif "criteria" in m:
         crit = v.seq(name, m, "criteria", prefix)
         criteria = tuple(str(c) for c in crit or ())
+    own_grades: tuple[tuple[str, Decimal], ...] = ()
+    if "grades" in m:
+        if kind != "grade":
+            v.add("rubric_grades_extra", name, m.lines["grades"], prefix + "grades")
+        else:
+            own_grades = _grades(v, name, m, prefix)
+    evidence = m.get("evidence", DEFAULT_EVIDENCE)
+    if evidence not in EVIDENCE:
+        v.add("rubric_choice", name, m.lines["evidence"], prefix + "evidence", choices="/".join(EVIDENCE),
+              value=_show(evidence))
     severity = m.get("severity")
     if "severity" in m and severity not in main["fix_days"]:
         v.add("rubric_choice", name, m.lines["severity"], prefix + "severity",
@@ -402,8 +441,8 @@ def _item(v: _Validator, name: str, section: str, m: _Map, where: str, main: dic
         fix_days = main["fix_days"][severity]
     return Item(
         code=code, section=section, text=text, text_en=text_en or "", type=kind, points=points,  # type: ignore[arg-type]
-        deduct=deduct, grades=main["grades"] if kind == "grade" else (), criteria=criteria,
-        severity=severity, fix_days=fix_days,
+        deduct=deduct, grades=(own_grades or main["grades"]) if kind == "grade" else (), criteria=criteria,
+        severity=severity, fix_days=fix_days, evidence=evidence,
     )
 
 

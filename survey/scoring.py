@@ -4,17 +4,22 @@ Points per item (interchange.md): check — all when ``true``, none when ``false
 ``max(0, points − n × deduct)``; grade — ``points × factor``. A village passes when its total
 reaches the pass mark and no veto applies. Findings: check items not met, count items with at
 least one problem, grade items below the best grade.
+
+Grade items are answered criterion by criterion: :func:`grade_from_criteria` derives the grade
+(all met = A, one short = B, two short = C, else C#), and a submission carries the numbers of the
+criteria not met (``unmet``: item code -> 1-based numbers in the rubric's order), which
+:func:`check_unmet` holds against the grade given.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from core.errors import DataError, Problem, problem
+from core.errors import DataError, NotFound, Problem, problem
 from survey.rubric import Item, Rubric
 
 ZERO = Decimal(0)
@@ -54,6 +59,8 @@ class Score:
     vetoed: bool
     passed: bool
     findings: int
+    reaches: bool = False  # the total reaches the pass mark (whatever the vetoes)
+    unmet: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # grade item -> criteria not met
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,64 @@ def grade_from_criteria(item: Item, met: Sequence[bool]) -> str:
     missed = sum(1 for m in met if not m)
     names = item.grade_names
     return names[min(missed, len(names) - 1)]
+
+
+def met_from_unmet(item: Item, unmet: Iterable[int]) -> list[bool]:
+    """The criteria of ``item`` as met (True) / not met (False), from the 1-based numbers of
+    those not met."""
+    missed = set(unmet)
+    return [n not in missed for n in range(1, len(item.criteria) + 1)]
+
+
+def unmet_from_met(met: Sequence[bool | None]) -> tuple[int, ...]:
+    """The 1-based numbers of the criteria answered not met (``False``; ``None``: unanswered)."""
+    return tuple(n for n, m in enumerate(met, start=1) if m is False)
+
+
+def unmet_texts(rubric: Rubric, unmet: Mapping[str, Iterable[int]]) -> dict[str, list[str]]:
+    """Item code -> the texts of its criteria not met (numbers the rubric does not know are
+    kept as ``#n``), for the items of ``unmet`` that have any, in rubric order."""
+    out: dict[str, list[str]] = {}
+    for item in rubric.items:
+        numbers = sorted(unmet.get(item.code, ()))
+        if numbers:
+            out[item.code] = [item.criteria[n - 1] if 1 <= n <= len(item.criteria) else f"#{n}" for n in numbers]
+    return out
+
+
+def check_unmet(rubric: Rubric, answers: Mapping[str, Any], unmet: Any) -> list[Issue]:
+    """Every problem of a submission's ``unmet`` (grade item code -> the 1-based numbers of its
+    criteria not met): not an object, an item that is unknown or not a grade item, numbers
+    that are not distinct whole numbers within 1..N, and a grade in ``answers`` that does not
+    follow from the criteria by the rule (:func:`grade_from_criteria`)."""
+    if unmet is None:
+        return []
+    if not isinstance(unmet, Mapping):
+        return [Issue("sub_field_type", "unmet", {"expected": "“项目编码: 未达到子项序号列表”对象",
+                                                  "expected_en": "an object of item code: criterion numbers",
+                                                  "value": _show(unmet)})]
+    issues: list[Issue] = []
+    for code, numbers in unmet.items():
+        field = f"unmet.{code}"
+        try:
+            item = rubric.item(code)
+        except NotFound:
+            issues.append(Issue("item_unknown", field, {"value": _show(code)}))
+            continue
+        if item.type != "grade":
+            issues.append(Issue("unmet_item", field, {"value": code}))
+            continue
+        n = len(item.criteria)
+        if not (isinstance(numbers, list | tuple) and all(type(x) is int and 1 <= x <= n for x in numbers)
+                and len(set(numbers)) == len(numbers)):
+            issues.append(Issue("unmet_type", field, {"n": n, "value": _show(numbers)}))
+            continue
+        grade = answers.get(code) if isinstance(answers, Mapping) else None
+        expected = grade_from_criteria(item, met_from_unmet(item, numbers))
+        if valid_answer(item, grade) and grade != expected:
+            issues.append(Issue("unmet_grade", f"answers.{code}", {"item": code, "value": grade, "n": n,
+                                                                   "missed": len(numbers), "expected": expected}))
+    return issues
 
 
 def is_finding(item: Item, value: Any) -> bool:
@@ -160,9 +225,13 @@ def validate_answers(rubric: Rubric, answers: Any, veto: Any) -> list[Issue]:
     return issues
 
 
-def score(rubric: Rubric, answers: Mapping[str, Any], veto: Iterable[str] = ()) -> Score:
-    """Score a complete set of answers. Raises :class:`DataError` (file ``answers``) when they
-    do not fit the rubric; use :func:`validate_answers` first to report problems nicely."""
+def score(rubric: Rubric, answers: Mapping[str, Any], veto: Iterable[str] = (),
+          unmet: Mapping[str, Iterable[int]] | None = None) -> Score:
+    """Score a complete set of answers; ``veto``: the veto codes that apply (a surveyor's
+    report does not, until the office confirms it); ``unmet``: grade item -> the numbers of its
+    criteria not met (their texts are kept in the score). Raises :class:`DataError` (file
+    ``answers``) when they do not fit the rubric; use :func:`validate_answers` first to report
+    problems nicely."""
     veto = tuple(veto)
     issues = validate_answers(rubric, answers, list(veto))
     if issues:
@@ -191,6 +260,8 @@ def score(rubric: Rubric, answers: Mapping[str, Any], veto: Iterable[str] = ()) 
         vetoed=bool(applied),
         passed=total >= rubric.pass_mark and not applied,
         findings=sum(i.finding for i in items),
+        reaches=total >= rubric.pass_mark,
+        unmet={code: tuple(texts) for code, texts in unmet_texts(rubric, unmet or {}).items()},
     )
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 from core import config
 from core.constants import COUNTING_KINDS, ROUND_ID, ROUND_KINDS
 from core.errors import DataError, Problem, UsageError
+from core.model import Round
 from survey import store
 from survey.auth import User
-from core.model import Round
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def import_villages_file(db_path: str | Path, user: User, path: str | Path,
 
     actor = _admin(user)
     rows = read_villages(Path(path), display_name=display_name)
-    return store.import_registry(db_path, rows, actor=actor)
+    return store.import_registry(db_path, rows, actor=actor, day=config.today().isoformat())
 
 
 def import_villages_bytes(db_path: str | Path, user: User, data: bytes,
@@ -48,16 +48,21 @@ def import_villages_bytes(db_path: str | Path, user: User, data: bytes,
     from survey.registry import read_villages_bytes
 
     actor = _admin(user)
-    return store.import_registry(db_path, read_villages_bytes(data, filename), actor=actor)
+    return store.import_registry(db_path, read_villages_bytes(data, filename), actor=actor,
+                                 day=config.today().isoformat())
 
 
 def import_roads_file(db_path: str | Path, user: User, path: str | Path,
-                      buffer_m: float = config.DEFAULT_BUFFER_M) -> tuple[int, int]:
-    """Add or replace roads (demonstration belts); return (added, replaced)."""
+                      buffer_m: float | None = None) -> tuple[int, int]:
+    """Add or replace roads (demonstration belts) with their buffer in metres (default: the
+    database's setting ``buffer_m``); return (added, replaced)."""
     from geo.io import read_roads
+    from survey import settings
     from survey.roads import save_roads
 
     actor = _admin(user)
+    if buffer_m is None:
+        buffer_m = float(settings.load(db_path).buffer_m)
     return save_roads(db_path, read_roads(Path(path), buffer_m=buffer_m), actor=actor)
 
 
@@ -88,7 +93,9 @@ def import_submissions_file(db_path: str | Path, user: User, path: str | Path) -
     if problems:
         raise DataError(problems)
     located = {s.id: (str(path), line) for s, line in zip(subs, _lines(subs))}
-    scored = [(s, score(rubric_of(s.round), s.answers, s.veto)) for s in subs]
+    # a submission's veto list is what its surveyor reported: suspected until the office
+    # confirms it (survey.vetoes); the office's records in force are applied by the store
+    scored = [(s, score(rubric_of(s.round), s.answers, (), s.unmet)) for s in subs]
     added, skipped = store.save_submissions(db_path, scored, located=located, actor=actor, origin="jsonl",
                                             versions={r: pinned(rubric_of(r)) for r in {s.round for s in subs}})
     return SubmissionImport(added, skipped, warnings)
@@ -105,6 +112,22 @@ def rubric_for_round(db_path: str | Path, round_id: str):
     if rnd.rubric_version:
         return from_documents(store.rubric_documents(db_path, rnd.rubric_version))
     return load_rubric()
+
+
+def submissions_jsonl(db_path: str | Path, user: User, round_id: str, county: str | None = None) -> bytes:
+    """The published submissions of ``round_id`` (of one county, within the user's scope) as
+    JSON Lines in the interchange form they were received in (``veto``: what the surveyor
+    reported; ``unmet``: the criteria not met of the grade items answered by criteria), by
+    village code then arrival. Reviewers and administrators."""
+    if not user.reviews:
+        raise UsageError("forbidden")
+    store.get_round(db_path, round_id)
+    scope = user.scope
+    if county:
+        scope.check_county(county)
+    lines = [content for village, content in store.submission_contents(db_path, round_id, county or scope.county)
+             if scope.allows(village)]
+    return "".join(f"{c}\n" for c in lines).encode("utf-8")
 
 
 def pinned(rubric) -> tuple[str, dict[str, str]]:

@@ -4,6 +4,13 @@
 page); :func:`read_submissions` reads a whole file and raises :class:`DataError` listing every
 problem as ``FILE:LINE: field: message``. :func:`canonical` gives a stable JSON text of a
 submission so the store can tell a repeated import (same content) from a conflict.
+
+Beyond interchange.md (version 2), a submission may carry ``unmet``: grade item code -> the
+1-based numbers of its criteria not met (the order of ``criteria`` in ``checklists --json``;
+``[]`` when all are met). A grade item's answer stays its grade letter, which must then follow
+from the criteria by the rule (all met A, one short B, two short C, else C#). Files without
+``unmet`` (older ones, other systems) import as before. ``veto`` lists the veto items the
+surveyor *reports*: suspected until the county office confirms them (:mod:`survey.vetoes`).
 """
 
 from __future__ import annotations
@@ -18,12 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from core import limits
-from core.constants import LAT_RANGE, LON_RANGE, ROUND_ID
 from core.config import ROUND_DATE_MARGIN_DAYS
+from core.constants import LAT_RANGE, LON_RANGE, ROUND_ID
 from core.errors import DataError, Problem, problem
 from core.model import Round
 from survey.rubric import Rubric
-from survey.scoring import validate_answers
+from survey.scoring import check_unmet, validate_answers
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -31,8 +38,9 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 @dataclass(frozen=True)
 class Submission:
     """One village assessed by one surveyor in one round. ``answers`` maps item code -> value
-    (bool / int / grade); ``veto`` holds the veto codes that apply, in rubric order. ``line`` is
-    where it was read (for messages), not part of its content."""
+    (bool / int / grade); ``veto`` holds the veto codes the surveyor reported, in rubric order;
+    ``unmet`` grade item code -> the numbers of its criteria not met (sorted; only items answered
+    by criteria). ``line`` is where it was read (for messages), not part of its content."""
 
     id: str
     village: str
@@ -46,15 +54,20 @@ class Submission:
     veto: tuple[str, ...] = ()
     notes: dict[str, str] = field(default_factory=dict)
     line: int | None = field(default=None, compare=False)
+    unmet: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """The interchange JSON object of this submission."""
-        return {
+        """The interchange JSON object of this submission (``unmet`` only when it has any item:
+        a submission without it keeps the very content it had before the field existed)."""
+        out = {
             "id": self.id, "village": self.village, "round": self.round, "date": self.date,
             "surveyor": self.surveyor, "lon": self.lon, "lat": self.lat,
             "gps_accuracy_m": self.gps_accuracy_m, "answers": dict(self.answers),
             "veto": list(self.veto), "notes": dict(self.notes),
         }
+        if self.unmet:
+            out["unmet"] = {code: list(numbers) for code, numbers in self.unmet.items()}
+        return out
 
 
 def canonical(sub: Submission) -> str:
@@ -122,6 +135,7 @@ def parse_submission(obj: Any, rubric: Rubric, villages: Collection[str] | None,
     issues = validate_answers(rubric, obj.get("answers", {}), obj.get("veto", []))
     # A missing "answers" is one problem, not one per item.
     problems.extend(i.at(file, line) for i in issues if "answers" in obj or i.key != "item_unanswered")
+    problems.extend(i.at(file, line) for i in check_unmet(rubric, obj.get("answers", {}), obj.get("unmet")))
     notes = obj.get("notes")
     if notes is not None and (not isinstance(notes, dict) or not all(isinstance(v, str) for v in notes.values())):
         wrong_type("notes", "“项目编码: 文字”对象", "an object of item code: text")
@@ -134,6 +148,7 @@ def parse_submission(obj: Any, rubric: Rubric, villages: Collection[str] | None,
         answers={i.code: obj["answers"][i.code] for i in rubric.items},
         veto=tuple(v.code for v in rubric.veto if v.code in veto),
         notes=dict(notes or {}), line=line,
+        unmet={i.code: tuple(sorted(obj["unmet"][i.code])) for i in rubric.items if i.code in (obj.get("unmet") or {})},
     ), []
 
 

@@ -20,7 +20,6 @@ from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from core.config import DEFAULT_TARGET
 from core.errors import NotFound, UsageError
 from core.model import CIVILIZED_TITLES, Round, TownshipRow, VillageResult, county_of, township_of
 
@@ -36,11 +35,17 @@ _ZERO = Decimal(0)
 
 @dataclass(frozen=True)
 class TargetPolicy:
-    """The share target in force: a default, per county, optionally per township (percent)."""
+    """The share indicator in force: its target (a default, per county, optionally per
+    township; percent) and the titles that count as civilized (a default, per county: some
+    cities count 市级 and above only). :func:`targets_from_store` reads them from the county
+    settings (:mod:`survey.settings`) and the targets set by hand; the defaults here are the
+    national ones (50 %, county level and above), for computations given no settings."""
 
-    default: Decimal = Decimal(DEFAULT_TARGET)
+    default: Decimal = Decimal(50)
     counties: Mapping[str, Decimal] = field(default_factory=dict)
     townships: Mapping[str, Decimal] = field(default_factory=dict)
+    titles: frozenset[str] = CIVILIZED_TITLES
+    county_titles: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def county(self, code: str) -> Decimal:
         """The target of county ``code`` (6 digits)."""
@@ -49,6 +54,10 @@ class TargetPolicy:
     def township(self, code: str) -> Decimal:
         """The target of township ``code`` (9 digits): its own, else its county's."""
         return self.townships.get(code, self.county(county_of(code)))
+
+    def civilized(self, county: str) -> frozenset[str]:
+        """The titles that count as civilized in county ``county``."""
+        return self.county_titles.get(county, self.titles)
 
 
 def share(count: int, villages: int) -> Decimal:
@@ -73,6 +82,26 @@ def needed(projected: int, villages: int, target: Decimal) -> int:
     return max(0, min(required, villages) - projected)
 
 
+@dataclass(frozen=True)
+class TitleShare:
+    """The share of civilized townships of a county (县级及以上文明乡镇占比), exactly: townships of
+    the registry holding a title that counts, against the county's township target."""
+
+    townships: int
+    civilized: int
+    share: Decimal  # percent, exact as :func:`share`
+    target: Decimal
+    reached: bool
+    needed: int  # townships still to be awarded a title to reach the target
+
+
+def township_share(titles: Iterable[str], civilized: frozenset[str], target: Decimal) -> TitleShare:
+    """The share of ``titles`` (one per township) in ``civilized`` against ``target``."""
+    titles = list(titles)
+    n, civ = len(titles), sum(1 for t in titles if t in civilized)
+    return TitleShare(n, civ, share(civ, n), target, reaches(civ, n, target), needed(civ, n, target))
+
+
 def _row(code: str, name: str, county: str, counts: Sequence[int], target: Decimal) -> TownshipRow:
     n, civ, assessed, passed, projected = counts
     return TownshipRow(
@@ -93,20 +122,25 @@ def _row(code: str, name: str, county: str, counts: Sequence[int], target: Decim
 
 
 def _tally(results: Iterable[VillageResult],
+           policy: TargetPolicy | None = None,
            counting: bool = True) -> dict[str, tuple[tuple[str, str, str | None], list[int]]]:
     """One pass over the round: township code -> ((name, county code, county name), counts
-    [villages, civilized now, assessed, passed, projected]). A round that does not count toward
-    titles and targets (a mock round, ``counting`` False) projects today's titles."""
+    [villages, civilized now, assessed, passed, projected]); civilized: the titles of
+    ``policy`` for the village's county. A round that does not count toward titles and targets
+    (a mock round, ``counting`` False) projects today's titles."""
+    policy = policy or TargetPolicy()
     towns: dict[str, tuple[tuple[str, str, str | None], list[int]]] = {}
-    civilized = CIVILIZED_TITLES
+    titles: dict[str, frozenset[str]] = {}  # township code -> the titles its county counts
     for r in results:
         v = r.village
         code = v.township_code or township_of(v.code)
         entry = towns.get(code)
         if entry is None:
-            entry = towns[code] = ((v.township, v.county_code or county_of(v.code), v.county), [0, 0, 0, 0, 0])
+            county = v.county_code or county_of(v.code)
+            entry = towns[code] = ((v.township, county, v.county), [0, 0, 0, 0, 0])
+            titles[code] = policy.civilized(county)
         c = entry[1]
-        civ = v.title in civilized
+        civ = v.title in titles[code]
         c[0] += 1
         if civ:
             c[1] += 1
@@ -136,7 +170,7 @@ def township_table(
     of the registry ``townships`` (code -> (name, county code), as :func:`store.townships`),
     so a township with no villages still appears (shares 0, reached, nothing needed).
     ``counting`` False (a mock round): the projection is today's titles, whatever passed."""
-    towns = _tally(results, counting)
+    towns = _tally(results, targets, counting)
     for code, (name, county) in (townships or {}).items():
         towns.setdefault(code, ((name, county, None), [0, 0, 0, 0, 0]))
     return [
@@ -154,7 +188,7 @@ def county_summary(
     """The same figures per county (``code`` is the 6-digit county code), sorted by code; every
     county of ``counties`` (code -> name, as :func:`store.counties`) appears."""
     totals: dict[str, tuple[list[str], list[int]]] = {}
-    for (_, county, county_name), counts in _tally(results, counting).values():
+    for (_, county, county_name), counts in _tally(results, targets, counting).values():
         name, acc = totals.setdefault(county, ([county_name or ""], [0, 0, 0, 0, 0]))
         name[0] = name[0] or county_name or ""
         for i, n in enumerate(counts):
@@ -188,9 +222,10 @@ def failed_villages(results: Iterable[VillageResult]) -> list[VillageResult]:
     return sorted((r for r in results if r.submission_id is not None and not r.passed), key=_code)
 
 
-def title_at_risk(results: Iterable[VillageResult]) -> list[VillageResult]:
-    """Titled villages (county level or higher) that failed the round: 摘牌风险."""
-    return [r for r in failed_villages(results) if r.village.civilized]
+def title_at_risk(results: Iterable[VillageResult], policy: TargetPolicy | None = None) -> list[VillageResult]:
+    """Titled villages (holding a title that counts as civilized) that failed the round: 摘牌风险."""
+    policy = policy or TargetPolicy()
+    return [r for r in failed_villages(results) if r.village.title in policy.civilized(r.village.county_code)]
 
 
 def _code(r: VillageResult) -> str:
@@ -227,6 +262,7 @@ def gap_planner(
     losses: Mapping[str, Sequence[tuple[str, Decimal]]],
     pass_mark: Decimal,
     top_items: int = 3,
+    policy: TargetPolicy | None = None,
 ) -> list[GapPlan]:
     """Per township below target (in the order of :func:`below_target`): the assessed villages
     not counted as civilized with the fewest points short of ``pass_mark``, ties by code, as many
@@ -237,9 +273,13 @@ def gap_planner(
     scored: dict[str, list[Candidate]] = defaultdict(list)
     vetoed: dict[str, list[Candidate]] = defaultdict(list)
     unassessed: dict[str, int] = defaultdict(int)
+    policy = policy or TargetPolicy()
     for r in results:
         t = _township_code(r)
-        if t not in wanted or r.counts_civilized:
+        if t not in wanted:
+            continue
+        if (bool(r.passed) if r.submission_id is not None
+                else r.village.title in policy.civilized(r.village.county_code)):
             continue
         if r.submission_id is None:
             unassessed[t] += 1
@@ -391,17 +431,23 @@ def round_change(current: Iterable[VillageResult],
 
 
 def targets_from_store(db_path: str | Path, override: Decimal | None = None) -> TargetPolicy:
-    """The targets in force in the database (every county and township target set by hand,
-    else the default); ``override`` (``--target``) replaces all of them."""
-    from survey import store
+    """The share indicator in force in the database: every county and township target set by
+    hand, else the county's setting ``target`` (:mod:`survey.settings`); the titles each
+    county counts (setting ``civilized_from``). ``override`` (``--target``) replaces every
+    target (not the titles)."""
+    from survey import settings, store
 
+    book = settings.book(db_path)
+    base = book.settings(None)
+    per_county = book.counties(store.counties(db_path))
+    titles = {c: s.civilized_titles for c, s in per_county.items()}
     if override is not None:
-        return TargetPolicy(Decimal(override))
-    counties: dict[str, Decimal] = {}
+        return TargetPolicy(Decimal(override), titles=base.civilized_titles, county_titles=titles)
+    counties: dict[str, Decimal] = {c: s.target for c, s in per_county.items()}
     townships: dict[str, Decimal] = {}
     for t in store.targets(db_path):
         (townships if t["township_code"] else counties)[t["township_code"] or t["county_code"]] = t["percent"]
-    return TargetPolicy(counties=counties, townships=townships)
+    return TargetPolicy(base.target, counties, townships, base.civilized_titles, titles)
 
 
 def previous_round(rounds: Sequence[Round], round_id: str) -> Round | None:
@@ -441,6 +487,9 @@ class Dashboard:
     settings: list[TargetSetting]
     pass_mark: Decimal
     labels: dict[str, tuple[str, str]]  # item and veto codes -> (Chinese, English) text
+    township_share: TitleShare | None = None  # civilized townships of the county (in scope)
+    civilized_from: str = "县级"  # the lowest title that counts in the county
+    default_target: Decimal = Decimal(50)  # the county's setting, when no target is set by hand
 
 
 def dashboard_data(db_path: str | Path, round_id: str, county: str, n: int = 5,
@@ -448,7 +497,7 @@ def dashboard_data(db_path: str | Path, round_id: str, county: str, n: int = 5,
     """Compose the dashboard of ``county`` for ``round_id`` from the store (NotFound for an
     unknown round or county, and for a county outside ``scope``, the signed-in user's; a scope
     of some townships composes those townships only)."""
-    from survey import store
+    from survey import settings, store
     from survey.service import rubric_for_round
 
     counties = store.counties(db_path)
@@ -466,8 +515,11 @@ def dashboard_data(db_path: str | Path, round_id: str, county: str, n: int = 5,
     [county_row] = county_summary(results, policy, {county: counties[county] or ""}, rnd.counts)
     rubric = rubric_for_round(db_path, round_id)
     pass_mark = Decimal(rubric.pass_mark)
-    plans = gap_planner(results, rows, {}, pass_mark)
-    plans = gap_planner(results, rows, store.item_losses(db_path, plan_submission_ids(plans)), pass_mark)
+    plans = gap_planner(results, rows, {}, pass_mark, policy=policy)
+    plans = gap_planner(results, rows, store.item_losses(db_path, plan_submission_ids(plans)), pass_mark,
+                        policy=policy)
+    local = settings.load(db_path, county)
+    town_titles = [t["title"] for t in store.township_rows(db_path, county) if not mine or t["code"] in mine]
     before = store.round_totals(db_path, prev.id, county, townships=mine) if prev else {}
     county_name = counties[county] or county
     settings = [
@@ -478,11 +530,13 @@ def dashboard_data(db_path: str | Path, round_id: str, county: str, n: int = 5,
     ]
     return Dashboard(
         round=rnd, previous=prev, county=county_row, townships=rows,
-        below=below_target(rows), failed=failed_villages(results), at_risk=title_at_risk(results),
+        below=below_target(rows), failed=failed_villages(results), at_risk=title_at_risk(results, policy),
         plans=plans, ranks=rankings(results, n), changes=round_change(results, before),
         results=results, settings=settings, pass_mark=pass_mark,
         labels={**{i.code: (i.text, i.text_en) for i in rubric.items},
                 **{v.code: (v.name, v.text_en) for v in rubric.veto}},
+        township_share=township_share(town_titles, policy.civilized(county), local.township_target),
+        civilized_from=local.civilized_from, default_target=local.target,
     )
 
 

@@ -8,8 +8,9 @@ store with one query for all rounds; :meth:`History.from_results` builds one fro
 
 Shares follow the rules of :func:`survey.targets.township_table` exactly (the tests hold every
 round's rows equal to that function's): a village assessed in the round counts when it passed, a
-village not assessed by its title. Titles are the registry's current ones (the store keeps no
-title history), so a past round's projected share is "that round's results on today's titles".
+village not assessed by its title (the titles its county counts: :class:`TargetPolicy`). Titles
+are the registry's current ones, so a past round's projected share is "that round's results on
+today's titles" (the title history, :mod:`survey.titles`, says when each was awarded).
 The per-round tally is incremental: the registry's counts once, then only the assessed villages
 of each round (province scale: 25,000 villages × 6 rounds).
 
@@ -29,7 +30,6 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from core.errors import NotFound
 from core.model import (
-    CIVILIZED_TITLES,
     Round,
     TownshipRow,
     Village,
@@ -157,7 +157,8 @@ def _row(code: str, name: str, county: str, counts: Sequence[int], target: Decim
                        reached=reaches(projected, n, target), needed=needed(projected, n, target))
 
 
-def _tallies(history: History, rounds: Sequence[Round], extra: Mapping[str, tuple[str, str]] | None = None):
+def _tallies(history: History, rounds: Sequence[Round], extra: Mapping[str, tuple[str, str]] | None = None,
+             policy: TargetPolicy | None = None):
     """Township code -> (name, county code, county name), and per round township code -> counts
     [villages, civilized now, assessed, passed, projected]: the registry's counts once, then per
     round the assessed villages of each township (projected = civilized - civilized assessed +
@@ -165,7 +166,8 @@ def _tallies(history: History, rounds: Sequence[Round], extra: Mapping[str, tupl
     meta: dict[str, tuple[str, str, str | None]] = {}
     members: dict[str, set[str]] = {}
     titled: dict[str, set[str]] = {}
-    civilized = CIVILIZED_TITLES
+    policy = policy or TargetPolicy()
+    civilized: dict[str, frozenset[str]] = {}
     for v in history.villages:
         t = v.township_code or township_of(v.code)
         m = members.get(t)
@@ -173,8 +175,9 @@ def _tallies(history: History, rounds: Sequence[Round], extra: Mapping[str, tupl
             meta[t] = (v.township, v.county_code or county_of(v.code), v.county)
             m = members[t] = set()
             titled[t] = set()
+            civilized[t] = policy.civilized(meta[t][1])
         m.add(v.code)
-        if v.title in civilized:
+        if v.title in civilized[t]:
             titled[t].add(v.code)
     for code, (name, county) in (extra or {}).items():
         if code not in meta:
@@ -198,7 +201,7 @@ def township_trends(history: History, policy: TargetPolicy,
     """Township code -> its township-table row in each counting round, oldest first (every
     township of the history and of ``townships``, code -> (name, county code)), by code."""
     rounds = counting_rounds(history.rounds, counts)
-    meta, per_round = _tallies(history, rounds, townships)
+    meta, per_round = _tallies(history, rounds, townships, policy)
     return {t: [SharePoint(rnd, _row(t, meta[t][0], meta[t][1], tally[t], policy.township(t)))
                 for rnd, tally in zip(rounds, per_round)]
             for t in sorted(meta)}
@@ -304,6 +307,7 @@ class Trends:
     county: list[SharePoint]
     townships: dict[str, list[SharePoint]]
     pass_mark: Decimal
+    titles: frozenset[str] = frozenset({"县级", "市级", "省级", "全国"})  # what counts as civilized here
 
     @property
     def rounds(self) -> tuple[Round, ...]:
@@ -335,7 +339,7 @@ def trends_data(db_path: str | Path, county: str, until: str | None = None, scop
         county_code=county, county_name=name, history=history,
         county=county_trends(history, policy, {county: name}, counts, townships).get(county, []),
         townships=townships,
-        pass_mark=Decimal(load_rubric().pass_mark))
+        pass_mark=Decimal(load_rubric().pass_mark), titles=policy.civilized(county))
 
 
 # --- records for the page (neutral column ids; the page translates) ------------------------------

@@ -10,8 +10,8 @@ second language:
 - one group per section, in it one screen (a ``field-list`` group) per item: check items as
   符合/不符合 (``yes``/``no``), count items as integers ≥ 0, grade items as one 符合/不符合
   question per criterion, the grade calculated from the criteria met exactly as
-  :func:`survey.scoring.grade_from_criteria` does; for every finding a required note and a
-  required photo. Every item, section and the total are calculations; each item's hint shows
+  :func:`survey.scoring.grade_from_criteria` does; for every finding a required note, and a
+  required photo when the item's evidence is a photo (optional otherwise). Every item, section and the total are calculations; each item's hint shows
   the running total and the pass mark.
 - the veto question (any in the past year? which?), the result.
 - hidden ``xf_round`` and ``xf_version``: every export (Central's and Kobo's alike) carries the
@@ -319,9 +319,13 @@ def _item_rows(item: Item, digits: int, running: tuple[str, str]) -> list[dict[s
     finding = finding_xpath(item)
     rows.append(_row("text", note_field(code), ("问题说明（必填）", "What is wrong (required)"), relevant=finding,
                      **_required("发现问题时必须写说明", "a finding needs a note")))
-    rows.append(_row("image", photo_field(code), ("问题照片（必拍）", "Photo of the problem (required)"),
-                     relevant=finding, parameters="max-pixels=1600",
-                     **_required("发现问题时必须拍照", "a finding needs a photo")))
+    if item.needs_photo:  # a photo item: its finding needs a photo
+        rows.append(_row("image", photo_field(code), ("问题照片（必拍）", "Photo of the problem (required)"),
+                         relevant=finding, parameters="max-pixels=1600",
+                         **_required("发现问题时必须拍照", "a finding needs a photo")))
+    else:  # a finding shown by a document or an interview: a photo may help, none is asked
+        rows.append(_row("image", photo_field(code), ("照片（可选）", "Photo (optional)"),
+                         relevant=finding, parameters="max-pixels=1600"))
     rows.append(_row("end group", item_group(code)))
     return rows
 

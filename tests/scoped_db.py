@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from survey import auth, store
 from core.model import Round
+from survey import auth, store
 from survey.registry import VillageRow
 from survey.rubric import Rubric, load_rubric
 from survey.scoring import score
@@ -55,10 +55,11 @@ def build(path: Path) -> Path:
     store.create_round(path, Round(ROUND, "第三次双月测评", start_date="2026-05-01"))
     rubric = load_rubric()
     answers = perfect(rubric)
+    unmet = {i.code: () for i in rubric.items if i.type == "grade"}  # every criterion met, as on the tablet
     store.save_submissions(path, [
         (Submission(id=sid(code), village=code, round=ROUND, date="2026-05-20", surveyor=who,
-                    lon=113.91, lat=30.61, gps_accuracy_m=8.0, answers=answers),
-         score(rubric, answers, ())) for code, (_, _, _, who) in VILLAGES.items()])
+                    lon=113.91, lat=30.61, gps_accuracy_m=8.0, answers=answers, unmet=unmet),
+         score(rubric, answers, (), unmet)) for code, (_, _, _, who) in VILLAGES.items()])
     for name, (role, county, towns, shown) in USERS.items():
         auth.add_user(path, name, role, county, PASSWORD, towns, shown, by=auth.operator())
     return path

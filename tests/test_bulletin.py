@@ -105,6 +105,19 @@ def test_the_bulletin_holds_the_dashboards_figures(db, tmp_path):
     assert "整改台账" not in "".join(headings(doc, 1))  # no ledger given: no section
 
 
+def test_the_bulletin_names_the_titles_the_county_counts(db, tmp_path):
+    from builders import admin
+
+    from survey import settings
+
+    before = " ".join(p.text for p in read(report(db, tmp_path)).paragraphs)
+    assert "全县现有县级及以上文明村 2 个" in before and "对县级及以上文明村排序" in before
+    settings.change(db, admin(), C1, "civilized_from", "市级", "市文明委：只计市级及以上")
+    after = " ".join(p.text for p in read(report(db, tmp_path)).paragraphs)
+    assert "全县现有市级及以上文明村 1 个" in after and "对市级及以上文明村排序" in after
+    assert "县级及以上" not in after
+
+
 def test_ledger_rows_list_recurring_and_overdue_entries_only(db, tmp_path):
     ledger = [
         {"村": "乙村", "乡镇": "城关镇", "项目编码": "LJ07", "问题": "暴露垃圾点 3 处", "发现日期": "2026-05-20",

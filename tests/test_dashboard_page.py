@@ -10,10 +10,10 @@ from streamlit.testing.v1 import AppTest
 from test_targets import C1, C2, HEKOU, build_db
 
 from core.errors import render
-from ui.text import md
-from survey import store
 from core.model import Round
+from survey import store
 from survey.registry import VillageRow
+from ui.text import md
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "dashboard.py")
 
@@ -54,6 +54,7 @@ def test_county_share_now_projected_and_target(page):
         "当前文明村占比": ("25.0%", ""),
         "本轮结果生效后占比": ("37.5%", "12.5"),
         "目标占比": ("50.0%", "还需 1 个文明村"),
+        "文明乡镇占比": ("0.0%", "目标 50.0%，还需 1 个文明乡镇"),  # two townships, no title yet
     }
     assert "测评轮次 2026-B3（第三次双月测评）　变化与上一轮 2026-B1 比较" in [c.value for c in at.caption]
 

@@ -43,9 +43,19 @@ def rubric():
 
 
 def complete(db, rubric, draft):
+    """Every item answered with full points (a grade item: every criterion met)."""
     for item in rubric.items:
-        draft = fieldwork.answer(db, WANG, draft, item.code, best(item))
+        if item.type == "grade":
+            draft = fieldwork.criteria(db, WANG, rubric, draft, item.code, [True] * len(item.criteria))
+        else:
+            draft = fieldwork.answer(db, WANG, draft, item.code, best(item))
     return fieldwork.set_veto(db, WANG, draft, [])
+
+
+def one_short(db, rubric, draft, item, missed=(2,)):
+    """``item`` answered with the criteria numbered ``missed`` not met."""
+    return fieldwork.criteria(db, WANG, rubric, draft, item.code,
+                              [n not in missed for n in range(1, len(item.criteria) + 1)])
 
 
 def jpeg(color=(120, 130, 140)) -> bytes:
@@ -98,9 +108,10 @@ def test_validation_lists_unanswered_items_and_the_veto_question(db, rubric):
 
 def test_a_finding_needs_a_note_and_a_photo(db, rubric):
     draft = complete(db, rubric, fieldwork.open_draft(db, surveyor("王芳"), ROUND, CODE))
-    grade = next(i for i in rubric.items if i.type == "grade")
-    draft = fieldwork.answer(db, WANG, draft, grade.code, grade.grade_names[1])
-    assert fieldwork.needs_evidence(grade, draft)
+    grade = next(i for i in rubric.items if i.type == "grade" and i.evidence == "photo")
+    draft = one_short(db, rubric, draft, grade)
+    assert draft.answers[grade.code] == grade.grade_names[1]
+    assert fieldwork.needs_evidence(grade, draft) and fieldwork.needs_photo(grade, draft)
     assert fieldwork.validate(rubric, draft, set()) == [
         fieldwork.Missing("note", grade.code), fieldwork.Missing("photo", grade.code)]
     outcome = fieldwork.submit(db, WANG, rubric, draft)
@@ -109,6 +120,53 @@ def test_a_finding_needs_a_note_and_a_photo(db, rubric):
     draft = fieldwork.note(db, WANG, draft, grade.code, "两户未分类")
     fieldwork.add_photo(db, WANG, draft, grade.code, jpeg(), "a.jpg")
     assert fieldwork.validate(rubric, draft, {grade.code}) == []
+
+
+def test_a_documentary_or_interview_finding_needs_a_note_and_no_photo(db, rubric):
+    """"No register", "no yearly re-rating", "a lavish banquet last month": nothing to photograph."""
+    draft = complete(db, rubric, fieldwork.open_draft(db, WANG, ROUND, CODE))
+    register = rubric.item("YF05")  # 红白事报备登记簿 (check, document)
+    banquet = rubric.item("YF06")  # 大操大办 (count, interview)
+    council = rubric.item("YF02")  # 红白理事会 (grade, document)
+    assert (register.evidence, banquet.evidence, council.evidence) == ("document", "interview", "document")
+    draft = fieldwork.answer(db, WANG, draft, register.code, False)
+    draft = fieldwork.answer(db, WANG, draft, banquet.code, 1)
+    draft = one_short(db, rubric, draft, council, missed=(3,))
+    assert not fieldwork.needs_photo(register, draft) and fieldwork.needs_evidence(register, draft)
+    assert fieldwork.validate(rubric, draft, set()) == [
+        fieldwork.Missing("note", council.code), fieldwork.Missing("note", register.code),
+        fieldwork.Missing("note", banquet.code)]  # in rubric order
+    for item, text in ((register, "无登记簿"), (banquet, "上月一户办酒 40 桌"), (council, "无活动记录")):
+        draft = fieldwork.note(db, WANG, draft, item.code, text)
+    assert fieldwork.validate(rubric, draft, set()) == []  # no photo asked
+    outcome = fieldwork.submit(db, WANG, rubric, draft, today=date(2026, 7, 2))
+    stored = store.submission(db, outcome.submission_id)
+    assert stored["unmet"] == {council.code: [council.criteria[2]]}  # the finding's text
+    assert stored["unmet_numbers"][council.code] == [3]
+
+
+@pytest.mark.parametrize("missed, grade", [(0, "A"), (1, "B"), (2, "C"), (3, "C#"), (4, "C#")])
+def test_a_grade_item_criterion_by_criterion_gets_its_grade_by_the_rule(db, rubric, missed, grade):
+    item = rubric.item("YF02")  # four criteria
+    draft = fieldwork.open_draft(db, WANG, ROUND, CODE)
+    for n in range(1, 5):
+        draft = fieldwork.criterion(db, WANG, rubric, draft, item.code, n, n > missed)
+        if n < 4:
+            assert item.code not in draft.answers  # no grade before every criterion is answered
+    assert draft.answers[item.code] == grade
+    again = fieldwork.open_draft(db, WANG, ROUND, CODE)  # the draft keeps the criteria
+    assert again.criteria[item.code] == tuple(n > missed for n in range(1, 5))
+    assert fieldwork.submission_dict(again, "2026-07-02")["unmet"] == {item.code: list(range(1, missed + 1))}
+    assert ("answer", item.code) not in [tuple(m) for m in fieldwork.validate(rubric, again, set())]
+    cleared = fieldwork.criterion(db, WANG, rubric, again, item.code, 1, None)
+    assert item.code not in cleared.answers
+    assert fieldwork.Missing("answer", item.code) in fieldwork.validate(rubric, cleared, set())
+
+
+def test_a_grade_letter_alone_does_not_answer_a_grade_item(db, rubric):
+    item = rubric.item("YF02")
+    draft = fieldwork.answer(db, WANG, fieldwork.open_draft(db, WANG, ROUND, CODE), item.code, "A")
+    assert fieldwork.Missing("answer", item.code) in fieldwork.validate(rubric, draft, set())
 
 
 def test_the_same_photo_twice_is_stored_once_and_can_be_removed(db, rubric):
@@ -135,11 +193,13 @@ def test_submit_stores_once_scores_exactly_and_links_photos(db, rubric):
 
     outcome = fieldwork.submit(db, WANG, rubric, draft, today=date(2026, 7, 2))
     assert outcome.added and outcome.submission_id == draft.id
-    expected = score(rubric, draft.answers, ("V2",))
+    expected = score(rubric, draft.answers, ())
     stored = store.submission(db, draft.id)
     assert stored["total"] == expected.total == outcome.score.total
     assert stored["sections"] == expected.sections
-    assert stored["veto"] == ["V2"] and stored["passed"] == 0 and stored["date"] == "2026-07-02"
+    # the surveyor's V2 is a report: suspected until the office confirms it, it does not count
+    assert stored["reported"] == ["V2"] and stored["veto"] == [] and not outcome.score.vetoed
+    assert stored["passed"] == int(expected.passed) and stored["date"] == "2026-07-02"
     assert (stored["lon"], stored["lat"], stored["gps_accuracy_m"]) == (113.901, 30.601, 9.0)
     assert [p.item_code for p in store.submission_photos(db, draft.id)] == [count.code]
     assert store.load_draft(db, ROUND, CODE, "王芳") is None
@@ -154,7 +214,7 @@ def test_submit_stores_once_scores_exactly_and_links_photos(db, rubric):
 def test_a_resubmit_after_a_dropped_connection_stores_nothing_new(db, rubric, monkeypatch):
     draft = complete(db, rubric, fieldwork.open_draft(db, WANG, ROUND, CODE))
     grade = next(i for i in rubric.items if i.type == "grade")
-    draft = fieldwork.answer(db, WANG, draft, grade.code, grade.grade_names[1])
+    draft = one_short(db, rubric, draft, grade)
     draft = fieldwork.note(db, WANG, draft, grade.code, "两户未分类")
     fieldwork.add_photo(db, WANG, draft, grade.code, jpeg(), "a.jpg")
     saved = store.save_submissions

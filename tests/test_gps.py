@@ -2,12 +2,14 @@
 
 import pytest
 
-from survey import gps
 from core.errors import DataError
 from core.model import Village
+from survey import gps
 
 VILLAGE = Village(code="429901100001", name="李庄村", township_code="429901100", township="城关镇",
                   county_code="429901", county="示范县", lon=113.9, lat=30.6)
+#: The shipped settings (data/settings.yaml): 100 m, 3 km.
+LIMITS = {"accuracy_limit_m": 100.0, "distance_limit_m": 3000.0}
 
 
 def test_haversine_one_degree_of_latitude_is_about_111_km():
@@ -27,22 +29,29 @@ def test_browser_refusal_is_reported():
 
 
 def test_good_fix_near_the_village_gives_no_warning():
-    assert gps.check(gps.Fix(113.905, 30.605, 8.0, "browser"), VILLAGE) == []
+    assert gps.check(gps.Fix(113.905, 30.605, 8.0, "browser"), VILLAGE, **LIMITS) == []
 
 
 def test_poor_accuracy_and_distance_are_warned_in_chinese():
     far = gps.Fix(113.9, 30.64, 250.0, "browser")  # about 4.4 km north
-    warnings = gps.check(far, VILLAGE)
+    warnings = gps.check(far, VILLAGE, **LIMITS)
     assert [w.key for w in warnings] == ["gps_accuracy", "gps_distance"]
     assert "250 米" in warnings[0].message
     assert "4.4 公里" in warnings[1].message
 
 
+def test_the_limits_are_the_countys_and_the_message_names_them():
+    far = gps.Fix(113.9, 30.64, 250.0, "browser")  # about 4.4 km north, 250 m accuracy
+    assert gps.check(far, VILLAGE, accuracy_limit_m=300, distance_limit_m=5000) == []
+    warnings = gps.check(far, VILLAGE, accuracy_limit_m=50, distance_limit_m=2500)
+    assert "差于 50 米" in warnings[0].message and "超过 2.5 公里" in warnings[1].message
+
+
 def test_limits_are_exclusive():
     at_limit = gps.Fix(113.9, 30.6, 100.0, "browser")
-    assert gps.check(at_limit, VILLAGE) == []
+    assert gps.check(at_limit, VILLAGE, **LIMITS) == []
     edge = gps.Fix(113.9, 30.6 + 2990 / 111_195, None, "manual")
-    assert gps.check(edge, VILLAGE) == []
+    assert gps.check(edge, VILLAGE, **LIMITS) == []
 
 
 def test_manual_entry_checks_the_range_and_has_no_accuracy():

@@ -16,8 +16,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-
 from builders import best_answers, surveyor
+
 from core.errors import DataError, UsageError
 from core.model import Round
 from survey import auth, fieldwork, service, store
@@ -139,13 +139,16 @@ def test_a_kill_during_submit_leaves_the_draft_with_its_photos_or_a_complete_sub
     rubric = load_rubric()
     draft = fieldwork.open_draft(db, me, OPEN, CODES[0])
     for code, value in best_answers(rubric).items():
-        draft = fieldwork.answer(db, me, draft, code, value)
+        item = rubric.item(code)
+        draft = (fieldwork.criteria(db, me, rubric, draft, code, [True] * len(item.criteria)) if item.type == "grade"
+                 else fieldwork.answer(db, me, draft, code, value))
     check = rubric.items[0]
     draft = fieldwork.answer(db, me, draft, check.code, False)
     draft = fieldwork.note(db, me, draft, check.code, "无分类桶")
     draft = fieldwork.set_veto(db, me, draft, [])
-    from PIL import Image
     import io
+
+    from PIL import Image
     buf = io.BytesIO()
     Image.new("RGB", (64, 48), (10, 20, 30)).save(buf, "JPEG")
     fieldwork.add_photo(db, me, draft, check.code, buf.getvalue(), "a.jpg")

@@ -14,12 +14,15 @@ import docx
 import openpyxl
 import pytest
 from ledger_db import APPROVED_ON, NOTES, V1, V2, V3, WANTING, add_round, jpeg, submit, with_findings
-from scoped_db import A, A1, B, ROUND, user
+from scoped_db import A1, ROUND, A, B, user
+from scoped_db import perfect as perfect_answers
 
 from core.errors import DataError, NotFound, UsageError
 from survey import export, ledger, review, store
 from survey.cli import main
 from survey.rubric import Item, load_rubric
+from survey.scoring import score
+from survey.submissions import Submission
 
 LATER = APPROVED_ON + timedelta(days=3)
 
@@ -55,6 +58,21 @@ def test_approving_opens_one_entry_per_finding_with_its_deadline_note_and_photos
     assert [p.kind for p in ledger.entry_photos(db, user(db, "rev-a"), e.id)] == ["before"]
     assert ledger.entry_photos(db, user(db, "rev-a"), found["YF01"].id) == []
     assert audit(db, e.id) == [("ledger.open", "rev-a")]
+
+
+def test_a_grade_answered_by_criteria_names_its_unmet_criteria_in_the_entry(db):
+    rubric = load_rubric()
+    answers = perfect_answers(rubric) | {"LJ02": "C"}
+    sub = Submission(id="sub-v2-c", village=V2, round=ROUND, date="2026-05-20", surveyor="王芳", lon=113.91,
+                     lat=30.61, gps_accuracy_m=8.0, answers=answers, notes={"LJ02": "两户无桶"},
+                     unmet={"LJ02": (1, 3)})
+    store.save_submissions(db, [(sub, score(rubric, answers, (), sub.unmet))], origin="jsonl")
+    reviewer = user(db, "rev-a")
+    review.return_(db, reviewer, f"sub-{V2}", "重测")
+    review.approve(db, reviewer, ["sub-v2-c"], today=APPROVED_ON)
+    [e] = [e for e in ledger.entries(db, reviewer, village=V2, today=LATER) if e.item_code == "LJ02"]
+    assert e.problem == ("生活垃圾至少分为两类投放（评为 C）；未达子项：农户配有分类垃圾桶（至少两类）、"
+                         "村民知晓分类方法（随机询问 3 户）；测评员记录：两户无桶")
 
 
 def test_findings_are_counted_as_the_villages_file_counts_them(db):

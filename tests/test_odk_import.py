@@ -54,8 +54,13 @@ def assert_stored(db, rows, source):
     for f in rows:
         stored = store.submission(db, f.id)
         assert stored["answers"] == f.answers
-        assert stored["veto"] == f.veto
+        assert stored["reported"] == f.veto  # ticked vetoes are reports, suspected until the office confirms
+        assert stored["veto"] == [] and stored["passed"] == score(RUBRIC, f.answers, ()).passed
         assert stored["total"] == score(RUBRIC, f.answers, f.veto).total
+        unmet = {c: [n for n, _ in enumerate(RUBRIC.item(c).criteria, start=1)
+                     if f.values.get(xf.criterion_field(c, n)) == xf.NO]
+                 for c in f.answers if RUBRIC.item(c).type == "grade"}
+        assert stored["unmet_numbers"] == unmet  # the criteria answered not met, numbered from 1
         assert stored["village_code"] == f.values[xf.VILLAGE] and stored["round_id"] == ROUND
         assert stored["surveyor"] == "王芳" and stored["date"] == "2026-05-20"
         lat, lon, _, accuracy = f.values[xf.LOCATION].split()

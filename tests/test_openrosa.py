@@ -18,7 +18,7 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from xml.etree import ElementTree
@@ -34,7 +34,7 @@ from starlette.testclient import TestClient
 
 from core import limits
 from core.errors import render
-from survey import auth, openrosa, review, store
+from survey import auth, openrosa, review, store, vetoes
 from survey import xlsform as xf
 from survey.rubric import load_rubric
 from survey.scoring import score
@@ -205,8 +205,11 @@ def test_head_then_post_stores_the_submission_with_its_photos_for_review(db, cli
     assert message(post) == both("odk_received", village=village.name, code=village.code, total=expected.total,
                                  photos=len(f.photos))
     stored = store.submission(db, f.id)
-    assert stored["answers"] == f.answers and stored["veto"] == f.veto
-    assert stored["total"] == expected.total
+    assert stored["answers"] == f.answers and stored["reported"] == f.veto  # a report until the office confirms it
+    assert stored["veto"] == [] and stored["total"] == expected.total
+    for item in (i for i in RUBRIC.items if i.type == "grade"):  # the criteria not met, as the reviewer reads them
+        assert stored["unmet"].get(item.code, []) == [
+            text for n, text in enumerate(item.criteria, 1) if f.values[xf.criterion_field(item.code, n)] == xf.NO]
     assert stored["surveyor"] == "王芳"  # the account's display name, as on the tablet
     assert stored["source"] == "odk" and stored["status"] == "pending"
     photos = store.submission_photos(db, f.id)
@@ -214,6 +217,20 @@ def test_head_then_post_stores_the_submission_with_its_photos_for_review(db, cli
     assert {p.item_code for p in photos} == {c for c in f.answers if f.values.get(xf.photo_field(c))}
     [item] = [i for i in review.queue(db, auth.get_user(db, "rev-a"), ROUND) if i.id == f.id]
     assert item.source == "odk"  # the reviewer sees where it came from
+
+
+def test_a_veto_sent_from_collect_is_a_report_until_the_office_confirms_it(db, client):
+    f = filled(db)
+    code = RUBRIC.veto[0].code
+    f.values[xf.VETO_ANY], f.values[xf.VETO] = xf.YES, code
+    _head, post = wang(client).send(instance_xml(RUBRIC, ROUND, f), photos_of(f))
+    assert post.status_code == 201, message(post)
+    stored = store.submission(db, f.id)
+    assert (stored["reported"], stored["veto"]) == ([code], [])  # suspected: it does not count yet
+    office = auth.get_user(db, "rev-a")
+    assert [(r.submission_id, r.item) for r in vetoes.reports(db, office)] == [(f.id, code)]
+    vetoes.confirm(db, office, f.id, code, "2026-05-02", "县应急管理局", today=date(2026, 5, 25))
+    assert store.submission(db, f.id)["veto"] == [code]
 
 
 def test_a_retry_answers_201_again_and_stores_once(db, client):

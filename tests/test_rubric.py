@@ -242,3 +242,42 @@ def test_shipped_problem_paths_are_repo_relative(tmp_path: Path, monkeypatch: py
     with pytest.raises(DataError) as err:
         load_rubric(folder)
     assert str(err.value.problems[0]).startswith("data/rubric/alpha.yaml:3: points:")
+
+
+# --- evidence kinds and an item's own grade factors -----------------------------------------------
+
+
+def test_every_item_names_its_evidence_and_the_json_carries_it():
+    rubric = load_rubric()
+    assert {i.evidence for i in rubric.items} == {"photo", "document", "interview"}
+    assert rubric.item("YF05").evidence == "document" and rubric.item("YF06").evidence == "interview"
+    assert not rubric.item("XJ06").needs_photo and rubric.item("LJ07").needs_photo  # 按年度复评; 暴露垃圾点
+    doc = rubric.to_json()
+    items = [i for s in doc["sections"] for i in s["items"]]
+    assert all(i["evidence"] in ("photo", "document", "interview") for i in items)
+    assert all(set(i["grades"]) == {"A", "B", "C", "C#"} for i in items if i["type"] == "grade")
+    out = parse_rubric(docs()).to_json()  # an item that names none: a photo (as before)
+    assert [i["evidence"] for i in out["sections"][0]["items"]] == ["photo", "photo", "photo"]
+
+
+def test_an_item_may_carry_its_own_factors_which_are_checked_like_the_rubrics():
+    own = ALPHA.replace("    criteria: [清洁, 有序]\n",
+                        "    criteria: [清洁, 有序]\n    evidence: document\n    grades: {A: 1.0, B: 0.5, C: 0}\n")
+    rubric = parse_rubric(docs(alpha_yaml=own))
+    assert rubric.item("A03").grades == (("A", Decimal(1)), ("B", Decimal("0.5")), ("C", Decimal(0)))
+    assert rubric.item("A03").evidence == "document"
+    assert parse_rubric(docs(alpha_yaml=own)).version != parse_rubric(docs()).version
+    wrong = ALPHA.replace("    criteria: [清洁, 有序]\n",
+                          "    criteria: [清洁, 有序]\n    evidence: 录像\n    grades:\n      A: 1.2\n      B: 0.5\n"
+                          "      C: 0.7\n")
+    found = problems_of(docs(alpha_yaml=wrong))
+    assert any(p.startswith("alpha.yaml:22: A03.evidence: “A03.evidence”应为 photo/document/interview 之一") for p in found)
+    assert any(p.startswith("alpha.yaml:24: A03.grades.A: 等级系数应为 0–1 之间的数字，实为 1.2") for p in found)
+    assert any(p.startswith("alpha.yaml:26: A03.grades.C: 等级系数应从高到低排列：0.7 高于上一等级 B 的 0.5") for p in found)
+    check_grades = ALPHA.replace("    severity: facility\n", "    severity: facility\n    grades: {A: 1.0}\n", 1)
+    assert any("A01.grades: 只有 grade 项目才能有 grades" in p for p in problems_of(docs(alpha_yaml=check_grades)))
+
+
+def test_a_factor_above_one_in_the_main_file_is_located():
+    found = problems_of(docs(rubric_yaml=MAIN.replace("B: 0.8", "B: 1.8")))
+    assert found == ["rubric.yaml:4: grades.B: 等级系数应为 0–1 之间的数字，实为 1.8（a grade factor must be a number within 0–1, got 1.8）"]

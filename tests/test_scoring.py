@@ -157,3 +157,60 @@ def test_shipped_rubric_scores_the_spec_example():
     s = score(rubric, answers)
     assert s.total == Decimal(100) - Decimal("1.5") - Decimal("0.8")
     assert s.findings == 2 and s.passed
+
+
+# --- grade items answered by criteria --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n, missed, grade", [
+    (3, 0, "A"), (3, 1, "B"), (3, 2, "C"), (3, 3, "C#"),
+    (4, 0, "A"), (4, 1, "B"), (4, 2, "C"), (4, 3, "C#"), (4, 4, "C#"),
+    (5, 0, "A"), (5, 1, "B"), (5, 2, "C"), (5, 3, "C#"), (5, 4, "C#"), (5, 5, "C#"),
+])
+def test_the_grade_follows_from_the_criteria_at_every_count_not_met(n, missed, grade):
+    """All met = A, one short = B, two short = C, else C#, whichever criteria are missed."""
+    from itertools import combinations
+
+    from survey.rubric import Item
+    from survey.scoring import grade_from_criteria
+
+    item = Item(code="G", section="s", text="t", text_en="", type="grade", points=Decimal(5),
+                grades=(("A", Decimal(1)), ("B", Decimal("0.8")), ("C", Decimal("0.6")), ("C#", Decimal(0))),
+                criteria=tuple(f"c{i}" for i in range(n)))
+    for which in combinations(range(n), missed):
+        assert grade_from_criteria(item, [i not in which for i in range(n)]) == grade
+    with pytest.raises(ValueError):
+        grade_from_criteria(item, [True] * (n - 1))
+
+
+def test_an_item_with_its_own_factors_scores_with_them_and_floors_at_its_lowest_grade():
+    own = ALPHA.replace("criteria: [清洁, 有序, 绿化]}",
+                        "criteria: [清洁, 有序, 绿化], grades: {优: 1.0, 良: 0.5, 差: 0.1}}")
+    rubric = parse_rubric({"rubric.yaml": MAIN, "alpha.yaml": own, "beta.yaml": BETA, "veto.yaml": VETO})
+    from survey.scoring import grade_from_criteria
+
+    item = rubric.item("A03")
+    assert item.grades == (("优", Decimal(1)), ("良", Decimal("0.5")), ("差", Decimal("0.1")))
+    assert [grade_from_criteria(item, [m >= k for m in range(3)]) for k in range(4)] == ["优", "良", "差", "差"]
+    answers = {"A01": True, "A02": 0, "A03": "良", "A04": True, "A05": True, "B01": True}
+    assert score(rubric, answers).sections["alpha"] == Decimal("57.5")  # 10 + 5 + 5 × 0.5 + 39.9 + 0.1
+    doc = rubric.to_json()
+    assert doc["sections"][0]["items"][2]["grades"] == {"优": 1, "良": 0.5, "差": 0.1}
+
+
+def test_unmet_criteria_are_checked_against_the_grade_and_kept_as_text():
+    from survey.scoring import check_unmet
+
+    rubric = parse_rubric({"rubric.yaml": MAIN, "alpha.yaml": ALPHA, "beta.yaml": BETA, "veto.yaml": VETO})
+    answers = {"A01": True, "A02": 0, "A03": "B", "A04": True, "A05": True, "B01": True}
+    assert check_unmet(rubric, answers, {"A03": [2]}) == []
+    assert check_unmet(rubric, answers, None) == []  # an older file: the letter alone
+    wrong = check_unmet(rubric, answers, {"A03": [1, 3], "A01": [1], "Z9": [], "B01": "x"})
+    assert [(i.key, i.field) for i in wrong] == [("unmet_grade", "answers.A03"), ("unmet_item", "unmet.A01"),
+                                                 ("item_unknown", "unmet.Z9"), ("unmet_item", "unmet.B01")]
+    assert [i.key for i in check_unmet(rubric, answers, {"A03": [0]})] == ["unmet_type"]
+    assert [i.key for i in check_unmet(rubric, answers, {"A03": [2, 2]})] == ["unmet_type"]
+    assert [i.key for i in check_unmet(rubric, answers, {"A03": [True]})] == ["unmet_type"]
+    assert [i.key for i in check_unmet(rubric, answers, ["A03"])] == ["sub_field_type"]
+    result = score(rubric, answers, (), {"A03": [2]})
+    assert result.unmet == {"A03": ("有序",)} and result.reaches and result.passed

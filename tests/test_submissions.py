@@ -139,3 +139,18 @@ def test_canonical_tells_same_content_from_conflict(rubric):
 def test_veto_is_kept_in_rubric_order_without_repeats(rubric):
     sub, problems = parse_submission(record(rubric, veto=["V7", "V2", "V7"]), rubric, VILLAGES, "f", 1)
     assert problems == [] and sub.veto == ("V2", "V7")
+
+
+def test_unmet_criteria_ride_along_a_grade_letter_and_older_files_still_import(rubric):
+    yf02 = rubric.item("YF02")  # four criteria: one short is B
+    sub, problems = parse_submission(record(rubric, unmet={"YF02": [3]}), rubric, VILLAGES, "f.jsonl", 1)
+    assert problems == [] and sub.unmet == {"YF02": (3,)} and sub.answers["YF02"] == "B"
+    assert json.loads(canonical(sub))["unmet"] == {"YF02": [3]}
+    old, problems = parse_submission(record(rubric), rubric, VILLAGES, "f.jsonl", 1)
+    assert problems == [] and old.unmet == {} and "unmet" not in json.loads(canonical(old))
+    _, problems = parse_submission(record(rubric, unmet={"YF02": [1, 3]}), rubric, VILLAGES, "f.jsonl", 7)
+    [p] = problems
+    assert str(p).startswith("f.jsonl:7: answers.YF02: 项目 YF02 的等级 B 与子项不符：4 个子项中 2 个未达到，等级应为 C")
+    _, problems = parse_submission(record(rubric, unmet={"YF02": [5], "LJ01": []}), rubric, VILLAGES, "f.jsonl", 8)
+    assert [(p.field, p.key) for p in problems] == [("unmet.YF02", "unmet_type"), ("unmet.LJ01", "unmet_item")]
+    assert len(yf02.criteria) == 4

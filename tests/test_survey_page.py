@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+from builders import admin
 from builders import surveyor as as_surveyor
 from PIL import Image
 from streamlit.testing.v1 import AppTest
@@ -80,7 +81,11 @@ def prefill(db, rubric, surveyor="王芳", village=LI, skip=()):
     me = as_surveyor(surveyor)
     draft = fieldwork.open_draft(db, me, ROUND, village)
     for item in rubric.items:
-        if item.code not in skip:
+        if item.code in skip:
+            continue
+        if item.type == "grade":
+            draft = fieldwork.criteria(db, me, rubric, draft, item.code, [True] * len(item.criteria))
+        else:
             draft = fieldwork.answer(db, me, draft, item.code, best(item))
     return fieldwork.set_veto(db, me, draft, [])
 
@@ -141,6 +146,47 @@ def test_the_checklist_gets_the_rubric_the_draft_and_whose_queue_it_is(db, rubri
     assert data["text"]["sv_met"] == "符合" and data["text"]["tab_total"].startswith("当前得分 {total} 分")
     assert data["asides"] == {"tenstar": ["本村还没有户籍名册：以下数据需现场核实"]}  # no register here
     assert data["office_vetoes"] == []
+
+
+def test_grade_items_come_with_their_criteria_and_every_item_with_its_evidence(db, rubric, start):
+    """The browser asks a grade item criterion by criterion and a photo only of a photo item:
+    the rubric's JSON carries both, and a draft's criteria come back as answered."""
+    grade = next(i for i in rubric.items if i.type == "grade")
+    draft = fieldwork.open_draft(db, WANG, ROUND, LI)
+    fieldwork.criteria(db, WANG, rubric, draft, grade.code, [True, False] + [None] * (len(grade.criteria) - 2))
+    data = checklist(start(village=LI))
+    items = {i["code"]: i for s in data["rubric"]["sections"] for i in s["items"]}
+    assert items[grade.code]["criteria"] == list(grade.criteria)
+    assert {code: i["evidence"] for code, i in items.items()} == {i.code: i.evidence for i in rubric.items}
+    assert {"photo", "document", "interview"} <= {i["evidence"] for i in items.values()}
+    assert data["draft"]["criteria"] == {grade.code: [True, False] + [None] * (len(grade.criteria) - 2)}
+    assert grade.code not in data["draft"]["answers"]  # no grade before every criterion is answered
+    assert data["text"]["sv_evidence_document"].startswith("不符合：请填写情况说明")
+
+
+def test_vetoes_the_office_confirmed_reach_the_checklist_before_the_surveyor_answers(db, rubric, start):
+    """The office's confirmed records in force for the village (its own, its township's) are
+    handed to the checklist, which shows them above everything; a withdrawn one is not."""
+    from survey import vetoes
+
+    office = admin()
+    own = vetoes.add(db, office, LI, "V2", "2026-03-01", "县公安局", "示公刑〔2026〕3号")
+    vetoes.add(db, office, LI[:9], "V1", "2026-02-01", "县纪委")  # the township: all its villages
+    gone = vetoes.add(db, office, LI, "V3", "2026-03-02", "县应急管理局")
+    vetoes.withdraw(db, office, gone.id, "录入错误")
+    lines = checklist(start(village=LI))["office_vetoes"]
+    names = {v.code: v.name for v in rubric.veto}
+    assert len(lines) == 2 and lines[0].startswith(f"一票否决（县文明办已认定）：V1 {names['V1']}，发生于 2026-02-01")
+    assert f"V2 {names['V2']}" in lines[1] and "示公刑〔2026〕3号" in lines[1] and own.last_day in lines[1]
+    assert checklist(start(village=QING))["office_vetoes"] == []  # another township
+
+
+def test_the_checklist_warns_about_the_position_with_the_countys_limits(db, start):
+    from survey import settings
+
+    assert checklist(start(village=LI))["gps"] == {"accuracy_m": 100.0, "distance_m": 3000.0}  # settings.yaml
+    settings.change(db, admin(), "429901", "gps_accuracy_m", 30, by="县文明办〔2026〕1号")
+    assert checklist(start(village=LI))["gps"] == {"accuracy_m": 30.0, "distance_m": 3000.0}
 
 
 def test_the_checklist_speaks_the_language_chosen(db, start):

@@ -180,10 +180,87 @@ def test_submit_lists_what_is_missing_then_stores_once(db, client):
     first = client.post("/tablet/submit", json=body(None), headers=ORIGIN).json()
     assert first["submission_id"] == DRAFT and first["added"] is True
     sections = {s.code: format(s.points.normalize(), "f") for s in rubric.sections}
-    assert first["score"] == {"total": "100", "sections": sections, "passed": True, "vetoed": False, "veto": []}
+    assert first["score"] == {"total": "100", "sections": sections, "passed": True, "vetoed": False, "veto": [],
+                              "unmet": {}}
     again = client.post("/tablet/submit", json=body(None), headers=ORIGIN).json()
     assert again["submission_id"] == DRAFT and again["added"] is False
     assert sum(1 for r in store.round_results(db, ROUND) if r.submission_id == DRAFT) == 1
+
+
+def _complete(rubric, missed: dict[str, set[int]] | None = None, veto=()) -> list[dict]:
+    """Changes answering every item at its best (a grade item criterion by criterion; the
+    0-based criteria of ``missed`` not met, each a finding with its note), and the veto answer."""
+    missed = missed or {}
+    ops = [{"seq": 10 + n, "kind": "answer", "item": i.code, "value": best(i)}
+           for n, i in enumerate(rubric.items) if i.type != "grade"]
+    ops += [{"seq": 100 + 10 * n + k, "kind": "criterion", "item": i.code, "index": k,
+             "value": k not in missed.get(i.code, set())}
+            for n, i in enumerate(rubric.items) if i.type == "grade" for k in range(len(i.criteria))]
+    ops += [{"seq": 5000 + n, "kind": "note", "item": code, "value": "子项未达到"} for n, code in enumerate(missed)]
+    return [*ops, {"seq": 6000, "kind": "veto", "item": "", "value": list(veto)}]
+
+
+def _document_grade(rubric):
+    """A grade item whose evidence is not a photo (a finding needs its note only)."""
+    return next(i for i in rubric.items if i.type == "grade" and not i.needs_photo and len(i.criteria) >= 2)
+
+
+def test_a_grade_item_answered_by_criteria_is_stored_with_its_unmet_criteria(db, client):
+    rubric = load_rubric()
+    item = _document_grade(rubric)
+    ops = _complete(rubric, {item.code: {0, 1}})
+    got = client.post("/tablet/sync", json=body(ops), headers=ORIGIN).json()
+    assert got["refused"] == [] and got["draft"]["answers"][item.code] == item.grade_names[2]  # two short: C
+    first = client.post("/tablet/submit", json=body(None), headers=ORIGIN).json()
+    assert first["missing"] == [] and first["submission_id"] == DRAFT  # a note, no photo: a document item
+    assert first["score"]["unmet"] == {item.code: list(item.criteria[:2])}
+    stored = store.submission(db, DRAFT)
+    assert stored["answers"][item.code] == item.grade_names[2] and stored["unmet_numbers"] == {
+        code: ([1, 2] if code == item.code else []) for code in (i.code for i in rubric.items if i.type == "grade")}
+
+
+def test_a_photo_item_found_short_needs_a_photo_a_document_item_a_note_only(db, client):
+    rubric = load_rubric()
+    photo = next(i for i in rubric.items if i.type == "grade" and i.needs_photo)
+    document = _document_grade(rubric)
+    client.post("/tablet/sync", json=body(_complete(rubric, {photo.code: {0}, document.code: {0}})), headers=ORIGIN)
+    got = client.post("/tablet/submit", json=body(None), headers=ORIGIN).json()
+    assert got["submission_id"] is None and got["missing"] == [{"kind": "photo", "item": photo.code}]
+
+
+def test_a_veto_the_surveyor_reports_is_stored_as_a_report_and_counts_once_the_office_confirms_it(db, client):
+    from survey import vetoes
+
+    rubric = load_rubric()
+    code = rubric.veto[0].code
+    client.post("/tablet/sync", json=body(_complete(rubric, veto=[code])), headers=ORIGIN)
+    got = client.post("/tablet/submit", json=body(None), headers=ORIGIN).json()
+    assert got["score"]["passed"] is True and got["score"]["vetoed"] is False  # suspected: not counted
+    assert store.submission(db, DRAFT)["reported"] == [code]
+    office = fieldwork_user(db, "admin")
+    [report] = vetoes.reports(db, office)
+    assert (report.submission_id, report.item) == (DRAFT, code)
+    vetoes.confirm(db, office, DRAFT, code, store.submission(db, DRAFT)["date"], "县公安局")
+    assert [(r.passed, r.veto) for r in store.round_results(db, ROUND) if r.submission_id == DRAFT] == [
+        (False, (code,))]
+
+
+def test_a_veto_the_office_confirmed_applies_to_the_submission_whatever_the_surveyor_answers(db, client):
+    from survey import vetoes
+
+    rubric = load_rubric()
+    code = rubric.veto[1].code
+    vetoes.add(db, fieldwork_user(db, "admin"), VILLAGE, code, config.today().isoformat(), "县纪委")
+    client.post("/tablet/sync", json=body(_complete(rubric)), headers=ORIGIN)
+    got = client.post("/tablet/submit", json=body(None), headers=ORIGIN).json()
+    assert got["score"]["total"] == "100" and got["score"]["vetoed"] is True and got["score"]["passed"] is False
+    assert got["score"]["veto"] == [code] and store.submission(db, DRAFT)["reported"] == []
+
+
+def fieldwork_user(db, name: str) -> auth.User:
+    from scoped_db import user
+
+    return user(db, name)
 
 
 def test_messages_come_in_the_pages_language(db, client):

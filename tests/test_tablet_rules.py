@@ -59,7 +59,7 @@ def answer_sets(rubric, n: int, seed: int):
     photographed findings."""
     rng = random.Random(seed)
     for _ in range(n):
-        answers, notes = {}, {}
+        answers, notes, criteria = {}, {}, {}
         for item in rubric.items:
             if rng.random() < 0.15:
                 continue
@@ -68,7 +68,16 @@ def answer_sets(rubric, n: int, seed: int):
             elif item.type == "count":
                 value = rng.choice([0, 0, 0, 1, 2, 3, 7, 11, 100, 10**6])
             else:
-                value = grade_from_criteria(item, [rng.random() < 0.75 for _ in item.criteria])
+                met = [rng.random() < 0.75 for _ in item.criteria]
+                shape = rng.random()
+                if shape < 0.1:  # a grade stored without its criteria (before they were carried)
+                    value = grade_from_criteria(item, met)
+                elif shape < 0.2:  # some criteria still open
+                    criteria[item.code] = [None if rng.random() < 0.5 else m for m in met[:-1]] + [None]
+                    value = None
+                else:
+                    criteria[item.code] = met
+                    value = grade_from_criteria(item, met)
             if rng.random() < 0.04:
                 value = rng.choice(WRONG)
             if value is not None:
@@ -77,14 +86,16 @@ def answer_sets(rubric, n: int, seed: int):
                 notes[item.code] = rng.choice(["", "   ", "村口两处暴露垃圾", " 有 "])
         veto = rng.choice([None, [], [rubric.veto[0].code], [v.code for v in rubric.veto[1:3]]])
         photographed = sorted(c for c in answers if rng.random() < 0.6)
-        yield {"kind": "partial", "answers": answers, "notes": notes, "veto": veto, "photographed": photographed}
+        yield {"kind": "partial", "answers": answers, "notes": notes, "veto": veto, "photographed": photographed,
+               "criteria": criteria}
 
 
 def expected(rubric, case: dict) -> dict:
     running = partial(rubric, case["answers"])
     draft = fieldwork.Draft(round_id="r", village="v", surveyor="s", id="i", started="",
                             answers=case["answers"], notes=case["notes"],
-                            veto=None if case["veto"] is None else tuple(case["veto"]))
+                            veto=None if case["veto"] is None else tuple(case["veto"]),
+                            criteria={code: tuple(met) for code, met in case.get("criteria", {}).items()})
     missing = fieldwork.validate(rubric, draft, set(case["photographed"]))
     return {
         "total": num(running.total), "total_max": num(running.total_max), "answered": running.answered,
@@ -95,47 +106,55 @@ def expected(rubric, case: dict) -> dict:
         "points": [[i.code, num(item_points(i, case["answers"][i.code]))] for i in rubric.items
                    if i.code in case["answers"] and valid_answer(i, case["answers"][i.code])],
         "passed": running.total >= rubric.pass_mark,
+        "unmet": fieldwork.submission_dict(draft, "2026-07-01").get("unmet", {}),
     }
 
 
 def test_the_running_total_sections_points_and_what_is_missing_equal_the_servers():
     rubric = load_rubric()
     cases = list(answer_sets(rubric, 400, seed=20260701))
-    complete = [{"kind": "partial", "answers": dict(a), "notes": {}, "veto": [], "photographed": []}
-                for a in _every_item_answered(rubric)]
+    complete = [{"kind": "partial", "answers": dict(a), "notes": {}, "veto": [], "photographed": [],
+                 "criteria": c} for a, c in _every_item_answered(rubric)]
     cases += complete
     for case, got in zip(cases, run(rubric, cases), strict=True):
         assert got == expected(rubric, case), case
 
 
 def _every_item_answered(rubric):
-    """Every item answered, each way it can be (all grades, counts past the floor)."""
+    """Every item answered, each way it can be (every grade by criteria, counts past the
+    floor): (answers, criteria)."""
     for k in range(6):
-        answers = {}
+        answers, criteria = {}, {}
         for item in rubric.items:
             if item.type == "check":
                 answers[item.code] = bool(k % 2)
             elif item.type == "count":
                 answers[item.code] = [0, 1, 2, 5, 9, 1000][k]
             else:
-                answers[item.code] = item.grade_names[k % len(item.grade_names)]
-        yield answers
+                met = [n >= k for n in range(len(item.criteria))]  # the first k not met
+                criteria[item.code] = met
+                answers[item.code] = grade_from_criteria(item, met)
+        yield answers, criteria
 
 
 def test_a_rubric_with_other_numbers_and_grades_scores_the_same():
     """A county's own rubric: points and deductions with decimals, grade names that look like
-    numbers (a JavaScript object would reorder them), a pass mark of 8.05."""
+    numbers (a JavaScript object would reorder them), a pass mark of 8.05, an item with its own
+    grades and factors, items whose evidence is a document or an interview (a note, no photo)."""
     docs = {
         "rubric.yaml": "pass_mark: 8.05\ntotal: 10\nsections: [s1]\ngrades:\n  '3': 1.0\n  '2': 0.75\n"
                        "  '1': 0.333\n  X: 0.0\nfix_days: {hygiene: 7}\n",
         "s1.yaml": "code: s1\nname: 一\npoints: 10\nitems:\n"
-                   "  - {code: A1, text: 甲, type: check, points: 2.25}\n"
+                   "  - {code: A1, text: 甲, type: check, points: 2.25, evidence: interview}\n"
                    "  - {code: A2, text: 乙, type: count, points: 3.75, deduct: 0.125}\n"
-                   "  - {code: A3, text: 丙, type: grade, points: 4, criteria: [一, 二, 三, 四, 五]}\n",
+                   "  - {code: A3, text: 丙, type: grade, points: 3, criteria: [一, 二, 三, 四, 五]}\n"
+                   "  - {code: A4, text: 丁, type: grade, points: 1, criteria: [一, 二, 三], evidence: document,\n"
+                   "     grades: {'10': 1.0, '9': 0.6, '1': 0.2}}\n",
         "veto.yaml": "veto:\n  - {code: V1, name: 否, text: 否决}\n",
     }
     rubric = parse_rubric(docs)
     assert rubric.item("A3").grade_names == ("3", "2", "1", "X")
+    assert rubric.item("A4").grade_names == ("10", "9", "1") and not rubric.item("A4").needs_photo
     cases = list(answer_sets(rubric, 300, seed=7))
     for case, got in zip(cases, run(rubric, cases), strict=True):
         assert got == expected(rubric, case), case
@@ -232,19 +251,15 @@ def test_position_warnings_equal_the_servers():
     fixes = [gps.Fix(113.9 + rng.uniform(-0.06, 0.06), 30.6 + rng.uniform(-0.06, 0.06),
                      rng.choice([None, 5.0, 99.9, 100.0, 100.5, 150.5, 151.5, 2500.25, rng.uniform(0, 300)]),
                      "browser") for _ in range(300)]
-    limits = {"accuracy_m": gps.ACCURACY_LIMIT_M, "distance_m": gps.DISTANCE_LIMIT_M}
     place = {"lon": village.lon, "lat": village.lat}
-    cases = [{"kind": "gps", "fix": f.to_dict(), "village": place, "limits": limits} for f in fixes]
-    for fix, got in zip(fixes, run(load_rubric(), cases), strict=True):
-        want = [[p.key, _value(p)] for p in gps.check(fix, village)]
-        assert got == want, fix
-
-
-def _value(p) -> str:
-    """The number a GPS warning's message was made with."""
-    import re
-
-    return re.search(r"(\d+(?:\.\d+)?)", p.message).group(1)
+    # the county's limits (settings gps_accuracy_m, gps_distance_m): the defaults and others
+    for limits in ({"accuracy_m": 100.0, "distance_m": 3000.0}, {"accuracy_m": 37.5, "distance_m": 2250.0}):
+        cases = [{"kind": "gps", "fix": f.to_dict(), "village": place, "limits": limits} for f in fixes]
+        for fix, got in zip(fixes, run(load_rubric(), cases), strict=True):
+            want = [[p.key, dict(p.fields)["value"], dict(p.fields)["limit"]]
+                    for p in gps.check(fix, village, accuracy_limit_m=limits["accuracy_m"],
+                                       distance_limit_m=limits["distance_m"])]
+            assert got == want, fix
 
 
 def _jpeg(width: int, height: int, exif: Image.Exif | None = None) -> bytes:

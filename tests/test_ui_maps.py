@@ -319,6 +319,10 @@ def test_the_radiation_radius_is_set_on_the_page_and_used_by_the_map(db, monkeyp
     at.button(key=keys.BELTS_SET_RADIUS).click().run()
     assert [s.value for s in at.success] == ["辐射半径已设为 3000 米"]
     assert mapdata.county_map_data(db, "2026-B3").radiation.radius_m == 3000.0
+    from survey import settings  # one radius: the county setting the settings page shows too
+
+    assert settings.load(db, COUNTY).radius_m == 3000
+    assert next(r for r in settings.rows(db, auth.operator(), COUNTY) if r.key == "radius_m").origin != "file"
     assert "示范村辐射带动（半径 3 公里）" in [s.value for s in run(db, monkeypatch).subheader]
 
 

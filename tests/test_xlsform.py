@@ -103,8 +103,10 @@ def test_every_section_is_a_group_and_every_item_asks_the_right_question(form):
             assert by_name[item.code]["type"] == "calculate"
         for evidence, kind in ((xf.note_field(item.code), "text"), (xf.photo_field(item.code), "image")):
             assert by_name[evidence]["type"] == kind
-            assert by_name[evidence]["required"] == "yes"
             assert by_name[evidence]["relevant"] == xf.finding_xpath(item)
+        assert by_name[xf.note_field(item.code)]["required"] == "yes"  # a finding needs a note always
+        # ... and a photo only when the item's evidence is a photo
+        assert by_name[xf.photo_field(item.code)].get("required") == ("yes" if item.evidence == "photo" else None)
         assert by_name[xf.points_field(item.code)]["type"] == "calculate"
         assert "${total}" in by_name[item.code if item.type != "grade" else xf.criterion_field(item.code, 1)][
             "hint::中文 (zh)"]

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import streamlit as st
 
-from core import config
 from core.errors import DataError, SurveyError
 from survey import belts, mapdata
 from survey.auth import User
@@ -42,7 +41,7 @@ def roads(db: Path, user: User, data: mapdata.MapData) -> None:
         with st.expander(t("belts_upload"), icon=":material/upload:"):
             upload = st.file_uploader(t("belts_upload"), type=["geojson", "json", "zip"], key=keys.BELTS_UPLOAD)
             buffer = st.number_input(t("belts_upload_buffer"), min_value=1.0, max_value=50_000.0, step=100.0,
-                                     value=float(config.DEFAULT_BUFFER_M), key=keys.BELTS_UPLOAD_BUFFER)
+                                     value=belts.default_buffer(db), key=keys.BELTS_UPLOAD_BUFFER)
             if st.button(t("belts_import"), key=keys.BELTS_IMPORT, disabled=upload is None, type="primary"):
                 try:
                     added, replaced = belts.import_roads_bytes(db, user, upload.getvalue(), upload.name, buffer)

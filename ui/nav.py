@@ -67,10 +67,16 @@ PAGES: dict[str, Page] = {
     "export": Page("pages/export.py", "nav_export", ":material/upload_file:", (auth.REVIEWER, auth.ADMIN)),
     "setup": Page("pages/setup.py", "nav_setup", ":material/settings:", (auth.ADMIN,)),
     "users": Page("pages/users.py", "nav_users", ":material/manage_accounts:", (auth.ADMIN,)),
+    # the office's veto records, a village's (or township's) titles and their history
+    "vetoes": Page("pages/vetoes.py", "nav_vetoes", ":material/gavel:", (auth.REVIEWER, auth.ADMIN)),
+    "village": Page("pages/village.py", "nav_village", ":material/workspace_premium:", (auth.REVIEWER, auth.ADMIN)),
+    # the county's other rules: radius, buffer, GPS warnings, civilized titles, targets, veto window
+    "settings": Page("pages/settings.py", "nav_settings", ":material/tune:", (auth.ADMIN,)),
 }
 GROUPS = {"group_field": ("tablet", "recheck"), "group_township": ("fixes",),
           "group_villages": ("households",),
-          "group_office": ("review", "dashboard", "ledger", "map", "belts", "export"), "group_admin": ("setup", "users")}
+          "group_office": ("review", "dashboard", "ledger", "map", "belts", "export", "vetoes", "village"),
+          "group_admin": ("setup", "settings", "users")}
 #: The page a role lands on: the first of these it may open (else its first page).
 LANDING = ("tablet", "fixes", "review")
 

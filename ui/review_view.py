@@ -157,9 +157,11 @@ def detail(db: Path, user: User, submission_id: str) -> None:
     c1.metric(t("rv_total"), num(i.total))
     c2.metric(t("rv_result_value"), result_label(i))
     c3.metric(t("rv_col_status"), md(status_label(i.status)))
+    names = {v.code: v.text_en if en else v.text for v in rubric.veto}
     if i.veto:
-        names = {v.code: v.text_en if en else v.text for v in rubric.veto}
         st.error(t("rv_veto", items="；".join(names.get(c, c) for c in i.veto)))
+    if d.reported:
+        st.warning(t("rv_reported", items="；".join(names.get(c, c) for c in d.reported)))
     if i.comment:
         st.warning(t("rv_comment_shown", by=i.reviewer, comment=i.comment))
     st.caption(t("rv_position", lon=i.lon, lat=i.lat, acc=i.gps_accuracy_m if i.gps_accuracy_m
@@ -175,6 +177,7 @@ def detail(db: Path, user: User, submission_id: str) -> None:
     st.dataframe([{t("col_code"): it.code, t("rv_col_item"): it.text_en if en else it.text,
                    t("rv_col_answer"): _answer(it, d.answers.get(it.code)),
                    t("rv_col_lost"): num(lost.get(it.code, Decimal(0))),
+                   t("rv_unmet"): "；".join(d.unmet.get(it.code, ())),
                    t("rv_col_note"): d.notes.get(it.code, "")} for it in rubric.items],
                  hide_index=True, key=keys.RV_ANSWERS)
     st.markdown(f"**{t('rv_photos')}**")

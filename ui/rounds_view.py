@@ -119,10 +119,12 @@ def review_tab(db: str, county: str, round_id: str, scope: auth.Scope, version: 
     b.number_input(t("dash_review_rounds"), 1, 12, elimination.DEFAULT_ROUNDS, key=keys.DASH_REVIEW_ROUNDS)
     share, rounds = _review_options()
     tr = _trends(db, county, round_id, version, scope)
-    review = elimination.review_list(tr.history, rounds, share, until=round_id)
+    review = elimination.review_list(tr.history, rounds, share, until=round_id, titles=tr.titles)
     st.caption(t("dash_review_rule"))
     st.caption(t("dash_review_summary", window="、".join(r.id for r in review.window) or "—",
                  ranked=review.ranked, share=f"{share:.1f}", quota=review.quota, listed=len(review.entries)))
     if review.unranked:
         st.caption(t("dash_review_unranked", n=len(review.unranked)))
-    _table(elimination.review_records(review, labels, en), keys.DASH_TABLE_REVIEW)
+    from ui.place_view import linked
+
+    linked(elimination.review_records(review, labels, en), keys.DASH_TABLE_REVIEW)

@@ -16,7 +16,7 @@ from survey import auth, fieldwork, review
 from survey.auth import User
 from survey.rubric import Rubric
 from ui import keys, shell, tenstar_view
-from ui.text import t
+from ui.text import plain, t
 
 #: Large touch targets for gloved fingers on the Streamlit widgets of the page (the checklist
 #: has its own, ui/components/tablet/tablet.css); served inline (no CDN).
@@ -144,7 +144,18 @@ def households(user: User, village: Village, round_id: str, rubric: Rubric) -> N
         tenstar_view.beside(user, tenstar_view.SECTION, village.code, round_id)
 
 
-def office_vetoes(user: User, round_id: str, village: Village) -> list[str]:
-    """Plain lines naming the vetoes the county office confirmed for the village, shown above
-    the checklist's veto question."""
-    return []
+def office_vetoes(user: User, village: Village, rubric: Rubric) -> list[str]:
+    """Plain lines naming the vetoes the county office confirmed that apply to the village
+    today (its own records and its township's), each with its date, source, document and last
+    day in force: the checklist shows them as applying already, above everything the surveyor
+    answers."""
+    names = {v.code: v.name for v in rubric.veto}
+    return [plain("sv_office_veto", item=r.item, name=names.get(r.item, ""), date=r.date, source=r.source,
+                  document=r.document or "—", until=r.last_day)
+            for r in fieldwork.vetoes_in_force(shell.db(), user, village.code)]
+
+
+def gps_limits(user: User, village: Village) -> dict[str, float]:
+    """The county's limits for the surveyor's position (settings ``gps_accuracy_m``,
+    ``gps_distance_m``), which the checklist warns with."""
+    return fieldwork.position_limits(shell.db(), user, village)

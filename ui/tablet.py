@@ -24,7 +24,7 @@ import streamlit as st
 from core import limits
 from core.errors import WARNINGS
 from core.model import Village
-from survey import fieldwork, gps, photos
+from survey import fieldwork, photos, settings
 from survey.auth import User
 from survey.rubric import Rubric
 from ui import endpoints, keys
@@ -56,15 +56,19 @@ def texts() -> dict[str, str]:
 
 def payload(user: User, rubric: Rubric, village: Village, draft: fieldwork.Draft,
             pictures: list[fieldwork.PhotoInfo], asides: dict[str, list[str]] | None = None,
-            office_vetoes: list[str] | None = None) -> dict[str, Any]:
+            office_vetoes: list[str] | None = None,
+            gps_limits: dict[str, float] | None = None) -> dict[str, Any]:
     """What the browser needs to render and score one village's checklist on its own: whose
     queue it is (account, round, village, surveyor), where to send it, the rubric's JSON
     (grade order kept), the draft and its photos, the texts and limits.
 
     ``asides``: plain lines shown under a section's heading (section code -> lines), the place
     for a village's household figures beside the ten-star section. ``office_vetoes``: plain
-    lines naming the vetoes the county office confirmed for the village, shown above the veto
-    question."""
+    lines naming the vetoes the county office confirmed that apply to the village, shown as
+    applying already above everything the surveyor answers (the surveyor's own answer to the
+    veto question is a report, counted once the office confirms it). ``gps_limits``: the
+    county's limits for the position (``accuracy_m``, ``distance_m``; default: the settings
+    file's)."""
     rubric_json = rubric.to_json()
     return {
         "key": {"account": user.name, "round": draft.round_id, "village": village.code,
@@ -83,10 +87,15 @@ def payload(user: User, rubric: Rubric, village: Village, draft: fieldwork.Draft
         "limits": {"photo_bytes": limits.PHOTO_BYTES, "photo_bytes_text": limits.human_bytes(limits.PHOTO_BYTES),
                    "photo_pixels": limits.PHOTO_PIXELS, "max_side": photos.MAX_SIDE,
                    "note_chars": limits.NOTE_CHARS},
-        "gps": {"accuracy_m": gps.ACCURACY_LIMIT_M, "distance_m": gps.DISTANCE_LIMIT_M},
+        "gps": gps_limits or _default_gps_limits(),
         "asides": asides or {},
         "office_vetoes": office_vetoes or [],
     }
+
+
+def _default_gps_limits() -> dict[str, float]:
+    local = settings.defaults()
+    return {"accuracy_m": float(local.gps_accuracy_m), "distance_m": float(local.gps_distance_m)}
 
 
 def checklist(data: dict[str, Any]) -> dict[str, Any] | None:

@@ -3,8 +3,10 @@
 Callers use the names listed here (``from survey import store; store.villages(db)``); the modules
 are :mod:`~survey.store.db` (connection, transactions, migrations, shared helpers) and one per
 concept: registry, rounds, submissions, drafts, photos, roads, targets, meta, audit, users,
-review, sessions, ledger, households (the household register and its ten-star ratings). Only
-``survey`` modules import the store; pages and ``ui`` never do.
+review, sessions, ledger, households (the household register and its ten-star ratings), vetoes
+(the office's veto records), settings (the county's other rules), titles (township titles, the
+history of awards and removals). Only ``survey`` modules import the store; pages and ``ui``
+never do.
 """
 
 from __future__ import annotations
@@ -47,16 +49,19 @@ from survey.store.photos import (
 )
 from survey.store.registry import ImportSummary, counties, import_registry, townships, village, villages
 from survey.store.results import (item_losses, round_progress, round_results, round_totals, stored_ids, submission,
-                                  submission_exists)
+                                  submission_contents, submission_exists)
 from survey.store.review import decide, review_rows
-from survey.store.roads import (OverrideRow, StoredRoad, belt_override_rows, belt_overrides, radiation_radius,
-                                replace_roads, roads, set_belt_override, set_radiation_radius, set_road_buffer)
+from survey.store.roads import (OverrideRow, StoredRoad, belt_override_rows, belt_overrides,
+                                replace_roads, roads, set_belt_override, set_road_buffer)
 from survey.store.boundaries import StoredBoundary, boundaries, replace_boundaries
 from survey.store.rounds import create_round, get_round, rounds, rubric_documents
 from survey.store.sessions import delete_session, insert_session, session_row, touch_session
+from survey.store.settings import reset_setting, set_setting, setting_rows
 from survey.store.submissions import SOURCES, clean_batches, save_submissions
 from survey.store.targets import get_target, set_target, targets
+from survey.store.titles import add_title_event, import_townships, title_events, township_rows
 from survey.store.users import insert_user, login_begin, login_end, logout, update_user, user_count, user_row, user_rows
+from survey.store.vetoes import add_veto_records, reject_veto_report, veto_reports, veto_rows, withdraw_veto_record
 
 __all__ = [
                                  "round_totals",
@@ -64,9 +69,7 @@ __all__ = [
                                  "StoredBoundary",
                                  "belt_override_rows",
                                  "boundaries",
-                                 "radiation_radius",
                                  "replace_boundaries",
-                                 "set_radiation_radius",
                                  "set_road_buffer",
                                  "BUSY_TIMEOUT_MS",
                                  "SCHEMA_VERSION",
@@ -77,6 +80,8 @@ __all__ = [
                                  "PhotoInfo",
                                  "StoredRoad",
                                  "add_photo",
+                                 "add_title_event",
+                                 "add_veto_records",
                                  "append_audit",
                                  "audit_rows",
                                  "backup",
@@ -103,6 +108,7 @@ __all__ = [
                                  "household_rows",
                                  "import_households",
                                  "import_registry",
+                                 "import_townships",
                                  "insert_entry",
                                  "insert_handoff",
                                  "insert_session",
@@ -121,9 +127,11 @@ __all__ = [
                                  "progress_rows",
                                  "rating_periods",
                                  "rating_rows",
+                                 "reject_veto_report",
                                  "remove_household",
                                  "reopen_draft",
                                  "replace_roads",
+                                 "reset_setting",
                                  "restore",
                                  "review_rows",
                                  "roads",
@@ -137,20 +145,28 @@ __all__ = [
                                  "session_row",
                                  "set_belt_override",
                                  "set_meta",
+                                 "set_setting",
                                  "set_target",
+                                 "setting_rows",
                                  "stats",
                                  "stored_ids",
                                  "submission",
+                                 "submission_contents",
                                  "submission_exists",
                                  "submission_photos",
                                  "take_handoff",
                                  "targets",
+                                 "title_events",
                                  "touch_session",
+                                 "township_rows",
                                  "townships",
                                  "update_user",
                                  "user_count",
                                  "user_row",
                                  "user_rows",
+                                 "veto_reports",
+                                 "veto_rows",
                                  "village",
                                  "villages",
+                                 "withdraw_veto_record",
 ]

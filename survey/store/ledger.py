@@ -45,24 +45,27 @@ def _chunks(values: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
 
 def finding_rows(db_path: str | Path, submission_ids: Iterable[str]) -> list[dict[str, Any]]:
     """The findings (``submission_items.finding``, as the villages file's 问题数 counts them) of
-    the submissions: id, village, round, date, item code, the answer (decoded) and the
-    surveyor's note of that item; in the order of the ids, then by item code."""
+    the submissions: id, village, round, date, item code, the answer (decoded), the surveyor's
+    note of that item and the texts of its criteria not met (``unmet``, grade items answered by
+    criteria; else empty); in the order of the ids, then by item code."""
     ids = list(dict.fromkeys(submission_ids))
     order = {sid: n for n, sid in enumerate(ids)}
     out: list[dict[str, Any]] = []
     with connect(db_path) as db:
         for chunk in _chunks(ids):
             notes: dict[str, dict[str, str]] = {}
-            for (sid, village, round_id, day, raw_notes, item, value) in db.execute(
-                    "SELECT s.id, s.village_code, s.round_id, s.date, s.notes, i.item_code, i.value "
+            unmet: dict[str, dict[str, list[str]]] = {}
+            for (sid, village, round_id, day, raw_notes, raw_unmet, item, value) in db.execute(
+                    "SELECT s.id, s.village_code, s.round_id, s.date, s.notes, s.unmet, i.item_code, i.value "
                     "FROM submission_items i JOIN submission_rows s ON s.id = i.submission_id "
                     f"WHERE i.submission_id IN ({','.join('?' * len(chunk))}) AND i.finding = 1",
                     list(chunk)).fetchall():
                 if sid not in notes:
                     notes[sid] = json.loads(raw_notes)
+                    unmet[sid] = json.loads(raw_unmet)
                 out.append({"submission_id": sid, "village_code": village, "round_id": round_id,
                             "date": day, "item_code": item, "value": json.loads(value),
-                            "note": notes[sid].get(item)})
+                            "note": notes[sid].get(item), "unmet": unmet[sid].get(item, [])})
     out.sort(key=lambda r: (order[r["submission_id"]], r["item_code"]))
     return out
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from core.constants import county_of, township_of
 from core.errors import NotFound
 from core.model import Village
-from survey.store.db import _actor, _bump, _json, _now, connect
+from survey.store.db import _actor, _audit_row, _bump, _insert_rows, _json, _now, connect
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from survey.registry import VillageRow
@@ -28,17 +28,26 @@ _VILLAGE_FIELDS = ("name", "township_code", "county_code", "lon", "lat", "title"
 
 
 def import_registry(db_path: str | Path, rows: Iterable[VillageRow],
-                    actor: str | None = None) -> ImportSummary:
+                    actor: str | None = None, day: str | None = None) -> ImportSummary:
     """Add or update villages (with their townships and counties) from validated rows, in one
-    transaction. Fields a file did not carry (``None`` in the row) keep their stored value."""
+    transaction. Fields a file did not carry (``None`` in the row) keep their stored value. A
+    title (a village's, or a township's from the township-title columns) that differs from the
+    registry's is recorded in the title history as the file's statement (dated ``day``, default
+    today UTC), so the registry's title stays the history's."""
+    from survey.store.titles import _record_titles
+
     rows = list(rows)
     now = _now()
+    day = day or now[:10]
     who = _actor(actor)
     with connect(db_path) as db, db.atomic():
         existing = {r["code"]: r for r in db.query(
             "SELECT code, name, township_code, county_code, lon, lat, title, title_year, "
             "households, demo FROM villages")}
         towns = {r["code"]: r["name"] for r in db.query("SELECT code, name FROM townships")}
+        town_titles = {r["code"]: (r["title"], r["title_year"]) for r in db.query(
+            "SELECT code, title, title_year FROM townships")}
+        new_town_titles: dict[str, tuple[str, int | None]] = {}
         counties = {r["code"]: r["name"] for r in db.query("SELECT code, name FROM counties")}
         new_towns: dict[str, tuple[str, str]] = {}
         new_counties: dict[str, str | None] = {}
@@ -48,6 +57,10 @@ def import_registry(db_path: str | Path, rows: Iterable[VillageRow],
             town_code, county_code = township_of(row.code), county_of(row.code)
             if towns.get(town_code) != row.township:
                 new_towns[town_code] = (county_code, row.township)
+            if row.township_title is not None:
+                stated = (row.township_title, row.township_title_year if row.township_title != "无" else None)
+                if town_titles.get(town_code, ("无", None)) != stated:
+                    new_town_titles[town_code] = stated
             if row.county and counties.get(county_code) != row.county:
                 new_counties[county_code] = row.county
             elif county_code not in counties and county_code not in new_counties:
@@ -81,6 +94,17 @@ def import_registry(db_path: str | Path, rows: Iterable[VillageRow],
             db["townships"].upsert_all(
                 [{"code": c, "county_code": cc, "name": n} for c, (cc, n) in new_towns.items()],
                 pk="code")
+        if new_town_titles:
+            db.conn.executemany("UPDATE townships SET title = ?, title_year = ? WHERE code = ?",
+                                [(t, y, c) for c, (t, y) in new_town_titles.items()])
+            _record_titles(db, [(c, t, y) for c, (t, y) in new_town_titles.items()], day, "import-villages",
+                           actor, now)
+            _insert_rows(db, "audit", [_audit_row(who, "township.title", "township", c,
+                                                  before=dict(zip(("title", "title_year"), town_titles.get(c, ("无", None)))),
+                                                  after={"title": t, "title_year": y}, at=now)
+                                       for c, (t, y) in new_town_titles.items()])
+            if not changed:
+                _bump(db)
         if changed:
             columns = list(changed[0])
             db.conn.executemany(
@@ -93,6 +117,12 @@ def import_registry(db_path: str | Path, rows: Iterable[VillageRow],
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [(now, who, "village.update" if r["code"] in existing else "village.add", "village", r["code"],
                   r["code"], *_village_changes(existing.get(r["code"]), r)) for r in changed])
+            titled = [(r["code"], r["title"], r["title_year"]) for r in changed
+                      if (existing.get(r["code"]) or {}).get("title", "无") != r["title"]
+                      or (r["code"] in existing and r["title"] != "无"
+                          and existing[r["code"]]["title_year"] != r["title_year"])]
+            if titled:
+                _record_titles(db, titled, day, "import-villages", actor, now)
             _bump(db)
     return ImportSummary(added, updated, unchanged)
 

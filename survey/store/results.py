@@ -146,14 +146,19 @@ def item_losses(db_path: str | Path, submission_ids: Iterable[str]) -> dict[str,
 
 
 def submission(db_path: str | Path, submission_id: str) -> dict[str, Any]:
-    """One stored submission with its answers, veto, notes and scores (decoded)."""
+    """One stored submission with its answers, vetoes, notes and scores (decoded): ``veto``
+    the vetoes that apply (its own and the office's records in force on its date), ``reported``
+    those its surveyor reported (suspected until confirmed), ``unmet`` grade item code -> the
+    texts of its criteria not met (the finding's text), and ``unmet_numbers`` grade item code
+    -> their 1-based numbers as submitted (every item answered by criteria)."""
     with connect(db_path) as db:
         rows = list(db.query("SELECT * FROM submissions WHERE id = ?", [submission_id]))
     if not rows:
         raise NotFound("submission_unknown", value=submission_id)
     row = rows[0]
-    for key in ("answers", "veto", "notes", "sections"):
+    for key in ("answers", "veto", "notes", "sections", "reported", "veto_own", "unmet"):
         row[key] = json.loads(row[key])
+    row["unmet_numbers"] = json.loads(row["content"]).get("unmet", {})
     row["total"] = Decimal(row["total"])
     row["sections"] = {k: Decimal(v) for k, v in row["sections"].items()}
     return row
@@ -174,3 +179,15 @@ def round_progress(db_path: str | Path, round_id: str, surveyor: str | None = No
                           "AND status != 'returned'", [round_id]):
             out[r["village_code"]] = "submitted"
         return out
+
+
+def submission_contents(db_path: str | Path, round_id: str, county: str | None = None) -> list[tuple[str, str]]:
+    """(village code, the submission as received: canonical interchange JSON) of every published
+    submission of ``round_id`` (of one county), by village code then arrival."""
+    sql = "SELECT village_code, content FROM submissions WHERE round_id = ?"
+    params = [round_id]
+    if county:
+        sql += " AND village_code >= ? AND village_code < ?"
+        params += [county, county + ":"]
+    with connect(db_path) as db:
+        return [(r[0], r[1]) for r in db.execute(sql + " ORDER BY village_code, rowid", params)]

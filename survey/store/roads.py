@@ -110,26 +110,3 @@ def set_road_buffer(db_path: str | Path, name: str, buffer_m: float, actor: str 
                    {"buffer_m": float(buffer_m)})
             _bump(db)
         return True
-
-
-RADIUS_KEY = "radiation_radius_m"
-
-
-def radiation_radius(db_path: str | Path) -> float | None:
-    """The demonstration villages' radiation radius set by an officer (metres), or None."""
-    with connect(db_path) as db:
-        rows = list(db.query("SELECT value FROM meta WHERE key = ?", [RADIUS_KEY]))
-    return float(rows[0]["value"]) if rows and rows[0]["value"] else None
-
-
-def set_radiation_radius(db_path: str | Path, radius_m: float, actor: str | None = None) -> None:
-    """Set the radiation radius (metres). Audited."""
-    with connect(db_path) as db, db.atomic():
-        old = next(iter(db.query("SELECT value FROM meta WHERE key = ?", [RADIUS_KEY])), None)
-        before = float(old["value"]) if old is not None and old["value"] else None
-        if before == float(radius_m):
-            return
-        db["meta"].upsert({"key": RADIUS_KEY, "value": repr(float(radius_m))}, pk="key")
-        _audit(db, actor, "belt.radius", "setting", RADIUS_KEY, None, {"radius_m": before},
-               {"radius_m": float(radius_m)})
-        _bump(db)

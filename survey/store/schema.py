@@ -231,4 +231,51 @@ MIGRATIONS: list[str] = [
     CREATE INDEX submission_rows_counting
         ON submission_rows(round_id, village_code, status, batch, passed, total);
     """,
+    # 15 (officer): what a county officer would correct.
+    # - A submission's vetoes: ``reported`` by the surveyor (suspected until the office confirms
+    #   them), ``veto_own`` counted from the submission itself (the ticks of rows stored before
+    #   this migration, which counted then: kept), ``reaches`` (total >= pass mark as scored;
+    #   unknown for an old vetoed row, which stays vetoed by its own ticks), ``veto``/``passed``
+    #   what applies: own + the office's veto records in force on its date (kept up to date by
+    #   every change of a record, in the same transaction). ``unmet``: grade item -> the texts
+    #   of its criteria not met (a reader gets them without the rubric).
+    # - veto_records: facts kept by the office (a village, or a township: all its villages).
+    # - townships carry their civilized-township title; title_events is the history of awards
+    #   and removals (授予 / 摘牌) from which the registry's titles are derived; the titles
+    #   held before this migration become "record" events (their baseline).
+    # - settings: the county's other rules overridden per database ('') or county.
+    """
+    ALTER TABLE submission_rows ADD COLUMN reported TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE submission_rows ADD COLUMN veto_own TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE submission_rows ADD COLUMN reaches INTEGER;
+    ALTER TABLE submission_rows ADD COLUMN unmet TEXT NOT NULL DEFAULT '{}';
+    UPDATE submission_rows SET veto_own = veto, reaches = CASE WHEN veto = '[]' THEN passed END;
+    CREATE INDEX submission_rows_reported ON submission_rows(village_code) WHERE reported != '[]';
+    DROP VIEW submissions;
+    CREATE VIEW submissions AS SELECT * FROM submission_rows WHERE batch IS NULL;
+    CREATE TABLE veto_records (
+        id TEXT PRIMARY KEY, code TEXT NOT NULL, county_code TEXT NOT NULL, item TEXT NOT NULL,
+        date TEXT NOT NULL, source TEXT NOT NULL, document TEXT,
+        status TEXT NOT NULL CHECK (status IN ('confirmed', 'withdrawn', 'rejected')),
+        report TEXT, entered_by TEXT NOT NULL, entered_at TEXT NOT NULL,
+        decided_by TEXT, decided_at TEXT, reason TEXT);
+    CREATE INDEX veto_records_code ON veto_records(code);
+    CREATE INDEX veto_records_county ON veto_records(county_code, date);
+    CREATE UNIQUE INDEX veto_records_report ON veto_records(report, item) WHERE report IS NOT NULL;
+    ALTER TABLE townships ADD COLUMN title TEXT NOT NULL DEFAULT '无';
+    ALTER TABLE townships ADD COLUMN title_year INTEGER;
+    CREATE TABLE title_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, code TEXT NOT NULL,
+        action TEXT NOT NULL CHECK (action IN ('award', 'remove', 'record')),
+        level TEXT NOT NULL, date TEXT NOT NULL, year INTEGER, document TEXT, source TEXT,
+        entered_by TEXT NOT NULL, entered_at TEXT NOT NULL);
+    CREATE INDEX title_events_code ON title_events(code, date);
+    INSERT INTO title_events (code, action, level, date, year, document, source, entered_by, entered_at)
+        SELECT code, 'record', title, COALESCE(title_year || '-01-01', date('now')), title_year, NULL,
+               'registry', 'migration', strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')
+        FROM villages WHERE title != '无';
+    CREATE TABLE settings (
+        scope TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, set_by TEXT NOT NULL,
+        set_at TEXT NOT NULL, actor TEXT NOT NULL, PRIMARY KEY (scope, key)) WITHOUT ROWID;
+    """,
 ]

@@ -7,18 +7,19 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlite_utils import Database
 
 from core.errors import DataError, UsageError, problem
-from survey.store.drafts import _close
-from survey.store.rounds import _keep
-from survey.store.photos import NewPhoto
 from survey.store.db import _audit_row, _bump, _dec, _insert_rows, _json, _now, _value_json, connect
+from survey.store.drafts import _close
+from survey.store.photos import NewPhoto
+from survey.store.rounds import _keep
+from survey.store.vetoes import _apply, _office
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from survey.scoring import Score
@@ -82,7 +83,7 @@ def save_submissions(
             for p in prepared:
                 sid = p.row["id"]
                 if sid in stored or sid in seen:
-                    if stored.get(sid, p.row["content"]) != p.row["content"]:
+                    if not _same(stored.get(sid, p.row["content"]), p.row["content"]):
                         file, line = located.get(sid, ("submission", None))
                         problems.append(problem("submission_conflict", file, line, "id", value=sid))
                     continue
@@ -134,11 +135,15 @@ def _prepare(sub: Submission, score: Score, now: str, actor: str | None, origin:
         "id": sub.id, "village_code": sub.village, "round_id": sub.round, "date": sub.date,
         "surveyor": sub.surveyor, "lon": sub.lon, "lat": sub.lat,
         "gps_accuracy_m": sub.gps_accuracy_m, "answers": _json(sub.answers),
-        "veto": _json(list(sub.veto)), "notes": _json(sub.notes), "content": canonical(sub),
+        "veto": _json(list(score.veto)), "notes": _json(sub.notes), "content": canonical(sub),
         "sections": _json({k: _dec(v) for k, v in score.sections.items()}),
         "total": _dec(score.total), "total_num": float(score.total),
         "passed": int(score.passed), "findings": score.findings,
         "status": "pending", "received_at": now, "source": origin, "rubric_version": version,
+        # what the surveyor reported (suspected until the office confirms it); what counts from
+        # the submission itself (the score's vetoes); the office's records are applied on saving
+        "reported": _json(list(sub.veto)), "veto_own": _json(list(score.veto)),
+        "reaches": int(score.reaches), "unmet": _json({k: list(v) for k, v in score.unmet.items()}),
     }
     sid, cells = sub.id, _ITEM_CELLS
     items = []
@@ -155,6 +160,19 @@ def _prepare(sub: Submission, score: Score, now: str, actor: str | None, origin:
                  "width": p.width, "height": p.height, "created_at": now, "submission_id": sub.id}
                 for p in photos]
     return _Prepared(row, items, _added(row, actor, now, photos=len(pictures)), pictures)
+
+
+def _same(stored: str, new: str) -> bool:
+    """True when ``new`` content is the stored submission: the same text, or the same but for
+    the ``unmet`` criteria a submission stored before they were carried lacks (an export
+    imported again after the upgrade is the same submission, not a conflict)."""
+    if stored == new:
+        return True
+    if '"unmet"' in stored or '"unmet"' not in new:
+        return False
+    again = json.loads(new)
+    again.pop("unmet", None)
+    return json.loads(stored) == again
 
 
 def _stored(db: Database, ids: list[str]) -> dict[str, str]:
@@ -185,6 +203,10 @@ def _publish(db: Database, new: list[_Prepared], batch: str | None, actor: str |
         return
     rows = [p.row for p in new]
     _create_rounds(db, rows, now, versions)
+    office = _office(db, rows)  # the office's veto records in force on each one's date
+    for r in rows:
+        if r["id"] in office:
+            _apply(r, office[r["id"]])
     if batch is None:
         _write(db, new, None)
     else:
@@ -193,12 +215,15 @@ def _publish(db: Database, new: list[_Prepared], batch: str | None, actor: str |
             raise UsageError("import_interrupted", minutes=STALE_MINUTES)
         db.execute("UPDATE submission_rows SET batch = NULL WHERE batch = ?", [batch])
         db.execute("UPDATE import_batches SET state = 'published', heartbeat = ? WHERE id = ?", [_now(), batch])
+        if office:  # written before the records were read: brought up to date now
+            db.conn.executemany("UPDATE submission_rows SET veto = ?, passed = ? WHERE id = ?",
+                                [(r["veto"], r["passed"], r["id"]) for r in rows if r["id"] in office])
     links = _link_versions(db, rows)  # a returned version now superseded: rare, a few rows
     if links:
         db.conn.executemany("UPDATE submission_rows SET supersedes = ? WHERE id = ?",
                             [(old, sid) for sid, old in links.items()])
-    _insert_rows(db, "audit", [_added(r, actor, now, links[r["id"]], len(p.photos)) if r["id"] in links else p.audit
-                               for p, r in zip(new, rows)])
+    _insert_rows(db, "audit", [_added(r, actor, now, links.get(r["id"]), len(p.photos))
+                               if r["id"] in links or r["id"] in office else p.audit for p, r in zip(new, rows)])
     _bump(db)
 
 
@@ -262,7 +287,7 @@ def _drop_batch(db: Database, batch: str) -> None:
 def clean_batches(db_path: str | Path, now: datetime | None = None) -> int:
     """Remove the batches left unpublished by a crashed import (heartbeat older than
     :data:`STALE_MINUTES`); returns how many."""
-    limit = ((now or datetime.now(timezone.utc)) - timedelta(minutes=STALE_MINUTES)).isoformat(timespec="seconds")
+    limit = ((now or datetime.now(UTC)) - timedelta(minutes=STALE_MINUTES)).isoformat(timespec="seconds")
     with connect(db_path) as db:
         stale = [r[0] for r in db.execute(
             "SELECT id FROM import_batches WHERE state = 'running' AND heartbeat < ?", [limit]).fetchall()]

@@ -6,19 +6,26 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-
-from core import config
 from core.errors import UsageError
 from survey.store.db import _audit, _bump, _dec, _now, connect
 
 
-def get_target(db_path: str | Path, county: str, township: str | None = None) -> Decimal:
-    """The share target (percent) in force: the township's own, else the county's, else 50."""
+def get_target(db_path: str | Path, county: str, township: str | None = None,
+               default: Decimal | None = None) -> Decimal:
+    """The share target (percent) set by hand: the township's own, else the county's, else
+    ``default`` (None: the county's setting ``target``, :mod:`survey.settings`)."""
     with connect(db_path) as db:
         rows = {r["township_code"]: r["percent"] for r in db.query(
             "SELECT township_code, percent FROM targets WHERE county_code = ? AND township_code IN ('', ?)",
             [county, township or ""])}
-    return Decimal(rows.get(township or "", rows.get("", config.DEFAULT_TARGET)))
+    found = rows.get(township or "", rows.get(""))
+    if found is not None:
+        return Decimal(found)
+    if default is None:
+        from survey.settings import load
+
+        default = load(db_path, county).target
+    return Decimal(default)
 
 
 def targets(db_path: str | Path) -> list[dict[str, Any]]:

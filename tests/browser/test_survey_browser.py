@@ -22,6 +22,7 @@ from tablet_steps import (
     wait_saved,
 )
 
+from core import config
 from survey import store
 from survey.rubric import load_rubric
 from survey.scoring import partial, score
@@ -184,4 +185,60 @@ def test_touch_targets_are_at_least_44_px_and_the_score_stays_in_view(server, su
     bar = page.get_by_test_id("xf-total").bounding_box()
     assert 0 <= bar["y"] <= 200, bar
     expect(net(page)).to_have_attribute("data-link", "online", timeout=WAIT_MS)
+    assert page.errors == []
+
+
+def test_a_grade_item_by_criteria_a_document_finding_and_the_offices_veto(server, survey_db, new_page, steps):
+    """Officer (issue 18) on the tablet: the office's confirmed veto is shown above everything
+    before anything is answered; a grade item answered criterion by criterion gets its grade by
+    the rule; a finding of a document item asks a note, no photo; the surveyor's own veto is a
+    report. The submission keeps the unmet criteria and the report; the office's veto applies."""
+    from builders import admin
+
+    from survey import vetoes
+    from ui.text import TEXT
+
+    db, rnd = survey_db
+    rubric = load_rubric()
+    village = store.villages(db, township="429901100")[-1]
+    confirmed, suspected = rubric.veto[0], rubric.veto[1]
+    vetoes.add(db, admin(), village.code, confirmed.code, config.today().isoformat(), "县公安局", "示公刑〔2026〕9号")
+    page = new_page(800, 1280)
+    page.goto(server + "/")
+    steps.sign_in(page, *SURVEYOR[:2])
+    open_village(page, server, village.code)
+    office = page.get_by_test_id("xf-office-veto")
+    expect(office).to_contain_text(f"{confirmed.code} {confirmed.name}")
+    expect(office).to_contain_text("示公刑〔2026〕9号")
+    expect(page.get_by_test_id("xf-office-applies")).to_be_visible()
+    expect(page.get_by_test_id("xf-veto-reported")).to_be_hidden()
+    assert office.bounding_box()["y"] < item(page, rubric.items[0].code).bounding_box()["y"]
+
+    grade = next(i for i in rubric.items if i.type == "grade" and not i.needs_photo and len(i.criteria) >= 2)
+    box = item(page, grade.code)
+    for k in range(len(grade.criteria)):
+        box.get_by_test_id(f"xf-criterion-{grade.code}-{k}").get_by_role(
+            "radio", name="不符合" if k == 0 else "符合", exact=True).click()
+    expect(page.get_by_test_id(f"xf-grade-{grade.code}")).to_contain_text(f"等级 {grade.grade_names[1]}")
+    expect(box.locator(".evidence-label")).to_have_text(TEXT[f"sv_evidence_{grade.evidence}"][0])
+    expect(box.get_by_text("缺情况说明")).to_be_visible()
+    expect(box.get_by_text("缺照片")).to_have_count(0)
+    box.locator("textarea").fill("未见议事记录")
+    for it in rubric.items:
+        if it.code != grade.code:
+            answer_best(page, it)
+    veto = page.get_by_test_id("xf-veto")
+    veto.get_by_role("radio", name="有发生").click()
+    veto.get_by_role("checkbox", name=f"{suspected.code} {suspected.name}").click()
+    expect(page.get_by_test_id("xf-veto-reported")).to_be_visible()
+    expect(page.get_by_test_id("xf-todo")).to_have_text("全部填完，可以提交")
+    page.get_by_test_id("xf-submit").click()
+    done = page.get_by_test_id("xf-done")
+    expect(done).to_contain_text("一票否决", timeout=WAIT_MS)
+
+    stored = next(r for r in store.round_results(db, rnd.id) if r.village.code == village.code)
+    row = store.submission(db, stored.submission_id)
+    assert row["answers"][grade.code] == grade.grade_names[1] and row["unmet_numbers"][grade.code] == [1]
+    assert row["reported"] == [suspected.code] and stored.veto == (confirmed.code,) and not stored.passed
+    assert store.submission_photos(db, stored.submission_id) == []
     assert page.errors == []

@@ -152,7 +152,8 @@ def outcome_json(outcome: fieldwork.Outcome) -> dict[str, Any]:
             "submission_id": outcome.submission_id, "added": outcome.added,
             "score": None if score is None else {
                 "total": _num(score.total), "sections": {k: _num(v) for k, v in score.sections.items()},
-                "passed": score.passed, "vetoed": score.vetoed, "veto": list(score.veto)}}
+                "passed": score.passed, "vetoed": score.vetoed, "veto": list(score.veto),
+                "unmet": {code: list(texts) for code, texts in score.unmet.items()}}}
 
 
 def _key(fields: dict[str, Any]) -> tuple[Any, Any, Any, Any]:

@@ -161,7 +161,30 @@ var XFRules = (function () {
             answered: answered, count: rubric.items.length};
   }
 
-  /** survey.fieldwork.needs_evidence: the answer is a finding. */
+  /**
+   * survey.fieldwork._value: the item's answer when complete and well typed, else null. A grade
+   * item counts only as answered criterion by criterion: its grade derived from every
+   * criterion (a grade stored without its criteria, from before they were carried, is answered
+   * again).
+   */
+  function answerOf(item, draft) {
+    if (item.type === "grade") {
+      var met = (draft.criteria || {})[item.code];
+      if (!met || met.length !== item.criteria.length || met.some(function (m) { return m !== true && m !== false; })) return null;
+      return gradeFromCriteria(item, met);
+    }
+    var value = (draft.answers || {})[item.code];
+    return value !== undefined && value !== null && validAnswer(item, value) ? value : null;
+  }
+
+  /** The 1-based numbers of the criteria answered not met (survey.scoring.unmet_from_met). */
+  function unmetFromMet(met) {
+    var out = [];
+    (met || []).forEach(function (m, i) { if (m === false) out.push(i + 1); });
+    return out;
+  }
+
+  /** survey.fieldwork.needs_evidence: the answer (answerOf) is a finding. */
   function needsEvidence(item, value) {
     return value !== undefined && value !== null && validAnswer(item, value) && isFinding(item, value);
   }
@@ -170,12 +193,13 @@ var XFRules = (function () {
    *  needs the note only). */
   function needsPhoto(item) { return item.evidence === "photo"; }
 
-  /** survey.fieldwork.validate: what keeps the draft from being submitted, in rubric order. */
+  /** survey.fieldwork.validate: what keeps the draft from being submitted, in rubric order (a
+   *  grade item: every criterion answered; a finding: a note, and a photo for a photo item). */
   function missing(rubric, draft, photographed) {
     var out = [];
     rubric.items.forEach(function (item) {
-      var value = draft.answers[item.code];
-      if (value === undefined || value === null || !validAnswer(item, value)) {
+      var value = answerOf(item, draft);
+      if (value === null) {
         out.push({kind: "answer", item: item.code});
       } else if (isFinding(item, value)) {
         if (!((draft.notes || {})[item.code] || "").trim()) out.push({kind: "note", item: item.code});
@@ -300,16 +324,22 @@ var XFRules = (function () {
     return (negative && /[1-9]/.test(text) ? "-" : "") + text;
   }
 
-  /** survey.gps.check: [{key, value}] for poor accuracy and a point far from the village. */
+  /** survey.gps._plain: 100.0 -> "100", 2.5 -> "2.5". */
+  function plain(x) { return fixed(x, 3).replace(/0+$/, "").replace(/\.$/, ""); }
+
+  /** survey.gps.check: [{key, value, limit}] for poor accuracy and a point far from the
+   *  village, with the county's limits (metres; the distance's limit shown in km). */
   function gpsWarnings(fix, village, limitsOf) {
     var out = [];
     if (!fix) return out;
     if (fix.accuracy_m !== null && fix.accuracy_m !== undefined && fix.accuracy_m > limitsOf.accuracy_m) {
-      out.push({key: "gps_accuracy", value: fixed(fix.accuracy_m, 0)});
+      out.push({key: "gps_accuracy", value: fixed(fix.accuracy_m, 0), limit: plain(limitsOf.accuracy_m)});
     }
     if (village.lon !== null && village.lon !== undefined && village.lat !== null && village.lat !== undefined) {
       var distance = haversine(fix.lon, fix.lat, village.lon, village.lat);
-      if (distance > limitsOf.distance_m) out.push({key: "gps_distance", value: fixed(distance / 1000, 1)});
+      if (distance > limitsOf.distance_m) {
+        out.push({key: "gps_distance", value: fixed(distance / 1000, 1), limit: plain(limitsOf.distance_m / 1000)});
+      }
     }
     return out;
   }
@@ -327,7 +357,7 @@ var XFRules = (function () {
     dec: dec, add: add, sub: sub, mul: mul, cmp: cmp, fmt: fmt, ZERO: ZERO,
     prepare: prepare, gradeNames: gradeNames, validAnswer: validAnswer, itemPoints: itemPoints,
     isFinding: isFinding, gradeFromCriteria: gradeFromCriteria, partial: partial,
-    needsEvidence: needsEvidence, needsPhoto: needsPhoto, missing: missing, field: field,
+    needsEvidence: needsEvidence, needsPhoto: needsPhoto, answerOf: answerOf, unmetFromMet: unmetFromMet, missing: missing, field: field,
     applyOps: applyOps, copyDraft: copyDraft, haversine: haversine, gpsWarnings: gpsWarnings, fill: fill,
     fixed: fixed
   };

@@ -582,13 +582,21 @@ class App {
     this.node = el("div", {class: "xf", "data-testid": "xf-tablet"});
     this.bar = el("div", {class: "bar", role: "region", "aria-label": t.tab_bar_label});
     this.totalLine = el("div", {class: "total", "data-testid": "xf-total"});
-    this.vetoLine = el("div", {class: "veto-warn", text: t.sv_veto_applies});
+    // a veto the county office confirmed applies already; the surveyor's own is a report
+    this.officeLine = el("div", {class: "veto-warn", "data-testid": "xf-office-applies", text: t.tab_office_veto_applies});
+    this.officeLine.hidden = !(this.data.office_vetoes || []).length;
+    this.vetoLine = el("div", {class: "veto-warn", "data-testid": "xf-veto-reported", text: t.sv_veto_reported});
     this.missingLine = el("div", {class: "todo", "data-testid": "xf-todo"});
     this.netLine = el("div", {class: "net", role: "status", "aria-live": "polite", "data-testid": "xf-net"});
-    this.bar.append(this.totalLine, this.vetoLine, this.missingLine, this.netLine);
+    this.bar.append(this.totalLine, this.officeLine, this.vetoLine, this.missingLine, this.netLine);
     this.noticeBox = el("div", {class: "notices", role: "alert", "data-testid": "xf-notices"});
     this.node.append(this.bar, this.noticeBox);
     this.main = el("div", {class: "main"});
+    const office = this.data.office_vetoes || [];
+    if (office.length) { // before anything the surveyor answers
+      this.main.append(el("div", {class: "office-veto", role: "note", "data-testid": "xf-office-veto"},
+        el("b", {text: t.tab_office_veto}), ...office.map((v) => el("div", {text: v}))));
+    }
     this.items = {};
     this.sectionHeads = {};
     for (const section of this.rubric.sections) {
@@ -695,11 +703,6 @@ class App {
   buildVeto() {
     const t = this.t;
     const box = el("section", {class: "section veto", "data-testid": "xf-veto"}, el("h3", {class: "section-head", text: t.sv_veto_title}));
-    const office = this.data.office_vetoes || [];
-    if (office.length) {
-      box.append(el("div", {class: "office-veto", "data-testid": "xf-office-veto"},
-        el("b", {text: t.tab_office_veto}), ...office.map((v) => el("div", {text: v}))));
-    }
     const en = this.data.lang === "en";
     box.append(el("ul", {class: "veto-list"}, ...this.rubric.veto.map((v) =>
       el("li", {}, el("b", {text: v.code}), " ", el("span", {text: en && v.text_en ? v.text_en : v.text})))));
@@ -847,10 +850,12 @@ class App {
       }
     }
     parts.clear.disabled = !answered && !((draft.criteria || {})[item.code]);
-    const finding = R.needsEvidence(item, value);
+    const finding = R.needsEvidence(item, R.answerOf(item, draft)); // a grade: from every criterion
     parts.evidence.hidden = !finding;
     parts.box.classList.toggle("finding", finding);
-    parts.evidenceLabel.textContent = R.needsPhoto(item) ? t.sv_evidence : t.tab_evidence_note;
+    // a note always; a photo only when the item's evidence is a photo (optional otherwise)
+    parts.evidenceLabel.textContent = R.needsPhoto(item) ? t.sv_evidence
+      : t[`sv_evidence_${item.evidence}`] || t.tab_evidence_note;
     parts.photoRow.hidden = false;
     const root = parts.note.getRootNode();
     if (root.activeElement !== parts.note) parts.note.value = (draft.notes || {})[item.code] || "";
@@ -923,7 +928,7 @@ class App {
       this.gpsText.textContent = R.fill(t.sv_gps_fix, {lon: R.fixed(fix.lon, 6), lat: R.fixed(fix.lat, 6),
                                                       accuracy: R.fixed(fix.accuracy_m, 0)});
     }
-    const warnings = R.gpsWarnings(fix, this.data.village, this.data.gps).map((w) => R.fill(t[w.key], {value: w.value}));
+    const warnings = R.gpsWarnings(fix, this.data.village, this.data.gps).map((w) => R.fill(t[w.key], {value: w.value, limit: w.limit}));
     if (this.gpsRefused) warnings.push(this.gpsRefused);
     this.gpsWarn.replaceChildren(...warnings.map((w) => el("div", {text: w})));
   }
