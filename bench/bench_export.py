@@ -30,11 +30,11 @@ from shapely.geometry import LineString
 
 from bench import best, cached_db, peak_rss_mb
 from bench.synth import answers
+from core.model import Round
 from geo.io import Road
 from survey import auth, export, store
-from survey.roads import save_roads
-from core.model import Round
 from survey.registry import VillageRow
+from survey.roads import save_roads
 from survey.rubric import load_rubric
 from survey.scoring import score
 from survey.submissions import Submission

@@ -34,13 +34,13 @@ import shapely
 from shapely.geometry import LineString
 
 from bench import best
+from core.model import Village, VillageResult
 from geo.belts import belt_membership, belts_crs, locate
 from geo.crs import to_metric
 from geo.io import Road
 from geo.maps import build_county_map, build_overview_map
 from geo.offline import standalone_html
 from survey import auth, mapdata, service
-from core.model import Village, VillageResult
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"

@@ -26,8 +26,8 @@ from pathlib import Path
 
 from bench import cached_db
 from bench.synth import answers
-from survey import cli, store, targets
 from core.model import Round
+from survey import cli, store, targets
 from survey.registry import VillageRow
 from survey.rubric import load_rubric
 from survey.scoring import score

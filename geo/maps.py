@@ -35,13 +35,13 @@ from folium.template import Template
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
+from core.errors import UsageError
+from core.model import VillageResult
 from geo.belts import Located, Membership, Radiation, belt_stats, belts_crs, locate_xy, village_belts
 from geo.coords import geometry_to_gcj02, wgs84_to_gcj02
 from geo.crs import to_metric, to_wgs84
 from geo.io import Road
 from geo.offline import OfflineMap
-from core.errors import UsageError
-from core.model import VillageResult
 
 #: Above this many located villages a map aggregates by township instead of drawing points.
 POINT_LIMIT = 2000

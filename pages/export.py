@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.errors import SurveyError, render
 from survey import auth, export
 from survey.csvio import ENCODINGS
-from core.errors import SurveyError, render
 from ui import keys, nav, shell
 from ui.text import lang, md, said, t
 

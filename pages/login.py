@@ -3,8 +3,8 @@ to create the first administrator from the command line."""
 
 import streamlit as st
 
-from survey import audit, auth, service
 from core.errors import UsageError
+from survey import audit, auth, service
 from survey.rubric import load_rubric
 from ui import keys, nav, shell
 from ui.text import md, t

@@ -8,12 +8,12 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_folium import st_folium
 
+from core import config
+from core.errors import UsageError
 from geo.maps import BASES, POINT_LIMIT, build_county_map, build_overview_map
 from geo.offline import install_static
-from core import config
 from survey import mapdata
 from survey.csvio import fmt1
-from core.errors import UsageError
 from ui import keys, map_view, nav, pickers, shell
 from ui.text import lang, plain, said, t
 

@@ -6,8 +6,8 @@ import streamlit as st
 
 from core.errors import SurveyError
 from survey import ledger
-from ui import nav, shell
 from ui import ledger_view as view
+from ui import nav, shell
 from ui.text import md, t
 
 user = nav.require("recheck")

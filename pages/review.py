@@ -4,8 +4,8 @@ with the comments on returned ones, and corrects them."""
 
 import streamlit as st
 
-from survey import auth, review
 from core.model import STATUS_APPROVED, STATUS_PENDING, STATUS_RETURNED
+from survey import auth, review
 from ui import keys, nav, shell
 from ui import review_view as view
 from ui.text import t

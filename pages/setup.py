@@ -4,8 +4,8 @@ of their exports, read the rubric."""
 
 import streamlit as st
 
-from survey import service
 from core.errors import DataError
+from survey import service
 from survey.rubric import load_rubric
 from ui import keys, nav, setup_boundaries, setup_odk, setup_rounds, shell
 from ui.text import lang, md, rule_text, said, t

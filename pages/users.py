@@ -3,8 +3,8 @@ read the newest entries of the audit trail."""
 
 import streamlit as st
 
-from survey import audit, auth
 from core.errors import SurveyError
+from survey import audit, auth
 from ui import audit_view, keys, nav, shell
 from ui.text import md, plain, t, when
 

@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core.errors import NotFound, Problem, UsageError, problem
+from core.model import STATUS_LABELS, STATUS_PENDING, Round, TownshipRow, VillageResult, county_of
 from survey import store
 from survey.auth import User
 from survey.csvio import Column, atomic_write, check_encoding, csv_bytes, fmt1, format_rows, guard
-from core.errors import NotFound, Problem, UsageError, problem
-from core.model import STATUS_LABELS, STATUS_PENDING, Round, TownshipRow, VillageResult, county_of
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from survey.rubric import Rubric
@@ -192,7 +192,6 @@ def readiness(e: CountyExport, rnd: Round) -> list[Problem]:
 def _belts(db_path: str | Path, results: Sequence[VillageResult]) -> dict[str, list[str]]:
     """Village code -> its demonstration belts, nearest road first."""
     from geo.belts import belt_membership, village_belts
-
     from survey.roads import load_roads
 
     roads = load_roads(db_path)

@@ -10,18 +10,17 @@ and works within its scope; a submission out of scope looks exactly like an unkn
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 from core.errors import NotFound, UsageError
 from core.model import STATUS_APPROVED, STATUS_PENDING, STATUS_RETURNED
 from survey import gps, store
 from survey.auth import User
-
 
 #: Where a submission came from: tablet, odk, kobo, jsonl.
 SOURCES = store.SOURCES

@@ -13,7 +13,6 @@ import shapely
 from shapely.geometry import mapping, shape
 
 from core.constants import in_china
-
 from geo.io import Road
 from survey import store
 

@@ -12,9 +12,9 @@ from shapely.geometry import LineString
 
 from core.model import Round
 from geo.io import Road
-from survey.roads import save_roads
 from survey import auth, fieldwork, review, store
 from survey.registry import VillageRow
+from survey.roads import save_roads
 from survey.rubric import Rubric, load_rubric
 from survey.scoring import score
 from survey.submissions import Submission

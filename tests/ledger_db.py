@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from PIL import Image
-from scoped_db import A, A1, A2, PASSWORD, ROUND, perfect, user
+from scoped_db import A1, A2, PASSWORD, ROUND, A, perfect, user
 
 from core.model import Round
 from survey import auth, photos, review, store

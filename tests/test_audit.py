@@ -7,15 +7,15 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
-from scoped_db import A, A1, B1, PASSWORD, ROUND, perfect, sid, user
+from scoped_db import A1, B1, PASSWORD, ROUND, A, perfect, sid, user
 from shapely.geometry import LineString
 
-from geo.io import Road
-from survey import audit, auth, review, store
-from survey.roads import save_roads
 from core.errors import DataError, NotFound, UsageError
 from core.model import Round
+from geo.io import Road
+from survey import audit, auth, review, store
 from survey.registry import VillageRow
+from survey.roads import save_roads
 from survey.rubric import load_rubric
 from survey.scoring import score
 from survey.submissions import Submission

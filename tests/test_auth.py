@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from scoped_db import A, A1, B1, PASSWORD
+from scoped_db import A1, B1, PASSWORD, A
 
-from survey import auth, cli, store
 from core.errors import UsageError
+from survey import auth, cli, store
 
 
 def login_error(db, name, password, now=None) -> UsageError:
@@ -36,7 +36,7 @@ def test_a_wrong_password_and_an_unknown_name_get_the_same_message(scoped):
 
 
 def test_five_failures_lock_the_account_for_a_while_even_for_the_right_password(scoped):
-    now = datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
     for _ in range(4):
         assert login_error(scoped, "wang", "bad-guess", now).key == "login_failed"
     fifth = login_error(scoped, "wang", "bad-guess", now)
@@ -49,7 +49,7 @@ def test_five_failures_lock_the_account_for_a_while_even_for_the_right_password(
 
 
 def test_a_successful_login_starts_the_failure_count_again(scoped):
-    now = datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
     for _ in range(4):
         login_error(scoped, "li", "bad-guess", now)
     auth.login(scoped, "li", PASSWORD, now=now)
@@ -67,7 +67,7 @@ def test_a_disabled_account_cannot_sign_in_and_is_no_longer_active(scoped):
 
 
 def test_a_new_password_replaces_the_old_one_and_lifts_a_lock(scoped):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for _ in range(auth.MAX_FAILURES):
         login_error(scoped, "zhang", "bad-guess", now)
     auth.set_password(scoped, "zhang", "a-new-password", by=auth.get_user(scoped, "admin"))

@@ -7,10 +7,10 @@ import pytest
 from pyproj import Geod
 from shapely.geometry import LineString, MultiLineString
 
+from core.model import Village, VillageResult
 from geo.belts import belt_membership, belt_stats, locate, radiation, village_belts
 from geo.crs import CRSMismatch, check_same_crs, gauss_kruger_crs, metric_crs, utm_crs
 from geo.io import Road
-from core.model import Village, VillageResult
 
 GEOD = Geod(ellps="WGS84")
 
@@ -176,9 +176,9 @@ def test_roads_near_keeps_the_belts_within_reach_in_metres():
     from pyproj import Geod
     from shapely.geometry import LineString
 
+    from core.model import Village
     from geo.belts import roads_near
     from geo.io import Road
-    from core.model import Village
 
     geod = Geod(ellps="WGS84")
     road = Road("G107", LineString([(114.0, 29.8), (114.0, 30.2)]), 2000.0)

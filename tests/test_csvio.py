@@ -10,9 +10,9 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
+from core.errors import UsageError
 from survey import csvio
 from survey.csvio import Column, atomic_write, csv_bytes, fmt1, write_csv
-from core.errors import UsageError
 
 COLUMNS = (Column("代码", "code"), Column("名称"), Column("得分", "dec1"), Column("数", "int"), Column("经度", "coord"))
 

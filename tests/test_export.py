@@ -15,17 +15,17 @@ import geopandas as gpd
 import openpyxl
 import pandas as pd
 import pytest
+from builders import admin, reviewer, surveyor
 from shapely.geometry import LineString
 
+from core.errors import NotFound, UsageError
+from core.model import STATUS_APPROVED, STATUS_RETURNED, Round, Village, VillageResult
 from geo.io import Road
 from survey import export, store
-from survey.roads import save_roads
 from survey.cli import main
 from survey.csvio import fmt1
-from core.errors import NotFound, UsageError
-from builders import admin, reviewer, surveyor
-from core.model import STATUS_APPROVED, STATUS_RETURNED, Round, Village, VillageResult
 from survey.registry import VillageRow
+from survey.roads import save_roads
 from survey.rubric import load_rubric
 from survey.scoring import score
 from survey.submissions import Submission

@@ -5,20 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from core.errors import render
+from builders import table
 from scoped_db import sign_in
 from streamlit.testing.v1 import AppTest
 
-from builders import table
-from ui import keys
-
-from survey import store
+from core.errors import render
 from core.model import Round
+from survey import store
 from survey.registry import VillageRow
 from survey.rubric import load_rubric
 from survey.scoring import score
 from survey.submissions import Submission
+from ui import keys
 from ui.text import md
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "export.py")

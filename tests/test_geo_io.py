@@ -9,8 +9,8 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import LineString, MultiLineString, Point
 
-from geo.io import Road, read_layer, read_roads
 from core.errors import DataError
+from geo.io import Road, read_layer, read_roads
 
 
 def geojson(path, features, crs: str | None = None):

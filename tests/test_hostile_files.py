@@ -519,7 +519,7 @@ def test_photo_bytes_and_formats(db, monkeypatch):
 
 def test_a_50_megapixel_photo_is_accepted():
     """8,160 × 6,120: a real phone photo stays under the limit (checked by the header only)."""
-    assert 8160 * 6120 <= limits.PHOTO_PIXELS and 9248 * 6936 <= limits.PHOTO_PIXELS
+    assert limits.PHOTO_PIXELS >= 8160 * 6120 and limits.PHOTO_PIXELS >= 9248 * 6936
 
 
 # --- the guards themselves -----------------------------------------------------------------------

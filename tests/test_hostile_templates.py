@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from core.errors import UsageError
 from geo import maps
 from geo.maps import base_layer
 from geo.offline import standalone_html
 from survey.cli import main
-from core.errors import UsageError
 
 #: Template payloads: an expression, a statement that breaks compilation, a comment opener,
 #: a shell command through Jinja's globals, and whitespace-control variants.
@@ -71,10 +71,11 @@ def test_the_map_command_writes_template_text_as_text(tmp_path, capsys):
 
 
 def test_the_builder_survives_every_payload_as_any_text(tmp_path):
+    from shapely.geometry import LineString
+
+    from core.model import Village, VillageResult
     from geo.belts import belt_membership, locate
     from geo.io import Road
-    from shapely.geometry import LineString
-    from core.model import Village, VillageResult
 
     results = []
     for i, payload in enumerate(PAYLOADS):

@@ -5,7 +5,6 @@ tables by their headers."""
 from __future__ import annotations
 
 import json
-
 from datetime import date, timedelta
 from pathlib import Path
 

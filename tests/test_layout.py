@@ -39,11 +39,7 @@ def wrong_arrows(layer: str, source: str) -> list[str]:
     wrong = []
     for name in sorted(imported_names(source)):
         top = name.split(".")[0]
-        if top in OURS and top not in allowed:
-            wrong.append(name)
-        elif top in ("streamlit", "streamlit_folium") and layer in ("core", "geo", "survey"):
-            wrong.append(name)
-        elif layer in ("ui", "pages") and (name == "survey.store" or name.startswith("survey.store.")):
+        if (top in OURS and top not in allowed) or (top in ("streamlit", "streamlit_folium") and layer in ("core", "geo", "survey")) or (layer in ("ui", "pages") and (name == "survey.store" or name.startswith("survey.store."))):
             wrong.append(name)
     return wrong
 

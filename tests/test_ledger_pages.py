@@ -10,11 +10,11 @@ from pathlib import Path
 
 import docx
 import pytest
+from builders import table
 from ledger_db import V1, V3, with_findings
 from scoped_db import A1, ROUND, user
 from streamlit.testing.v1 import AppTest
 
-from builders import table
 from core import config
 from survey import ledger
 from ui import keys

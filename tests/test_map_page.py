@@ -16,12 +16,12 @@ from shapely.geometry import LineString
 from streamlit.testing.v1 import AppTest
 from test_targets import answers, near_and_far
 
+from core.model import Round
 from geo.io import Road
 from survey import auth, store
-from survey.roads import save_roads
 from survey.csvio import fmt1
-from core.model import Round
 from survey.registry import VillageRow
+from survey.roads import save_roads
 from survey.rubric import load_rubric
 from survey.scoring import score
 from survey.submissions import Submission

@@ -16,6 +16,8 @@ from pyproj import Geod
 from shapely.geometry import LineString, Point, box
 from test_map_page import VILLAGES, build_map_db
 
+from core.errors import UsageError
+from core.model import Village, VillageResult
 from geo import maps
 from geo.belts import belt_membership, locate, radiation
 from geo.coords import gcj02_to_wgs84, geometry_to_gcj02, out_of_china, wgs84_to_gcj02
@@ -24,8 +26,6 @@ from geo.maps import DataLayer, base_layer, build_county_map, build_map, build_o
 from geo.offline import LEAFLET_DIR, OfflineMap, install_static, leaflet_css, leaflet_js, standalone_html
 from survey import store
 from survey.cli import main
-from core.errors import UsageError
-from core.model import Village, VillageResult
 from survey.registry import VillageRow
 
 GEOD = Geod(ellps="WGS84")

@@ -6,8 +6,8 @@ import io
 import pytest
 from PIL import Image, ImageChops
 
-from survey import photos
 from core.errors import DataError
+from survey import photos
 
 LINES = photos.stamp_lines("李庄村", "429901100001", "2026-05-20 10:31", "王芳")
 

@@ -9,9 +9,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from builders import admin, best_answers, table
 from streamlit.testing.v1 import AppTest
 
-from builders import admin, best_answers, table
 from core import config
 from core.errors import UsageError
 from core.model import Round

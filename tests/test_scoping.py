@@ -7,14 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from scoped_db import A, A1, A2, B, B1, ROUND, VILLAGES, sid, user
+from builders import table
+from scoped_db import A1, A2, B1, ROUND, VILLAGES, A, B, sid, user
 from streamlit.testing.v1 import AppTest
 
-from builders import table
-
+from core.errors import NotFound, UsageError
 from survey import audit, auth, mapdata, review, store
 from survey.auth import Scope
-from core.errors import NotFound, UsageError
 from ui import keys
 
 V1, V2, V3, VB = A1 + "201", A1 + "202", A2 + "201", B1 + "201"

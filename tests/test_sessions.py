@@ -5,13 +5,13 @@ account is disabled; resuming one is audited."""
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from scoped_db import PASSWORD
 
 from survey import auth, store
 
-NOW = datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 IDLE = timedelta(minutes=auth.IDLE_MINUTES)
 
 

@@ -3,9 +3,9 @@
 from pathlib import Path
 
 import pytest
+from scoped_db import sign_in
 from streamlit.testing.v1 import AppTest
 
-from scoped_db import sign_in
 from core import config
 from survey import store
 from ui import keys

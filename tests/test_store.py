@@ -6,12 +6,12 @@ from decimal import Decimal
 import pytest
 from shapely.geometry import LineString
 
-from geo.io import Road
-from survey import auth, store
-from survey.roads import load_roads, save_roads
 from core.errors import NotFound, UsageError
 from core.model import Round
+from geo.io import Road
+from survey import auth, store
 from survey.registry import VillageRow
+from survey.roads import load_roads, save_roads
 
 
 def row(code, name="李庄村", township="城关镇", county="演示县", title="无", **kw):

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from survey import store
 from core.model import Round, Village, VillageResult
+from survey import store
 from survey.registry import VillageRow
 from survey.rubric import load_rubric
 from survey.scoring import score

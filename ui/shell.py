@@ -11,8 +11,8 @@ from pathlib import Path
 import streamlit as st
 
 from core import config
-from survey import service
 from core.model import Round
+from survey import service
 from survey.auth import User
 from ui import keys
 from ui.text import code_span, md, t

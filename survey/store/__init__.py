@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from survey.store import trends as trends
 from survey.store.audit import append_audit, audit_rows
+from survey.store.boundaries import StoredBoundary, boundaries, replace_boundaries
 from survey.store.db import BUSY_TIMEOUT_MS, SCHEMA_VERSION, backup, connect, data_version, migrate, restore
 from survey.store.drafts import change_draft, close_draft, delete_draft, load_draft, reopen_draft, save_draft
 from survey.store.handoff import insert_handoff, take_handoff
@@ -37,7 +38,6 @@ from survey.store.ledger import (
                                  move_entry,
 )
 from survey.store.meta import get_meta, set_meta, stats
-from survey.store.progress import progress_rows
 from survey.store.photos import (
                                  NewPhoto,
                                  PhotoInfo,
@@ -47,13 +47,29 @@ from survey.store.photos import (
                                  photo_jpeg,
                                  submission_photos,
 )
+from survey.store.progress import progress_rows
 from survey.store.registry import ImportSummary, counties, import_registry, townships, village, villages
-from survey.store.results import (item_losses, round_progress, round_results, round_totals, stored_ids, submission,
-                                  submission_contents, submission_exists)
+from survey.store.results import (
+                                 item_losses,
+                                 round_progress,
+                                 round_results,
+                                 round_totals,
+                                 stored_ids,
+                                 submission,
+                                 submission_contents,
+                                 submission_exists,
+)
 from survey.store.review import decide, review_rows
-from survey.store.roads import (OverrideRow, StoredRoad, belt_override_rows, belt_overrides,
-                                replace_roads, roads, set_belt_override, set_road_buffer)
-from survey.store.boundaries import StoredBoundary, boundaries, replace_boundaries
+from survey.store.roads import (
+                                 OverrideRow,
+                                 StoredRoad,
+                                 belt_override_rows,
+                                 belt_overrides,
+                                 replace_roads,
+                                 roads,
+                                 set_belt_override,
+                                 set_road_buffer,
+)
 from survey.store.rounds import create_round, get_round, rounds, rubric_documents
 from survey.store.sessions import delete_session, insert_session, session_row, touch_session
 from survey.store.settings import reset_setting, set_setting, setting_rows
@@ -64,20 +80,15 @@ from survey.store.users import insert_user, login_begin, login_end, logout, upda
 from survey.store.vetoes import add_veto_records, reject_veto_report, veto_reports, veto_rows, withdraw_veto_record
 
 __all__ = [
-                                 "round_totals",
-                                 "OverrideRow",
-                                 "StoredBoundary",
-                                 "belt_override_rows",
-                                 "boundaries",
-                                 "replace_boundaries",
-                                 "set_road_buffer",
                                  "BUSY_TIMEOUT_MS",
                                  "SCHEMA_VERSION",
                                  "SOURCES",
                                  "ImportSummary",
                                  "NewEntry",
                                  "NewPhoto",
+                                 "OverrideRow",
                                  "PhotoInfo",
+                                 "StoredBoundary",
                                  "StoredRoad",
                                  "add_photo",
                                  "add_title_event",
@@ -85,7 +96,9 @@ __all__ = [
                                  "append_audit",
                                  "audit_rows",
                                  "backup",
+                                 "belt_override_rows",
                                  "belt_overrides",
+                                 "boundaries",
                                  "change_draft",
                                  "change_ratings",
                                  "clean_batches",
@@ -130,6 +143,7 @@ __all__ = [
                                  "reject_veto_report",
                                  "remove_household",
                                  "reopen_draft",
+                                 "replace_boundaries",
                                  "replace_roads",
                                  "reset_setting",
                                  "restore",
@@ -137,6 +151,7 @@ __all__ = [
                                  "roads",
                                  "round_progress",
                                  "round_results",
+                                 "round_totals",
                                  "rounds",
                                  "rubric_documents",
                                  "save_draft",
@@ -145,6 +160,7 @@ __all__ = [
                                  "session_row",
                                  "set_belt_override",
                                  "set_meta",
+                                 "set_road_buffer",
                                  "set_setting",
                                  "set_target",
                                  "setting_rows",

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-
 from survey.store.db import _audit, connect
 
 

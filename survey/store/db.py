@@ -18,7 +18,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -28,7 +28,6 @@ from sqlite_utils import Database
 
 from core.errors import NotFound, UsageError
 from survey.store.schema import MIGRATIONS
-
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -40,7 +39,7 @@ _migrate_lock = threading.Lock()
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _raw_connect(db_path: Path) -> sqlite3.Connection:

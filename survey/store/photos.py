@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-
 from core.errors import NotFound
 from survey.store.db import _audit, _now, connect
 

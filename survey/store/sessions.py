@@ -7,9 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-
 from survey.store.db import _audit, connect
-
 
 # A row per signed-in browser: the SHA-256 (hex) of its cookie token, never the token. Times are
 # ISO UTC text of one format (``_now()``), so they compare as strings.

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared fixture of tests/
-from test_map_page import PASSWORD, REVIEWER, VILLAGES, XSS, build_map_db  # noqa: E402
-
+from test_map_page import PASSWORD, REVIEWER, VILLAGES, XSS, build_map_db
 
 sync_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.browser

@@ -5,9 +5,8 @@ URL either. Nobody signed in sees only the login page at any address."""
 from __future__ import annotations
 
 import pytest
-from scoped_db import B1, PASSWORD, build
-
 from conftest import wait_idle
+from scoped_db import B1, PASSWORD, build
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api").expect

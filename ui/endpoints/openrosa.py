@@ -75,7 +75,7 @@ def _bound(handler, base: str):
     async def endpoint(request: Request) -> Response:
         try:
             return await handler(request, base)
-        except Exception:  # noqa: BLE001  (never a bare 500 without the OpenRosa header)
+        except Exception:
             _log.exception("OpenRosa request %s %s failed", request.method, request.url.path)
             return _refusal(500, "服务器内部错误，请稍后再试（internal server error; try again later）")
     endpoint.__name__ = handler.__name__
