@@ -11,7 +11,7 @@ PORT   ?= 8501
 # app processes: more than one runs them behind a local Caddy (tools/workers.py, docs/scaling.md)
 WORKERS ?= 1
 
-.PHONY: setup run test test-fast browser-deps office-deps caddy-deps odk-engine demo-data bench load clean
+.PHONY: setup run lint test test-fast browser-deps office-deps caddy-deps odk-engine demo-data bench load clean
 ODK_ENGINE := tools/odk-engine
 
 $(STAMP): requirements.txt
@@ -72,7 +72,11 @@ run: setup
 		$(PY) tools/workers.py --workers $(WORKERS) --address $(ADDRESS) --port $(PORT); \
 	else $(PY) -m streamlit run serve.py --server.address $(ADDRESS) --server.port $(PORT); fi
 
-test: setup browser-deps office-deps caddy-deps odk-engine
+# ruff (pinned in requirements.txt) with the rules of ruff.toml: a finding fails the build
+lint: setup
+	$(VENV)/bin/ruff check --no-cache .
+
+test: setup lint browser-deps office-deps caddy-deps odk-engine
 	$(PY) -m pytest -q
 
 # unit and page tests only (no browser)

@@ -120,3 +120,17 @@ def test_every_page_url_is_its_file_name():
         {page_id: page_id for page_id in ROUTED}
     files = {Path(path).name for path, *_rest in ROUTED.values()} | {"login.py"}
     assert files == {p.name for p in PAGES}  # every page file is routed, none is left out
+
+
+def test_the_readme_names_every_module_in_its_layout():
+    """A newcomer finds every module in the README's layout table, and no module it names is gone."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = text[text.index("\n## Layout\n"):]
+    layout = layout[:layout.index("\n## ", 5)]
+    named = set(re.findall(r"^\| `([\w/]+\.py)` \|", layout, flags=re.M))
+    modules = {str(p.relative_to(ROOT)) for d in ("core", "geo", "survey", "ui", "pages", "bench", "tools")
+               for p in (ROOT / d).rglob("*.py")
+               if "node_modules" not in p.parts and (p.name != "__init__.py" or p.parent.name in ("store", "endpoints"))}
+    modules |= {"app.py", "serve.py"}
+    assert modules - named == set(), "modules missing from the README's layout"
+    assert named - modules == set(), "the README's layout names modules that are gone"
