@@ -3,25 +3,30 @@
 For each N: a fresh copy of the demo county (``python -m survey demo``, plus a round open today
 and N surveyor accounts made by the operator), the app started as ``make run`` serves it
 (``streamlit run serve.py`` on a free loopback port; with ``--workers W`` > 1, W processes behind
-Caddy: ``tools/workers.py``), and N simulated tablets driving it over Streamlit's own protocol
-(:mod:`bench.stclient`: the WebSocket a browser opens, the sign-in cookie from
-``POST /auth/session``, files through Streamlit's upload route). Each tablet opens a village
-(a page load with the village in the URL; the tablets start at random moments within the first
-``--ramp`` seconds), taps its answers one at a time at ``--pace`` seconds
-apart, writes a note and uploads a photo for some findings, answers the veto question, submits,
-and opens its next village. Meanwhile one office session loads the dashboard and the map, again
-and again.
+Caddy: ``tools/workers.py``), and N simulated tablets driving it as the browser does (the sign-in
+cookie from ``POST /auth/session``; :mod:`bench.stclient` for Streamlit's WebSocket). Each
+tablet opens a village (a page load over the WebSocket with the village in the URL; the tablets
+start at random moments within the first ``--ramp`` seconds) and reads the checklist
+component's data from the page's messages (the draft, the ``/tablet`` address, the rubric); the
+checklist then runs in the browser (``ui/components/tablet/tablet.js``), so each tap is what
+tablet.js sends: ``POST /tablet/sync`` with the page's origin and the session cookie, the
+village's key, the draft id and one change with its sequence number (``answer``; a grade item
+criterion by criterion). A finding gets its note (another change) and a photo (``POST
+/tablet/photo``, a 1600×1200 JPEG as the browser shrinks it); then the veto question (none), the
+submit (``POST /tablet/submit``), and the next village. Meanwhile one office session loads the
+dashboard and the map, again and again.
 
 Per N it reports:
 
-- ``tap_to_stored_p50_ms`` / ``_p95_ms``: from a tap's message leaving the tablet to its answer
-  being in the database (``store.load_draft``), checked as soon as the server says the fragment's
-  rerun is done (the save happens in the widget's callback, before that), then every 20 ms;
+- ``tap_to_stored_p50_ms`` / ``_p95_ms``: from a tap's ``POST /tablet/sync`` leaving the tablet
+  to the server's answer listing it as applied (the answer comes after the transaction's commit);
+  the draft in the database (``store.load_draft``) is then checked to hold it;
 - ``first_render_p95_ms``: a page load (WebSocket opened to the end of the first run), tablets'
   villages; ``office_render_p95_ms`` the dashboard's and the map's;
-- ``errors``: exceptions and error boxes on the pages, refused uploads, lost connections,
-  runs that did not end within a minute; ``lost``: taps acknowledged whose answer never appeared
-  (5 s), and submits acknowledged that were not stored;
+- ``errors``: exceptions and error boxes on the pages, runs that did not end within a minute,
+  requests answered with anything but success (a change not applied, a photo or a submit
+  refused), lost connections; ``lost``: taps acknowledged whose change the draft does not hold
+  (looked for during 5 s), and submits acknowledged that ``round_status`` does not list;
 - ``server_cpu_percent``: CPU time of the server's processes (app processes and Caddy) over the
   run's wall time (100 = one core busy); ``client_cpu_percent`` the same for this process,
   which runs on the same machine;
