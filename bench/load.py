@@ -59,6 +59,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+import requests
+
 from bench.stclient import FINISHED_OK, Browser
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -304,7 +306,13 @@ class Tablet:
     def post(self, path: str, **kw) -> tuple[int, dict | None]:
         """A request of the page's script: same origin, the session cookie (HttpOnly) sent along."""
         headers = {"Origin": self.browser.base, **kw.pop("headers", {"Content-Type": "application/json"})}
-        answer = self.browser.http.post(self.api + path, headers=headers, timeout=60, **kw)
+        try:
+            answer = self.browser.http.post(self.api + path, headers=headers, timeout=60, **kw)
+        except requests.ConnectionError:
+            # a kept-alive connection the server closed as the request left (uvicorn closes idle
+            # ones after 5 s, about a tablet's pace): a browser sends the request again on a new
+            # one, and so does this tablet, once
+            answer = self.browser.http.post(self.api + path, headers=headers, timeout=60, **kw)
         try:
             return answer.status_code, answer.json()
         except ValueError:
@@ -382,7 +390,8 @@ class Tablet:
         except Exception as exc:  # a dead link
             self.run.tally.errors.append(f"{self.name} {what}: {type(exc).__name__}: {str(exc)[:160]}")
             return None
-        if status != 200 or not answer or not answer.get("draft") or op["seq"] not in answer.get("applied", ()):
+        done = (*answer.get("applied", ()), *answer.get("stale", ())) if isinstance(answer, dict) else ()
+        if status != 200 or not answer or not answer.get("draft") or op["seq"] not in done:
             self.run.tally.errors.append(f"{self.name} {what}: {status} {json.dumps(answer, ensure_ascii=False)[:200]}")
             return None
         self.draft = answer["draft"]["id"]
