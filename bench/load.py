@@ -3,25 +3,30 @@
 For each N: a fresh copy of the demo county (``python -m survey demo``, plus a round open today
 and N surveyor accounts made by the operator), the app started as ``make run`` serves it
 (``streamlit run serve.py`` on a free loopback port; with ``--workers W`` > 1, W processes behind
-Caddy: ``tools/workers.py``), and N simulated tablets driving it over Streamlit's own protocol
-(:mod:`bench.stclient`: the WebSocket a browser opens, the sign-in cookie from
-``POST /auth/session``, files through Streamlit's upload route). Each tablet opens a village
-(a page load with the village in the URL; the tablets start at random moments within the first
-``--ramp`` seconds), taps its answers one at a time at ``--pace`` seconds
-apart, writes a note and uploads a photo for some findings, answers the veto question, submits,
-and opens its next village. Meanwhile one office session loads the dashboard and the map, again
-and again.
+Caddy: ``tools/workers.py``), and N simulated tablets driving it as the browser does (the sign-in
+cookie from ``POST /auth/session``; :mod:`bench.stclient` for Streamlit's WebSocket). Each
+tablet opens a village (a page load over the WebSocket with the village in the URL; the tablets
+start at random moments within the first ``--ramp`` seconds) and reads the checklist
+component's data from the page's messages (the draft, the ``/tablet`` address, the rubric); the
+checklist then runs in the browser (``ui/components/tablet/tablet.js``), so each tap is what
+tablet.js sends: ``POST /tablet/sync`` with the page's origin and the session cookie, the
+village's key, the draft id and one change with its sequence number (``answer``; a grade item
+criterion by criterion). A finding gets its note (another change) and a photo (``POST
+/tablet/photo``, a 1600×1200 JPEG as the browser shrinks it); then the veto question (none), the
+submit (``POST /tablet/submit``), and the next village. Meanwhile one office session loads the
+dashboard and the map, again and again.
 
 Per N it reports:
 
-- ``tap_to_stored_p50_ms`` / ``_p95_ms``: from a tap's message leaving the tablet to its answer
-  being in the database (``store.load_draft``), checked as soon as the server says the fragment's
-  rerun is done (the save happens in the widget's callback, before that), then every 20 ms;
+- ``tap_to_stored_p50_ms`` / ``_p95_ms``: from a tap's ``POST /tablet/sync`` leaving the tablet
+  to the server's answer listing it as applied (the answer comes after the transaction's commit);
+  the draft in the database (``store.load_draft``) is then checked to hold it;
 - ``first_render_p95_ms``: a page load (WebSocket opened to the end of the first run), tablets'
   villages; ``office_render_p95_ms`` the dashboard's and the map's;
-- ``errors``: exceptions and error boxes on the pages, refused uploads, lost connections,
-  runs that did not end within a minute; ``lost``: taps acknowledged whose answer never appeared
-  (5 s), and submits acknowledged that were not stored;
+- ``errors``: exceptions and error boxes on the pages, runs that did not end within a minute,
+  requests answered with anything but success (a change not applied, a photo or a submit
+  refused), lost connections; ``lost``: taps acknowledged whose change the draft does not hold
+  (looked for during 5 s), and submits acknowledged that ``round_status`` does not list;
 - ``server_cpu_percent``: CPU time of the server's processes (app processes and Caddy) over the
   run's wall time (100 = one core busy); ``client_cpu_percent`` the same for this process,
   which runs on the same machine;
@@ -36,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import io
 import json
 import os
@@ -48,9 +54,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
+
+import requests
 
 from bench.stclient import FINISHED_OK, Browser
 
@@ -258,12 +267,21 @@ def photo_jpeg(seed: int) -> bytes:
     return out.getvalue()
 
 
+def _items(data: dict) -> list[dict]:
+    return [item for section in data["rubric"]["sections"] for item in section["items"]]
+
+
 class Tablet:
+    """One surveyor's tablet as the browser runs it (``ui/components/tablet/tablet.js``): the page
+    over Streamlit's WebSocket (its first run measured), then every tap a ``POST /tablet/sync``
+    of one change with its sequence number, photos ``POST /tablet/photo``, ``POST /tablet/submit``."""
+
     def __init__(self, name: str, villages: list[str], run: Run) -> None:
         self.name, self.villages, self.run = name, villages, run
         self.rnd = random.Random(name)
         self.browser = Browser(run.url)
         self.tapped = 0
+        self.clock = 0
 
     async def pause(self) -> None:
         low, high = self.run.pace
@@ -279,6 +297,26 @@ class Tablet:
             tally.errors.append(f"{self.name} {what}: run ended {outcome.status}")
             return False
         return True
+
+    def next_seq(self) -> int:
+        """As tablet.js ``nextSeq``: one more than the last, or the clock in ms when later."""
+        self.clock = max(self.clock + 1, int(time.time() * 1000))
+        return self.clock
+
+    def post(self, path: str, **kw) -> tuple[int, dict | None]:
+        """A request of the page's script: same origin, the session cookie (HttpOnly) sent along."""
+        headers = {"Origin": self.browser.base, **kw.pop("headers", {"Content-Type": "application/json"})}
+        try:
+            answer = self.browser.http.post(self.api + path, headers=headers, timeout=60, **kw)
+        except requests.ConnectionError:
+            # a kept-alive connection the server closed as the request left (uvicorn closes idle
+            # ones after 5 s, about a tablet's pace): a browser sends the request again on a new
+            # one, and so does this tablet, once
+            answer = self.browser.http.post(self.api + path, headers=headers, timeout=60, **kw)
+        try:
+            return answer.status_code, answer.json()
+        except ValueError:
+            return answer.status_code, None
 
     async def go(self) -> None:
         tally = self.run.tally
@@ -301,72 +339,123 @@ class Tablet:
         tally.renders.append(opened.seconds)
         if not self._check(opened, f"open {village}"):
             return
-        tally.villages += 1
-        answers = sorted(k for k in b.widgets if k.startswith("sv_answer_"))
-        if not answers:
+        data = next((v for k, v in b.components.items() if k.endswith("xf_tablet")), None)
+        if not data:
             tally.errors.append(f"{self.name}: village {village} shows no checklist "
                                 f"(status {opened.status}; {' / '.join(opened.notices)[:200]})")
             return
-        for key in answers:
+        await b.close()  # the checklist runs in the browser: the WebSocket is not needed for it
+        tally.villages += 1
+        self.api = self.browser.base + data["api"]
+        self.key = {"lang": data["lang"], **{k: data["key"][k] for k in ("round", "village", "surveyor")}}
+        self.draft = data["draft"]["id"]
+        self.clock = max(self.clock, data["draft"].get("seq") or 0)
+        for item in _items(data):
             if self.run.over() and self.tapped >= self.run.min_taps:
                 return
-            await self.pause()
-            code = key.removeprefix("sv_answer_")
-            widget = b.widgets[key]
             finding = self.rnd.random() < self.run.finding_share
-            if widget.kind == "number_input":
-                kw = {"int_value": 1 if finding else 0}
+            if item["type"] == "grade":  # answered criterion by criterion
+                taps = [{"kind": "criterion", "item": item["code"], "index": i,
+                         "value": not (finding and i == len(item["criteria"]) - 1)}
+                        for i in range(len(item["criteria"]))]
             else:
-                options = [o.content for o in widget.proto.options]
-                pick = options[-1] if finding and len(options) > 1 else options[0]
-                kw = {"string_array_value": [pick]}
-            t0 = time.perf_counter()
-            outcome = await b.set(key, **kw)
-            if not self._check(outcome, f"tap {code}"):
-                continue
-            stored = await self.stored(village, code, t0)
-            self.tapped += 1
-            if stored is None:
-                tally.lost += 1
-            else:
-                tally.taps.append(stored)
-            if f"sv_note_{code}" in b.widgets:  # a finding: its note and a photo
+                value = (not finding) if item["type"] == "check" else int(finding)
+                taps = [{"kind": "answer", "item": item["code"], "value": value}]
+            for op in taps:
                 await self.pause()
-                if not self._check(await b.set(f"sv_note_{code}", string_value="现场发现问题，已拍照。"),
-                                   f"note {code}"):
-                    continue
-                uploader = next((k for k in b.widgets if k.startswith(f"sv_upload_{code}_")), None)
-                if uploader:
-                    await self.pause()
-                    if self._check(await b.upload(uploader, f"{code}.jpg", self.run.photo), f"photo {code}"):
-                        tally.photos += 1
-        if "sv_veto_any" in b.widgets:
-            await self.pause()
-            options = [o.content for o in b.widgets["sv_veto_any"].proto.options]
-            if not self._check(await b.set("sv_veto_any", string_array_value=[options[0]]), "veto"):
-                return
-        if self.run.over() or "sv_submit" not in b.widgets:
+                if not await self.tap(op, village):
+                    return
+            if finding:  # its note, and a photo
+                await self.pause()
+                if not await self.change({"kind": "note", "item": item["code"], "value": "现场发现问题，已拍照。"},
+                                         f"note {item['code']}"):
+                    return
+                await self.pause()
+                await self.photo(item["code"])
+        await self.pause()
+        if not await self.change({"kind": "veto", "item": "", "value": []}, "veto"):
+            return
+        if self.run.over():
             return
         await self.pause()
-        if not self._check(await b.set("sv_submit", trigger_value=True), "submit"):
-            return
-        if "sv_again" in b.widgets:  # the page says it is stored: is it?
-            if await asyncio.to_thread(self.run.submitted, village, self.name):
-                tally.submissions += 1
-            else:
-                tally.lost += 1
-        else:
-            tally.errors.append(f"{self.name}: submit of {village} not accepted (something missing)")
+        await self.submit(village)
 
-    async def stored(self, village: str, code: str, t0: float) -> float | None:
-        """Seconds from ``t0`` until the draft in the database holds an answer to ``code``."""
-        deadline = t0 + LOST_AFTER
+    async def change(self, op: dict, what: str) -> dict | None:
+        """One change sent as tablet.js sends a queue of one: its answer (None: an error)."""
+        op = {"seq": self.next_seq(), **op}
+        body = json.dumps({**self.key, "draft": self.draft, "ops": [op]}, ensure_ascii=False).encode()
+        self.run.tally.gestures += 1
+        try:
+            status, answer = await asyncio.to_thread(self.post, "/sync", data=body)
+        except Exception as exc:  # a dead link
+            self.run.tally.errors.append(f"{self.name} {what}: {type(exc).__name__}: {str(exc)[:160]}")
+            return None
+        done = (*answer.get("applied", ()), *answer.get("stale", ())) if isinstance(answer, dict) else ()
+        if status != 200 or not answer or not answer.get("draft") or op["seq"] not in done:
+            self.run.tally.errors.append(f"{self.name} {what}: {status} {json.dumps(answer, ensure_ascii=False)[:200]}")
+            return None
+        self.draft = answer["draft"]["id"]
+        self.clock = max(self.clock, answer["draft"].get("seq") or 0)
+        return {"seq": op["seq"], **answer}
+
+    async def tap(self, op: dict, village: str) -> bool:
+        """A tap: tap-to-stored is the POST's answer; then the database must hold it."""
+        what = f"tap {op['item']}" + (f"[{op['index']}]" if "index" in op else "")
+        t0 = time.perf_counter()
+        answer = await self.change(op, what)
+        if answer is None:
+            return False
+        seconds = time.perf_counter() - t0
+        self.tapped += 1
+        field = f"criterion:{op['item']}:{op['index']}" if op["kind"] == "criterion" else f"answer:{op['item']}"
+        if await self.stored(village, op, answer["seq"]):
+            self.run.tally.taps.append(seconds)
+        else:
+            self.run.tally.lost += 1
+            self.run.tally.errors.append(f"{self.name} {what}: acknowledged, not in the draft ({field})")
+        return True
+
+    async def stored(self, village: str, op: dict, seq: int) -> bool:
+        deadline = time.perf_counter() + LOST_AFTER
         while True:
-            if await asyncio.to_thread(self.run.has_answer, village, self.name, code):
-                return time.perf_counter() - t0
+            if await asyncio.to_thread(self.run.has_change, village, self.name, op, seq):
+                return True
             if time.perf_counter() > deadline:
-                return None
-            await asyncio.sleep(0.02)
+                return False
+            await asyncio.sleep(0.05)
+
+    async def photo(self, item: str) -> None:
+        query = {**self.key, "draft": self.draft, "item": item, "sha256": self.run.photo_sha256,
+                 "name": f"{item}.jpg"}
+        self.run.tally.gestures += 1
+        try:
+            status, answer = await asyncio.to_thread(self.post, "/photo", params=query, data=self.run.photo,
+                                                     headers={"Content-Type": "image/jpeg"})
+        except Exception as exc:
+            self.run.tally.errors.append(f"{self.name} photo {item}: {type(exc).__name__}: {str(exc)[:160]}")
+            return
+        if status == 200 and answer and answer.get("received") == len(self.run.photo):
+            self.run.tally.photos += 1
+        else:
+            said = json.dumps(answer, ensure_ascii=False)[:200]
+            self.run.tally.errors.append(f"{self.name} photo {item}: {status} {said}")
+
+    async def submit(self, village: str) -> None:
+        tally = self.run.tally
+        tally.gestures += 1
+        body = json.dumps({**self.key, "draft": self.draft}).encode()
+        try:
+            status, answer = await asyncio.to_thread(self.post, "/submit", data=body)
+        except Exception as exc:
+            tally.errors.append(f"{self.name} submit {village}: {type(exc).__name__}: {str(exc)[:160]}")
+            return
+        if status != 200 or not answer or answer.get("missing") or not answer.get("submission_id"):
+            tally.errors.append(f"{self.name}: submit of {village} not accepted: {status} "
+                                f"{json.dumps(answer, ensure_ascii=False)[:200]}")
+        elif await asyncio.to_thread(self.run.submitted, village, self.name):  # acknowledged: stored?
+            tally.submissions += 1
+        else:
+            tally.lost += 1
 
 
 # --- the office -----------------------------------------------------------------------------------
@@ -418,11 +507,24 @@ class Run:
     def over(self) -> bool:
         return time.monotonic() > self.deadline
 
-    def has_answer(self, village: str, surveyor: str, code: str) -> bool:
+    @property
+    def photo_sha256(self) -> str:
+        return hashlib.sha256(self.photo).hexdigest()
+
+    def has_change(self, village: str, surveyor: str, op: dict, seq: int) -> bool:
+        """Whether the draft saved holds the change ``op`` (sequence number ``seq`` or a later one
+        on its field): an answer, or a grade item's criterion."""
         from survey import store
 
-        payload = store.load_draft(self.db, ROUND, village, f"测评员{surveyor[4:]}")
-        return bool(payload) and code in (payload.get("answers") or {})
+        payload = store.load_draft(self.db, ROUND, village, f"测评员{surveyor[4:]}") or {}
+        if op["kind"] == "criterion":
+            met = (payload.get("criteria") or {}).get(op["item"]) or []
+            held = len(met) > op["index"] and met[op["index"]] == op["value"]
+            field = f"criterion:{op['item']}:{op['index']}"
+        else:
+            held = (payload.get("answers") or {}).get(op["item"]) == op["value"]
+            field = f"answer:{op['item']}"
+        return held or (payload.get("seqs") or {}).get(field, 0) >= seq
 
     def submitted(self, village: str, surveyor: str) -> bool:
         from survey import auth, fieldwork
@@ -468,6 +570,8 @@ def core_share(cpu_seconds: float = 0.25) -> float:
 
 
 async def _drive(run: Run, tablets: dict[str, list[str]], server: Server) -> None:
+    # every tablet's requests and database checks run in threads: enough for all at once
+    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=2 * len(tablets) + 8))
     await warm(run, server.workers)
     share = core_share()
     run.deadline = time.monotonic() + run.duration

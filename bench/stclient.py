@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -70,6 +71,7 @@ class Browser:
         self.page = ""
         self.query = ""
         self.widgets: dict[str, Widget] = {}  # by key
+        self.components: dict[str, Any] = {}  # our components' data (``bidi_component``), by name
         self.states: dict[str, Any] = {}  # widget id -> WidgetState (what this browser holds)
         self._uploads: dict[str, asyncio.Future] = {}
 
@@ -98,7 +100,7 @@ class Browser:
         """Connect a new Streamlit session (a page load) and run ``page`` with ``query``."""
         await self.close()
         self.page, self.query, self.page_hash = page, query, ""
-        self.widgets, self.states = {}, {}
+        self.widgets, self.states, self.components = {}, {}, {}
         url = "ws" + self.base[4:] + "/_stcore/stream"
         t0 = time.perf_counter()
         self.ws = await websockets.connect(
@@ -174,6 +176,8 @@ class Browser:
             run.exceptions.append(f"{proto.type}: {proto.message}")
         elif kind == "alert":
             (run.errors if proto.format == proto.ERROR else run.notices).append(proto.body)
+        elif kind == "bidi_component" and proto.json:  # the data a component is mounted with
+            self.components[proto.component_name] = json.loads(proto.json)
         widget_id = getattr(proto, "id", "")
         if isinstance(widget_id, str) and widget_id.startswith("$$ID-"):
             widget = Widget(widget_id, kind, delta.fragment_id, proto)

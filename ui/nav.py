@@ -57,7 +57,8 @@ PAGES: dict[str, Page] = {
                        (auth.LIAISON, auth.REVIEWER, auth.ADMIN)),
     # a surveyor sees their own submissions there, and the comments on returned ones
     "review": Page("pages/review.py", "nav_review", ":material/rule:", (auth.SURVEYOR, auth.REVIEWER, auth.ADMIN)),
-    "recheck": Page("pages/recheck.py", "nav_recheck", ":material/task_alt:", (auth.SURVEYOR, auth.REVIEWER, auth.ADMIN)),
+    "recheck": Page("pages/recheck.py", "nav_recheck", ":material/task_alt:",
+                    (auth.SURVEYOR, auth.REVIEWER, auth.ADMIN)),
     # the township liaison's page (乡镇联络员): the open entries of its townships
     "fixes": Page("pages/fixes.py", "nav_fixes", ":material/construction:", (auth.LIAISON, auth.ADMIN)),
     "dashboard": Page("pages/dashboard.py", "nav_dashboard", ":material/flag:", (auth.REVIEWER, auth.ADMIN)),
@@ -104,13 +105,33 @@ def may_open(user: User | None, page: str) -> bool:
 def through_router() -> None:
     """Make sure the page runs under app.py's navigation. Streamlit treats a ``pages/`` folder
     as a legacy multipage app (every file a page, app.py not run) until some session has called
-    ``st.navigation``: the first request after a server start, for a page's URL, would run the
-    page on its own. Such a run switches the legacy mode off and reruns through app.py."""
+    ``st.navigation``: the first requests after a server start, for a page's URL, run the page
+    on its own. Such a run switches the legacy mode off and reruns through app.py.
+
+    The mode is one flag of the whole process, read when a run starts: when several sessions
+    load pages at once, the first one's ``st.navigation`` switches it off while the others'
+    runs, started in the legacy mode, are under way. So whether *this* run went through app.py
+    is read from this session's pages, not from the flag: the legacy mode registers app.py
+    itself as a page (app.py's navigation never does)."""
     from streamlit.runtime.pages_manager import PagesManager
 
-    if PagesManager.uses_pages_directory:
+    if PagesManager.uses_pages_directory or _legacy_run():
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def _legacy_run() -> bool:
+    """Whether this run is Streamlit's legacy ``pages/`` navigation (app.py among the pages)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return False
+    main = Path(ctx.pages_manager.main_script_path).resolve()
+    if main != ROOT / "app.py":  # a page file run on its own (a test): no router to go through
+        return False
+    return any(info.get("script_path") and Path(info["script_path"]).resolve() == main
+               for info in ctx.pages_manager.get_pages().values())
 
 
 def current_user() -> User | None:
