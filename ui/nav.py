@@ -57,7 +57,8 @@ PAGES: dict[str, Page] = {
                        (auth.LIAISON, auth.REVIEWER, auth.ADMIN)),
     # a surveyor sees their own submissions there, and the comments on returned ones
     "review": Page("pages/review.py", "nav_review", ":material/rule:", (auth.SURVEYOR, auth.REVIEWER, auth.ADMIN)),
-    "recheck": Page("pages/recheck.py", "nav_recheck", ":material/task_alt:", (auth.SURVEYOR, auth.REVIEWER, auth.ADMIN)),
+    "recheck": Page("pages/recheck.py", "nav_recheck", ":material/task_alt:",
+                    (auth.SURVEYOR, auth.REVIEWER, auth.ADMIN)),
     # the township liaison's page (乡镇联络员): the open entries of its townships
     "fixes": Page("pages/fixes.py", "nav_fixes", ":material/construction:", (auth.LIAISON, auth.ADMIN)),
     "dashboard": Page("pages/dashboard.py", "nav_dashboard", ":material/flag:", (auth.REVIEWER, auth.ADMIN)),
