@@ -98,7 +98,8 @@ def figures(db: Path, rounds: list[str], county: str, repeat: int, log: Log):
         seed = [sid for sid, _ in _pending(db, rid)]
         t0 = time.perf_counter()
         for start in range(0, len(seed), 5000):
-            review.approve(db, operator, seed[start:start + 5000], today=day - timedelta(days=60 * (len(earlier) + 1 - n)))
+            review.approve(db, operator, seed[start:start + 5000],
+                           today=day - timedelta(days=60 * (len(earlier) + 1 - n)))
         log(f"ledger: {len(seed):,} submissions of {rid} approved, {_count(db):,} entries, "
             f"{time.perf_counter() - t0:.1f} s")
 

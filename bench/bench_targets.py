@@ -126,7 +126,7 @@ def main() -> None:
     t_load, results = best(lambda: store.round_results(DB, rid))
     t_prev, before = best(lambda: store.round_results(DB, prev))
     t_comp, out = best(lambda: compute(results, before, pass_mark, policy))
-    rows, counties, below, failed, at_risk, plans, ranks, _ = out
+    rows, _counties, below, failed, at_risk, plans, ranks, _ = out
     t_loss, _ = best(lambda: store.item_losses(DB, targets.plan_submission_ids(plans)))
 
     t_flags, _ = best(lambda: cli.main(["--db", str(DB), "flags", "--round", rid, "--out", str(OUT / "flags.csv")]))

@@ -188,7 +188,8 @@ def submissions_import(province: synth.Province, db: Path, work: Path, log: Log)
         log(f"submissions import {path.name}: {result.added:,} in {took:.2f} s")
     floor_db = _fresh(work / "floor_submissions.db")
     with _floor_connect(floor_db) as conn:
-        _copy(conn, {t: _rows(db, f"SELECT * FROM {t}") for t in ("counties", "townships", "villages", "rubric_versions", "rounds")})
+        _copy(conn, {t: _rows(db, f"SELECT * FROM {t}")
+                     for t in ("counties", "townships", "villages", "rubric_versions", "rounds")})
     t_floor = 0.0
     for rnd in province.rounds:
         ids = "SELECT id FROM submissions WHERE round_id = ?"

@@ -151,7 +151,8 @@ def _villages(scale: Scale, rng: random.Random) -> list[_Village]:
                 lon = min(max(rng.gauss(seat[0], 0.035), west + 0.001), west + CELL[0] - 0.001)
                 lat = min(max(rng.gauss(seat[1], 0.03), south + 0.001), south + CELL[1] - 0.001)
                 title = rng.choice(TITLES)
-                name = "㭎树湾村" if t == 0 and v == 7 else f"{rng.choice(PLACES)}{rng.choice(PLACES)}{rng.choice(ENDINGS)}村"
+                name = ("㭎树湾村" if t == 0 and v == 7
+                        else f"{rng.choice(PLACES)}{rng.choice(PLACES)}{rng.choice(ENDINGS)}村")
                 out.append(_Village(
                     code=f"{town}{200 + v:03d}", county=county_name, township=town_name, name=name,
                     lon=round(lon, 6), lat=round(lat, 6), title=title,

@@ -115,7 +115,8 @@ def _read(source: Path, name: str, encoding: str | None) -> gpd.GeoDataFrame:
     # pyogrio's errors are RuntimeErrors (DataSourceError, DataLayerError and its kin); a
     # folder with no layer is an IndexError; damaged content a ValueError or OSError.
     except (RuntimeError, ValueError, IndexError, OSError, zipfile.BadZipFile) as exc:
-        raise DataError([problem("file_unreadable", name, detail=str(exc).strip()[:300] or type(exc).__name__)]) from exc
+        detail = str(exc).strip()[:300] or type(exc).__name__
+        raise DataError([problem("file_unreadable", name, detail=detail)]) from exc
     if len(gdf) > limits.LAYER_FEATURES:
         raise DataError([problem("layer_features", name, n=len(gdf), limit=limits.LAYER_FEATURES)])
     vertices = int(shapely.get_num_coordinates(gdf.geometry.values).sum())
@@ -206,7 +207,8 @@ def _norm(header: str) -> str:
     return str(header).strip().lstrip("\ufeff").strip().lower()
 
 
-def read_roads(path: str | os.PathLike, buffer_m: float = DEFAULT_BUFFER_M, display_name: str | None = None) -> list[Road]:
+def read_roads(path: str | os.PathLike, buffer_m: float = DEFAULT_BUFFER_M,
+               display_name: str | None = None) -> list[Road]:
     """The named roads of a GeoJSON / zipped Shapefile, in first-seen order. Features sharing a
     name are merged into one MultiLineString. Every problem is collected into one DataError."""
     name = display_name or str(path)

@@ -143,7 +143,8 @@ def base_layer(base: str, key: str | None = None, url: str | None = None) -> Bas
         url = (url or "").strip()
         parts = urlsplit(url)
         bare = re.sub(r"\{(?:s|z|x|y|-y)\}", "", url)  # only Leaflet's placeholders hold braces
-        if (parts.scheme not in ("http", "https") or not all(p in url.replace("{-y}", "{y}") for p in ("{z}", "{x}", "{y}"))
+        if (parts.scheme not in ("http", "https")
+                or not all(p in url.replace("{-y}", "{y}") for p in ("{z}", "{x}", "{y}"))
                 or re.search(r"[{}\s\"'<>\\]", bare)):
             raise UsageError("base_layer_url", value=url)
         return BaseLayer(parts.netloc, (url,), html.escape(parts.netloc))
@@ -324,7 +325,9 @@ class KeepFit(MacroElement):
             ["mousedown", "touchstart", "wheel", "keydown"].forEach(function (name) {
                 map.getContainer().addEventListener(name, function () { touched = true; }, {passive: true});
             });
-            map.on("resize", function () { if (!touched) { map.fitBounds(bounds, {padding: [16, 16], animate: false}); } });
+            map.on("resize", function () {
+                if (!touched) { map.fitBounds(bounds, {padding: [16, 16], animate: false}); }
+            });
         })({{ this._parent.get_name() }});
         {% endmacro %}
         """)

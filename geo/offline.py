@@ -22,6 +22,7 @@ import shutil
 import tempfile
 from functools import lru_cache
 from pathlib import Path
+from typing import ClassVar
 
 import folium
 import xstatic.pkg.leaflet as xleaflet
@@ -41,8 +42,8 @@ _FILES = ("leaflet.js", "leaflet.css")
 class OfflineMap(folium.Map):
     """A folium map that loads Leaflet (and nothing else) from the app's own static files."""
 
-    default_js = [("leaflet", STATIC_URL + "leaflet.js")]
-    default_css = [("leaflet_css", STATIC_URL + "leaflet.css")]
+    default_js: ClassVar[list[tuple[str, str]]] = [("leaflet", STATIC_URL + "leaflet.js")]
+    default_css: ClassVar[list[tuple[str, str]]] = [("leaflet_css", STATIC_URL + "leaflet.css")]
 
 
 def install_static(static_dir: str | os.PathLike) -> Path:

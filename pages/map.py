@@ -34,7 +34,7 @@ def _data(db: str, round_id: str | None, version: int) -> mapdata.MapData:
 
 def _draw(data: mapdata.MapData, base: str, url: str | None):
     """The county map, or the township summary above POINT_LIMIT villages."""
-    options = dict(base=base, tile_key=mapdata.tianditu_key(), tile_url=url, lang=lang())
+    options = {"base": base, "tile_key": mapdata.tianditu_key(), "tile_url": url, "lang": lang()}
     if len(data.results) > POINT_LIMIT:
         return build_overview_map(data.results, data.roads, data.membership, **options)
     return build_county_map(data.results, data.roads, data.membership, data.areas(), radiation=data.radiation,
@@ -61,7 +61,8 @@ st.caption(t("map_round", id=round_id) if round_id else t("map_no_round"))
 
 c1, c2, c3 = st.columns([3, 2, 2])
 scope = pickers.pinyin_select(t("map_scope"), list(towns), lambda c: towns.get(c, ""), keys.MAP_SCOPE, keep=[""],
-                              format_func=lambda c: towns[c] if c else plain("map_scope_all", n=len(everything.results)),
+                              format_func=lambda c: towns[c] if c else plain("map_scope_all",
+                                                                             n=len(everything.results)),
                               container=c1) or ""
 base = c2.selectbox(t("map_base"), BASES, key=keys.MAP_BASE, format_func=lambda b: t("map_base_" + b))
 url = c3.text_input(t("map_custom_url"), key=keys.MAP_CUSTOM_URL) if base == "custom" else None

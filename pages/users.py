@@ -29,27 +29,27 @@ st.dataframe([{t("login_col_account"): u.name, t("us_col_display"): u.display_na
                t("us_col_state"): t("us_disabled" if u.disabled else "us_active")} for u in accounts],
              hide_index=True, key=keys.US_TABLE)
 
-with st.expander(t("us_add"), icon=":material/person_add:", expanded=keys.US_NAME in st.session_state):
-    # what was typed stays when a field is wrong; it is cleared once the account is made
-    with st.form(keys.US_FORM, clear_on_submit=False):
-        c1, c2 = st.columns(2)
-        name = c1.text_input(t("us_name"), key=keys.US_NAME, max_chars=32)
-        display = c2.text_input(t("us_display"), key=keys.US_DISPLAY, max_chars=40)
-        role = c1.selectbox(t("us_role"), auth.ROLES, key=keys.US_ROLE, format_func=nav.role_label)
-        county = c2.text_input(t("us_county"), key=keys.US_COUNTY, max_chars=6,
-                               value=user.county)
-        towns = st.text_input(t("us_townships"), key=keys.US_TOWNSHIPS)
-        password = st.text_input(t("us_password"), key=keys.US_PASSWORD, type="password")
-        if st.form_submit_button(t("us_create"), type="primary", icon=":material/add:"):
-            try:
-                created = auth.add_user(db, name, role, county.strip(), password,
-                                        towns.replace("，", ",").split(","), display, by=user)
-                for key in (keys.US_NAME, keys.US_DISPLAY, keys.US_ROLE, keys.US_COUNTY, keys.US_TOWNSHIPS,
-                            keys.US_PASSWORD):
-                    st.session_state.pop(key, None)
-                done("us_created", created.name)
-            except SurveyError as exc:
-                st.error(md(exc), icon=":material/error:")
+# what was typed stays when a field is wrong; it is cleared once the account is made
+with (st.expander(t("us_add"), icon=":material/person_add:", expanded=keys.US_NAME in st.session_state),
+      st.form(keys.US_FORM, clear_on_submit=False)):
+    c1, c2 = st.columns(2)
+    name = c1.text_input(t("us_name"), key=keys.US_NAME, max_chars=32)
+    display = c2.text_input(t("us_display"), key=keys.US_DISPLAY, max_chars=40)
+    role = c1.selectbox(t("us_role"), auth.ROLES, key=keys.US_ROLE, format_func=nav.role_label)
+    county = c2.text_input(t("us_county"), key=keys.US_COUNTY, max_chars=6,
+                           value=user.county)
+    towns = st.text_input(t("us_townships"), key=keys.US_TOWNSHIPS)
+    password = st.text_input(t("us_password"), key=keys.US_PASSWORD, type="password")
+    if st.form_submit_button(t("us_create"), type="primary", icon=":material/add:"):
+        try:
+            created = auth.add_user(db, name, role, county.strip(), password,
+                                    towns.replace("，", ",").split(","), display, by=user)
+            for key in (keys.US_NAME, keys.US_DISPLAY, keys.US_ROLE, keys.US_COUNTY, keys.US_TOWNSHIPS,
+                        keys.US_PASSWORD):
+                st.session_state.pop(key, None)
+            done("us_created", created.name)
+        except SurveyError as exc:
+            st.error(md(exc), icon=":material/error:")
 
 names = [u.name for u in accounts]
 picked = st.selectbox(t("us_pick"), names, key=keys.US_PICK)

@@ -157,7 +157,8 @@ def set_radius(db_path: str | Path, user: User, radius_m: float) -> None:
     county = _one_county(db_path) or user.scope.county or ""
     if county:
         user.scope.check_county(county)
-    store.set_setting(db_path, county, "radius_m", settings.text(settings.check_value("radius_m", value, "示范带 belts")),
+    store.set_setting(db_path, county, "radius_m",
+                      settings.text(settings.check_value("radius_m", value, "示范带 belts")),
                       user.display_name or user.name, actor=actor)
 
 

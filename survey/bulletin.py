@@ -17,6 +17,7 @@ no display, no internet) with Noto Sans CJK found as :func:`survey.photos.cjk_fo
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import os
@@ -400,10 +401,8 @@ def to_pdf(docx_path: str | Path, timeout: float = PDF_TIMEOUT_S) -> tuple[Path 
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
     proc.communicate()
 
 

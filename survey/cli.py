@@ -220,7 +220,8 @@ def _cmd_settings(args: argparse.Namespace) -> int:
 
     rows = settings.rows(args.db, auth.operator(), args.county or "")
     if args.json:
-        print(json.dumps({r.key: {"value": settings.text(r.value), "from": r.origin, "default": settings.text(r.default),
+        print(json.dumps({r.key: {"value": settings.text(r.value), "from": r.origin,
+                                  "default": settings.text(r.default),
                                   "source": r.source, "by": r.by, "at": r.at} for r in rows}, ensure_ascii=False))
     else:
         for r in rows:

@@ -36,7 +36,7 @@ class MapData:
 
     def areas(self) -> dict[str, object]:
         """Township name -> real boundary, for the map builders (empty: derive them)."""
-        return {name: geom for name, geom in self.boundaries.values()}
+        return dict(self.boundaries.values())
 
     def veto_names(self, lang: str = "zh") -> dict[str, str]:
         return {code: en if lang == "en" else zh for code, (zh, en) in self.veto.items()}

@@ -287,7 +287,8 @@ def read_export(data: bytes, filename: str, limits: Limits = LIMITS) -> Export:
         raise DataError([problem("odk_zip_tables", name, n=len(tables))])
     info = tables[0]
     if info.file_size > limits.table_bytes:
-        raise DataError([_limit(name, "数据表大小（字节）", "the table size (bytes)", limits.table_bytes, info.file_size)])
+        raise DataError([_limit(name, "数据表大小（字节）", "the table size (bytes)", limits.table_bytes,
+                                info.file_size)])
     inner = f"{name}!{info.filename}"
     raw = read_member(archive, info, name)
     table = read_csv(raw, inner, limits) if info.filename.lower().endswith(".csv") else read_xlsx(raw, inner, limits)
@@ -453,7 +454,8 @@ class RowReader:
             note = get(xf.note_field(item.code))
             if len(note) > self.limits.note_chars:
                 self.problems.append(_limit(self.name, "问题说明字数", "a note's length",
-                                            self.limits.note_chars, len(note), line, f.header(xf.note_field(item.code))))
+                                            self.limits.note_chars, len(note), line,
+                                            f.header(xf.note_field(item.code))))
             elif note:
                 notes[item.code] = note
             photo = get(xf.photo_field(item.code))
@@ -480,7 +482,7 @@ class RowReader:
             whole = get(loc)
             if not whole:
                 return None, None, None
-            parts = (whole.split() + ["", "", "", ""])[:4]
+            parts = [*whole.split(), "", "", "", ""][:4]
         lat, lon, accuracy = _number(parts[0]), _number(parts[1]), _number(parts[3]) if parts[3] else None
         if lat is None or lon is None or (parts[3] and accuracy is None):
             self.bad("odk_geopoint", line, column, value=" ".join(p for p in parts if p))

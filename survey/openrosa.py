@@ -310,8 +310,8 @@ def instance_fields(data: bytes) -> tuple[dict[str, str], odk.RowFields]:
                 continue
             text = (child.text or "").strip()
             if len(text) > odk.LIMITS.cell_chars:
-                problems.append(problem("limit_exceeded", XML_PART, None, path, what="字段字数", what_en="a field's length",
-                                        limit=odk.LIMITS.cell_chars, value=len(text)))
+                problems.append(problem("limit_exceeded", XML_PART, None, path, what="字段字数",
+                                        what_en="a field's length", limit=odk.LIMITS.cell_chars, value=len(text)))
                 continue
             paths.append(path)
             values.append(text)

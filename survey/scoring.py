@@ -216,7 +216,8 @@ def validate_answers(rubric: Rubric, answers: Any, veto: Any) -> list[Issue]:
                                 {"item": item.code, "grades": "/".join(item.grade_names), "value": show}))
     if not isinstance(veto, list | tuple):
         issues.append(Issue("sub_field_type", "veto",
-                            {"expected": "否决事项编码列表", "expected_en": "a list of veto codes", "value": _show(veto)}))
+                            {"expected": "否决事项编码列表", "expected_en": "a list of veto codes",
+                             "value": _show(veto)}))
         return issues
     codes = rubric.veto_codes
     for code in veto:

@@ -11,8 +11,8 @@ second language:
   符合/不符合 (``yes``/``no``), count items as integers ≥ 0, grade items as one 符合/不符合
   question per criterion, the grade calculated from the criteria met exactly as
   :func:`survey.scoring.grade_from_criteria` does; for every finding a required note, and a
-  required photo when the item's evidence is a photo (optional otherwise). Every item, section and the total are calculations; each item's hint shows
-  the running total and the pass mark.
+  required photo when the item's evidence is a photo (optional otherwise). Every item, section
+  and the total are calculations; each item's hint shows the running total and the pass mark.
 - the veto question (any in the past year? which?), the result.
 - hidden ``xf_round`` and ``xf_version``: every export (Central's and Kobo's alike) carries the
   round and the form version, which the importer (:mod:`survey.odk`) checks.
@@ -252,7 +252,8 @@ def survey_rows(rubric: Rubric, rnd: Round) -> list[dict[str, Any]]:
              **_required("请定位", "record the position")),
         _row("calculate", ACCURACY, calculation=f"if({_ref(LOCATION)} = '', '', selected-at({_ref(LOCATION)}, 3))"),
         _row("note", "surveyor_note", (f"测评员：{_ref(USERNAME)}（Collect 设置 → 用户和设备标识 → 用户名）",
-                                       f"Surveyor: {_ref(USERNAME)} (Collect settings → User and device identity → Username)")),
+                                       f"Surveyor: {_ref(USERNAME)} "
+                                       "(Collect settings → User and device identity → Username)")),
         _row("end group", "place"),
     ]
     for section in rubric.sections:
@@ -264,7 +265,8 @@ def survey_rows(rubric: Rubric, rnd: Round) -> list[dict[str, Any]]:
         rows.append(_row("calculate", section_field(section.code),
                          calculation=_sum((points_field(i.code) for i in section.items), digits)))
         rows.append(_row("note", f"{section.code}_done",
-                         (f"{section.name}得分 {_ref(section_field(section.code))} / {_lit(section.points)} 分。{summary[0]}",
+                         (f"{section.name}得分 {_ref(section_field(section.code))} / "
+                          f"{_lit(section.points)} 分。{summary[0]}",
                           (f"{_en(section.name_en, section.name)}: {_ref(section_field(section.code))} of "
                            f"{_lit(section.points)}; {summary[1]}"))))
         rows.append(_row("end group", section.code))
@@ -274,7 +276,8 @@ def survey_rows(rubric: Rubric, rnd: Round) -> list[dict[str, Any]]:
         _row("calculate", ANSWERED_MAX, calculation="round(" + " + ".join(
             f"if({_ref(c)} != '', {_lit(rubric.item(c).points)}, 0)" for c in codes) + f", {digits})"),
         _row("begin group", "veto_group", ("一票否决", "Veto")),
-        _row("select_one any", VETO_ANY, ("近一年内是否发生下列一票否决事项之一？", "In the past year, did any veto item occur?"),
+        _row("select_one any", VETO_ANY,
+             ("近一年内是否发生下列一票否决事项之一？", "In the past year, did any veto item occur?"),
              hint=("；".join(v.name for v in rubric.veto), "; ".join(_en(v.text_en, v.name) for v in rubric.veto)),
              **_required("请回答一票否决问题", "answer the veto question")),
         _row("select_multiple veto", VETO, ("发生了哪些？", "Which?"), relevant=f"{_ref(VETO_ANY)} = '{YES}'",
@@ -283,8 +286,9 @@ def survey_rows(rubric: Rubric, rnd: Round) -> list[dict[str, Any]]:
         _row("calculate", PASSED, calculation=f"if({_ref(TOTAL)} >= {_lit(rubric.pass_mark)} and "
                                               f"{_ref(VETO_ANY)} = '{NO}', '{YES}', '{NO}')"),
         _row("begin group", "result", ("结果", "Result")),
-        _row("note", "result_total", (f"总分 {_ref(TOTAL)} 分（满分 {_lit(rubric.total)} 分，达标线 {_lit(rubric.pass_mark)} 分）",
-                                      f"Total {_ref(TOTAL)} of {_lit(rubric.total)}; pass mark {_lit(rubric.pass_mark)}")),
+        _row("note", "result_total",
+             (f"总分 {_ref(TOTAL)} 分（满分 {_lit(rubric.total)} 分，达标线 {_lit(rubric.pass_mark)} 分）",
+              f"Total {_ref(TOTAL)} of {_lit(rubric.total)}; pass mark {_lit(rubric.pass_mark)}")),
         _row("note", "result_pass", ("达标", "Passes"), relevant=f"{_ref(PASSED)} = '{YES}'"),
         _row("note", "result_fail", ("未达标", "Does not pass"),
              relevant=f"{_ref(PASSED)} = '{NO}' and {_ref(VETO_ANY)} != ''"),

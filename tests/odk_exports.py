@@ -65,7 +65,8 @@ def answer_set(rubric: Rubric, round_id: str, village: Village, rng: random.Rand
         xf.START: f"{day}T09:12:00.000+08:00", xf.END: f"{day}T10:40:00.000+08:00", xf.TODAY: day,
         xf.USERNAME: surveyor, xf.ROUND_FIELD: round_id, xf.VERSION_FIELD: xf.form_version(round_id, rubric),
         xf.TOWNSHIP: village.township_code, xf.VILLAGE: village.code, xf.VILLAGE_NAME: village.name,
-        xf.LOCATION: f"{30.6 + rng.random() / 100:.6f} {113.9 + rng.random() / 100:.6f} 25.0 {rng.choice([4.0, 8.5, 30.0])}",
+        xf.LOCATION: (f"{30.6 + rng.random() / 100:.6f} {113.9 + rng.random() / 100:.6f} 25.0 "
+                      f"{rng.choice([4.0, 8.5, 30.0])}"),
         "instanceID": f"uuid:{uuid.UUID(int=rng.getrandbits(128), version=4)}",
     }
     values[xf.ACCURACY] = values[xf.LOCATION].split()[3]

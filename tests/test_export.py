@@ -229,7 +229,8 @@ def test_status_labels_and_numeric_columns_are_not_guarded(rubric):
     data, _ = export.csv_bytes(export.VILLAGE_COLUMNS, export.village_rows([r], rubric, {}))
     row = dict(zip(SPEC_VILLAGE_HEADERS, list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))[1]))
     assert row["村"] == "'+86村" and row["乡镇"] == "'@镇" and row["提交编号"] == "'-x1"
-    assert (row["垃圾治理得分"], row["移风易俗得分"], row["十星级文明户得分"], row["总分"]) == ("-1.0", "6.3", "0.1", "84.5")
+    assert ((row["垃圾治理得分"], row["移风易俗得分"], row["十星级文明户得分"], row["总分"])
+            == ("-1.0", "6.3", "0.1", "84.5"))
     assert row["问题数"] == "0" and row["审核状态"] == "已通过" and row["测评结果"] == "未达标"
 
 

@@ -148,7 +148,8 @@ def test_csv_rows_columns_and_cells_limits_are_located(db, tmp_path, monkeypatch
 
 def test_csv_trailing_empty_columns_are_not_columns(db, tmp_path, monkeypatch):
     monkeypatch.setattr(limits, "TABLE_COLUMNS", 6)
-    path = csv_file(tmp_path, HEADER + ROW.rstrip("\n") + "," * 20 + "\n" + "4299010010,李庄村,城关镇,113.91,30.61,县级\n")
+    path = csv_file(tmp_path, HEADER + ROW.rstrip("\n") + "," * 20 + "\n"
+                    + "4299010010,李庄村,城关镇,113.91,30.61,县级\n")
     assert refused(service.import_villages_file, db, OP, path) == [("code_digits", str(path), 3, "区划代码")]
 
 
@@ -528,7 +529,8 @@ def test_inspect_zip_reports_every_problem_at_once(tmp_path):
     path = hf.write_zip(tmp_path / "x.zip", {"ok.txt": b"x", "../up.txt": b"x", "big.bin": hf.Bomb(300 * hf.MiB)})
     found = [(p.key, p.file) for p in _problems(limits.inspect_zip, path, "x.zip")]
     assert found == [("zip_path", "x.zip"), ("zip_ratio", "x.zip"), ("zip_unpacked", "x.zip")]
-    assert [m.filename for m in limits.inspect_zip(hf.write_zip(tmp_path / "y.zip", {"a/b.txt": b"x"}), "y")] == ["a/b.txt"]
+    members = limits.inspect_zip(hf.write_zip(tmp_path / "y.zip", {"a/b.txt": b"x"}), "y")
+    assert [m.filename for m in members] == ["a/b.txt"]
 
 
 def test_inspect_zip_counts_members_before_reading_the_directory(tmp_path):

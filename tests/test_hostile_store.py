@@ -361,7 +361,8 @@ def test_a_road_stored_in_metres_before_imports_refused_them_is_left_out_of_maps
     from survey.roads import load_roads, unusable_roads
 
     store.replace_roads(db, [
-        store.StoredRoad("G316", json.dumps({"type": "LineString", "coordinates": [[113.9, 30.5], [114.0, 30.7]]}), 2000.0),
+        store.StoredRoad("G316", json.dumps({"type": "LineString", "coordinates": [[113.9, 30.5], [114.0, 30.7]]}),
+                         2000.0),
         store.StoredRoad("米制", json.dumps({"type": "LineString", "coordinates": [[512000.0, 3380000.0],
                                                                                  [515000.0, 3390000.0]]}), 2000.0),
         store.StoredRoad("NaN路", '{"type": "LineString", "coordinates": [[113.9, NaN], [114.0, 30.7]]}', 2000.0)])

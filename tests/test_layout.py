@@ -39,7 +39,9 @@ def wrong_arrows(layer: str, source: str) -> list[str]:
     wrong = []
     for name in sorted(imported_names(source)):
         top = name.split(".")[0]
-        if (top in OURS and top not in allowed) or (top in ("streamlit", "streamlit_folium") and layer in ("core", "geo", "survey")) or (layer in ("ui", "pages") and (name == "survey.store" or name.startswith("survey.store."))):
+        if ((top in OURS and top not in allowed)
+                or (top in ("streamlit", "streamlit_folium") and layer in ("core", "geo", "survey"))
+                or (layer in ("ui", "pages") and (name == "survey.store" or name.startswith("survey.store.")))):
             wrong.append(name)
     return wrong
 
@@ -77,7 +79,7 @@ def test_the_layout_check_lets_the_right_arrows_pass():
     assert wrong_arrows("geo", "from core.constants import WGS84\nimport shapely") == []
 
 
-@pytest.mark.parametrize("path", PAGES + [ROOT / "app.py"], ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize("path", [*PAGES, ROOT / "app.py"], ids=lambda p: str(p.relative_to(ROOT)))
 def test_pages_hold_no_sql_and_no_yaml(path):
     text = path.read_text(encoding="utf-8")
     assert not re.search(r"\b(SELECT|INSERT|UPDATE|DELETE)\b .*\b(FROM|INTO|SET)\b", text)

@@ -51,8 +51,10 @@ def test_approving_opens_one_entry_per_finding_with_its_deadline_note_and_photos
         "LJ02": "2026-06-27",  # facility: 30 days
         "YF01": "2026-06-27"}  # neither fix_days nor severity: 30 days
     e = found["LJ03"]
-    assert (e.found_on, e.round_id, e.status, e.status_label, e.source) == ("2026-05-20", ROUND, "open", "待整改", "approval")
-    assert e.problem == "垃圾日产日清，户分类、村收集、镇转运、县处理链条运转正常（不符合）；测评员记录：村口垃圾两天未清运"
+    assert ((e.found_on, e.round_id, e.status, e.status_label, e.source)
+            == ("2026-05-20", ROUND, "open", "待整改", "approval"))
+    assert e.problem == ("垃圾日产日清，户分类、村收集、镇转运、县处理链条运转正常（不符合）；"
+                         "测评员记录：村口垃圾两天未清运")
     assert found["LJ07"].problem.startswith("暴露垃圾点") and "（3 处）" in found["LJ07"].problem
     assert "（评为 B）" in found["LJ02"].problem
     assert [p.kind for p in ledger.entry_photos(db, user(db, "rev-a"), e.id)] == ["before"]
@@ -175,7 +177,8 @@ def test_a_failed_recheck_opens_it_again_with_a_new_deadline_and_counts(db):
         ledger.recheck(db, user(db, "wang"), e.id, False, "  ", today=LATER)
     assert caught.value.key == "ledger_recheck_note"
     again = ledger.recheck(db, user(db, "wang"), e.id, False, "仍有一半农户无分类桶", today=LATER)
-    assert (again.status, again.failed_rechecks, again.deadline) == ("open", 1, (LATER + timedelta(days=30)).isoformat())
+    assert ((again.status, again.failed_rechecks, again.deadline)
+            == ("open", 1, (LATER + timedelta(days=30)).isoformat()))
     ledger.report_fix(db, user(db, "liu"), e.id, "全部配齐", today=LATER)
     with pytest.raises(UsageError) as caught:  # a deadline in the past
         ledger.recheck(db, user(db, "rev-a"), e.id, False, "还差两户", new_deadline=LATER - timedelta(days=1),

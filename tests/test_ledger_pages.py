@@ -211,7 +211,8 @@ def test_names_notes_and_fixes_from_data_are_text_on_every_ledger_page(tmp_path,
     db = h.build(tmp_path / "hostile.db")
     monkeypatch.setenv("SURVEY_DB", str(db))
     liaison, fix = h.hostile("联"), h.hostile("修")
-    auth.add_user(db, "liaison", auth.LIAISON, h.COUNTY_CODE, h.PASSWORD, [h.TOWNSHIP_CODE], liaison, by=auth.operator())
+    auth.add_user(db, "liaison", auth.LIAISON, h.COUNTY_CODE, h.PASSWORD, [h.TOWNSHIP_CODE], liaison,
+                  by=auth.operator())
     rubric = load_rubric()
     answers = h._answers(rubric, fail_first=True)
     sub = Submission(id="sub-again", village=h.HOSTILE_CODE, round=h.ROUND, date="2026-05-21", surveyor=h.SURVEYOR_NAME,

@@ -116,9 +116,10 @@ def test_every_page_refuses_a_visitor_who_is_not_signed_in(db, monkeypatch, name
 
 @pytest.mark.parametrize("role, pages", [
     ("surveyor", {"tablet", "review", "recheck"}),
-    ("reviewer", {"review", "dashboard", "ledger", "map", "belts", "export", "recheck", "households", "vetoes", "village"}),
-    ("admin", {"tablet", "review", "dashboard", "ledger", "map", "belts", "export", "setup", "users", "recheck", "fixes",
-               "households", "vetoes", "village", "settings"}),
+    ("reviewer", {"review", "dashboard", "ledger", "map", "belts", "export", "recheck", "households", "vetoes",
+                  "village"}),
+    ("admin", {"tablet", "review", "dashboard", "ledger", "map", "belts", "export", "setup", "users", "recheck",
+               "fixes", "households", "vetoes", "village", "settings"}),
     ("liaison", {"fixes", "households"}),  # fixes: the township liaison's first page
 ])
 def test_each_role_opens_its_pages_only(role, pages):

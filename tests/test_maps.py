@@ -349,7 +349,7 @@ def test_a_province_overview_stays_under_a_megabyte_with_every_village():
 
 
 def test_locate_leaves_out_villages_without_a_point():
-    rs = county() + [result("429901100299", None, None)]
+    rs = [*county(), result("429901100299", None, None)]
     assert len(locate([r.village for r in rs]).codes) == len(rs) - 1
     assert len(layers(county_map(rs))["村庄（测评结果）"]["features"]) == len(rs) - 1
 

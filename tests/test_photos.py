@@ -92,7 +92,7 @@ def test_heic_is_accepted():
         pytest.skip(f"pillow_heif cannot write HEIC here: {exc}")
     photo = photos.prepare(out.getvalue(), LINES, filename="IMG_0001.HEIC")
     assert (photo.width, photo.height) == (1600, 1200)
-    r, g, b = decode(photo.jpeg).getpixel((800, 300))
+    r, _g, b = decode(photo.jpeg).getpixel((800, 300))
     assert b > 120 and r < 70
 
 

@@ -37,7 +37,8 @@ def problems(path, **kwargs) -> list[str]:
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
 def test_csv_encodings_read_the_same_rows(tmp_path, encoding):
     rows = read_villages(write(tmp_path, "v.csv", GOOD, encoding))
-    assert rows[0] == VillageRow("421399101201", "张家湾村", "城关镇", "示范县", 113.91, 30.62, "县级", 2021, 350, True, 2)
+    assert rows[0] == VillageRow("421399101201", "张家湾村", "城关镇", "示范县", 113.91, 30.62, "县级", 2021, 350,
+                                 True, 2)
     assert (rows[1].title, rows[1].title_year, rows[1].households, rows[1].demo) == ("无", None, None, False)
 
 

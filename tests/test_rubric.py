@@ -271,13 +271,17 @@ def test_an_item_may_carry_its_own_factors_which_are_checked_like_the_rubrics():
                           "    criteria: [清洁, 有序]\n    evidence: 录像\n    grades:\n      A: 1.2\n      B: 0.5\n"
                           "      C: 0.7\n")
     found = problems_of(docs(alpha_yaml=wrong))
-    assert any(p.startswith("alpha.yaml:22: A03.evidence: “A03.evidence”应为 photo/document/interview 之一") for p in found)
-    assert any(p.startswith("alpha.yaml:24: A03.grades.A: 等级系数应为 0–1 之间的数字，实为 1.2") for p in found)
-    assert any(p.startswith("alpha.yaml:26: A03.grades.C: 等级系数应从高到低排列：0.7 高于上一等级 B 的 0.5") for p in found)
+    assert any(p.startswith("alpha.yaml:22: A03.evidence: “A03.evidence”应为 photo/document/interview 之一")
+               for p in found)
+    assert any(p.startswith("alpha.yaml:24: A03.grades.A: 等级系数应为 0–1 之间的数字，实为 1.2")
+               for p in found)
+    assert any(p.startswith("alpha.yaml:26: A03.grades.C: 等级系数应从高到低排列：0.7 高于上一等级 B 的 0.5")
+               for p in found)
     check_grades = ALPHA.replace("    severity: facility\n", "    severity: facility\n    grades: {A: 1.0}\n", 1)
     assert any("A01.grades: 只有 grade 项目才能有 grades" in p for p in problems_of(docs(alpha_yaml=check_grades)))
 
 
 def test_a_factor_above_one_in_the_main_file_is_located():
     found = problems_of(docs(rubric_yaml=MAIN.replace("B: 0.8", "B: 1.8")))
-    assert found == ["rubric.yaml:4: grades.B: 等级系数应为 0–1 之间的数字，实为 1.8（a grade factor must be a number within 0–1, got 1.8）"]
+    assert found == ["rubric.yaml:4: grades.B: 等级系数应为 0–1 之间的数字，实为 1.8"
+                     "（a grade factor must be a number within 0–1, got 1.8）"]

@@ -15,8 +15,8 @@ from survey.roads import load_roads, save_roads
 
 
 def row(code, name="李庄村", township="城关镇", county="演示县", title="无", **kw):
-    base = dict(code=code, name=name, township=township, county=county, lon=113.9, lat=30.6,
-                title=title, title_year=None, households=100, demo=False, line=2)
+    base = {"code": code, "name": name, "township": township, "county": county, "lon": 113.9, "lat": 30.6,
+            "title": title, "title_year": None, "households": 100, "demo": False, "line": 2}
     base.update(kw)
     return VillageRow(**base)
 
@@ -154,7 +154,8 @@ def test_a_database_of_an_older_schema_migrates_without_losing_a_row(tmp_path):
     assert store.submission(path, "s1")["source"] == "jsonl"  # no draft was closed for it
     assert store.user_row(path, "wang")["role"] == "surveyor"
     assert store.session_row(path, "digest")["user_name"] == "wang"
-    auth.add_user(path, "liu", auth.LIAISON, "429901", "a-long-password", ["429901100"], by=auth.operator())  # the new role
+    # the new role
+    auth.add_user(path, "liu", auth.LIAISON, "429901", "a-long-password", ["429901100"], by=auth.operator())
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)

@@ -150,7 +150,8 @@ def test_unmet_criteria_ride_along_a_grade_letter_and_older_files_still_import(r
     assert problems == [] and old.unmet == {} and "unmet" not in json.loads(canonical(old))
     _, problems = parse_submission(record(rubric, unmet={"YF02": [1, 3]}), rubric, VILLAGES, "f.jsonl", 7)
     [p] = problems
-    assert str(p).startswith("f.jsonl:7: answers.YF02: 项目 YF02 的等级 B 与子项不符：4 个子项中 2 个未达到，等级应为 C")
+    assert str(p).startswith("f.jsonl:7: answers.YF02: 项目 YF02 的等级 B 与子项不符："
+                             "4 个子项中 2 个未达到，等级应为 C")
     _, problems = parse_submission(record(rubric, unmet={"YF02": [5], "LJ01": []}), rubric, VILLAGES, "f.jsonl", 8)
     assert [(p.field, p.key) for p in problems] == [("unmet.YF02", "unmet_type"), ("unmet.LJ01", "unmet_item")]
     assert len(yf02.criteria) == 4

@@ -88,7 +88,7 @@ def test_target_zero_is_always_reached_and_needs_nothing():
 
 
 def test_target_100_needs_every_village_not_counted():
-    rows = township_table(town(T1, 3, title="市级") + [vr(T1 + "401", total="60")],
+    rows = township_table([*town(T1, 3, title="市级"), vr(T1 + "401", total="60")],
                           TargetPolicy(D("100")))
     assert rows[0].villages == 4 and rows[0].projected == 3
     assert not rows[0].reached and rows[0].needed == 1
@@ -201,7 +201,7 @@ def test_gap_planner_picks_the_closest_enough_and_lists_vetoed_apart():
 
 
 def test_gap_planner_says_how_many_stay_uncovered_and_skips_townships_on_target():
-    results = town(T1, 4) + [vr(T1 + "301", total="50")] + town(T2, 2, title="县级")
+    results = [*town(T1, 4), vr(T1 + "301", total="50"), *town(T2, 2, title="县级")]
     rows = township_table(results, TargetPolicy(D("80")))
     [plan] = gap_planner(results, rows, {}, D("85"))
     assert plan.row.code == T1 and plan.row.needed == 4

@@ -88,7 +88,8 @@ def test_a_change_that_skips_a_level_without_a_document_is_refused_and_nothing_i
     with pytest.raises(DataError) as err:
         titles.change(db, ADMIN, CHENG + "202", "授予", "省级", "2026-05-01", today=TODAY)
     [p] = err.value.problems
-    assert str(p).startswith(f"称号 乙村（{CHENG}202）: level: 2026-05-01：从“无”直接授予“省级”跨越了级别，须填写命名文件的文号")
+    assert str(p).startswith(f"称号 乙村（{CHENG}202）: level: 2026-05-01："
+                             "从“无”直接授予“省级”跨越了级别，须填写命名文件的文号")
     assert store.village(db, CHENG + "202").title == "无" and titles.history(db, ADMIN, CHENG + "202") == []
     assert store.data_version(db) == version
     with pytest.raises(DataError) as err:
@@ -129,7 +130,8 @@ def test_a_township_list_sets_the_townships_and_their_titles_once(db, tmp_path):
     path = write(tmp_path, TOWNS)
     assert titles.import_townships_file(db, ADMIN, path) == store.ImportSummary(1, 1, 1)
     rows = {r["code"]: (r["name"], r["title"], r["title_year"]) for r in store.township_rows(db, C1)}
-    assert rows == {CHENG: ("城关镇", "县级", 2023), HEKOU: ("河口镇", "无", None), C1 + "300": ("新区街道", "市级", 2025)}
+    assert rows == {CHENG: ("城关镇", "县级", 2023), HEKOU: ("河口镇", "无", None),
+                    C1 + "300": ("新区街道", "市级", 2025)}
     assert [(e.action, e.level, e.year) for e in titles.history(db, ADMIN, CHENG)] == [("record", "县级", 2023)]
     version = store.data_version(db)
     assert titles.import_townships_file(db, ADMIN, path) == store.ImportSummary(0, 0, 3)  # idempotent

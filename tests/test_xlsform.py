@@ -281,7 +281,8 @@ def test_the_surveyor_sees_the_total_must_give_evidence_and_picks_the_village_by
     assert f"{refs[xf.photo_field('LJ07')]}:required" in running["violations"]
     assert not [v for v in running["violations"] if "LJ01_" in v]
     assert chosen["values"][refs[xf.VILLAGE_NAME]].startswith(VILLAGES[in_town[0]][0])
-    assert re.search(rf"<instanceName>{VILLAGES[in_town[0]][0]}.* \d{{4}}-\d{{2}}-\d{{2}}</instanceName>", chosen["xml"])
+    assert re.search(rf"<instanceName>{VILLAGES[in_town[0]][0]}.* \d{{4}}-\d{{2}}-\d{{2}}</instanceName>",
+                     chosen["xml"])
     assert outside["values"][refs[xf.VILLAGE]] == ""  # a village of another township is not offered
 
 

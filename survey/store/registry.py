@@ -100,7 +100,8 @@ def import_registry(db_path: str | Path, rows: Iterable[VillageRow],
             _record_titles(db, [(c, t, y) for c, (t, y) in new_town_titles.items()], day, "import-villages",
                            actor, now)
             _insert_rows(db, "audit", [_audit_row(who, "township.title", "township", c,
-                                                  before=dict(zip(("title", "title_year"), town_titles.get(c, ("无", None)))),
+                                                  before=dict(zip(("title", "title_year"),
+                                                                  town_titles.get(c, ("无", None)))),
                                                   after={"title": t, "title_year": y}, at=now)
                                        for c, (t, y) in new_town_titles.items()])
             if not changed:

@@ -90,7 +90,8 @@ def import_townships(db_path: str | Path, rows: Iterable[TownshipRow], day: str,
         for row in rows:
             old = existing.get(row.code)
             title = row.title if row.title is not None else (old or {}).get("title", "无")
-            year = row.title_year if row.title is not None or row.title_year is not None else (old or {}).get("title_year")
+            year = (row.title_year if row.title is not None or row.title_year is not None
+                    else (old or {}).get("title_year"))
             record = {"code": row.code, "county_code": county_of(row.code), "name": row.name, "title": title,
                       "title_year": year}
             if old is None:

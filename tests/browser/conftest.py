@@ -2,7 +2,8 @@
 
 - ``demo_db``: the demo county loaded into a database in tmp (with its trial accounts).
 - ``serve(db)``: ``streamlit run serve.py`` (the app with its own routes, as ``make run``) on a
-  free port with ``SURVEY_DB=db``; returns the base URL. Servers stop at the end of the session. ``demo_server`` is ``serve(demo_db)``.
+  free port with ``SURVEY_DB=db``; returns the base URL. Servers stop at the end of the session.
+  ``demo_server`` is ``serve(demo_db)``.
 - ``chromium``: Debian's Chromium (``/usr/bin/chromium``) driven by Playwright; no browser
   download. ``new_page(width, height, **context options)`` opens a page in a fresh context.
 - ``steps``: ``steps.wait_idle(page)`` waits for the app's own script-state attribute;
