@@ -132,7 +132,8 @@ def test_the_readme_names_every_module_in_its_layout():
     named = set(re.findall(r"^\| `([\w/]+\.py)` \|", layout, flags=re.M))
     modules = {str(p.relative_to(ROOT)) for d in ("core", "geo", "survey", "ui", "pages", "bench", "tools")
                for p in (ROOT / d).rglob("*.py")
-               if "node_modules" not in p.parts and (p.name != "__init__.py" or p.parent.name in ("store", "endpoints"))}
+               if "node_modules" not in p.parts
+               and (p.name != "__init__.py" or p.parent.name in ("store", "endpoints"))}
     modules |= {"app.py", "serve.py"}
     assert modules - named == set(), "modules missing from the README's layout"
     assert named - modules == set(), "the README's layout names modules that are gone"
