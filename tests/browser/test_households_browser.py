@@ -40,8 +40,14 @@ def village(households_db):
     return v
 
 
-def choose(page, steps, label: str, option: str | re.Pattern) -> None:
-    page.get_by_label(label).click()
+def choose(page, steps, label: str, option: str | re.Pattern, typed: str) -> None:
+    """Pick ``option`` in the select box ``label`` as a person does on a busy tablet: tap
+    it and type ``typed`` (which opens its list, narrowed to the matches), then tap the option.
+    A bare tap may land while the page is still settling and leave the list shut; the typing
+    opens it then."""
+    box = page.get_by_label(label)
+    box.click()
+    box.press_sequentially(typed)
     steps.rerun(page, lambda: page.get_by_role("option", name=option).click())
 
 
@@ -54,7 +60,7 @@ def test_the_liaison_taps_a_households_stars_in_on_a_phone(server, households_db
     expect(phone.get_by_role("heading", name="十星级文明户：户籍名册与评星")).to_be_visible()
     expect(phone.get_by_role("heading", name=re.compile(re.escape(village.name)))).to_be_visible()
 
-    choose(phone, steps, "选择一户（评星、修改）", "001 · 张三（一组）")
+    choose(phone, steps, "选择一户（评星、修改）", "001 · 张三（一组）", "001")
     expect(phone.get_by_role("heading", name=re.compile("评星：户 001"))).to_be_visible()
     for name in STARS:  # large taps, one star each
         steps.rerun(phone, lambda name=name: phone.get_by_role("button", name=name, exact=True).click())

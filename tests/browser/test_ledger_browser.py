@@ -30,9 +30,14 @@ def server(serve, ledger_db):
     return serve(ledger_db)
 
 
-def choose(page, steps, label: str, option: str | re.Pattern) -> None:
-    """Pick ``option`` in the select box ``label``."""
-    page.get_by_label(label).click()
+def choose(page, steps, label: str, option: str | re.Pattern, typed: str) -> None:
+    """Pick ``option`` in the select box ``label`` as a person does on a busy tablet: tap
+    it and type ``typed`` (which opens its list, narrowed to the matches), then tap the option.
+    A bare tap may land while the page is still settling and leave the list shut; the typing
+    opens it then."""
+    box = page.get_by_label(label)
+    box.click()
+    box.press_sequentially(typed)
     steps.rerun(page, lambda: page.get_by_role("option", name=option).click())
 
 
@@ -52,7 +57,7 @@ def test_approve_then_the_liaison_fixes_with_a_photo_then_a_recheck_closes(serve
     office = new_page(1280, 900)
     office.goto(server + "/")
     steps.sign_in(office, "reviewer", "demo-review")
-    choose(office, steps, "打开提交", re.compile(re.escape(item.village_code)))
+    choose(office, steps, "打开提交", re.compile(re.escape(item.village_code)), item.village_code)
     steps.rerun(office, lambda: office.get_by_role("button", name="通过", exact=True).click())
     expect(office.get_by_text(f"已通过：{item.village}")).to_be_visible()
     opened = ledger.entries(ledger_db, admin, village=item.village_code)
@@ -81,7 +86,7 @@ def test_approve_then_the_liaison_fixes_with_a_photo_then_a_recheck_closes(serve
     tablet.goto(server + "/")
     steps.sign_in(tablet, "surveyor", "demo-survey")
     steps.rerun(tablet, lambda: tablet.get_by_role("link", name="整改复查").click())
-    choose(tablet, steps, "选择村（括号内为待复查数）", re.compile(re.escape(item.village)))
+    choose(tablet, steps, "选择村（括号内为待复查数）", re.compile(re.escape(item.village)), item.village)
     card = tablet.locator(f".st-key-lg_entry_{target.id}")
     expect(card.get_by_text("整改情况（城关镇联络员（演示））：已清理并落实日常保洁")).to_be_visible()
     expect(card.locator("img")).to_have_count(1)  # the after-photo (the import brought none before)
