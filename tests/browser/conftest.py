@@ -79,6 +79,19 @@ class Steps:
         page.wait_for_function("() => window.__xfRuns > 0")
         cls.wait_idle(page)
 
+    @classmethod
+    def choose(cls, page, label: str, option, typed: str) -> None:
+        """Pick ``option`` (text or pattern) in the select box ``label`` as a person does on a
+        busy tablet: tap it and type ``typed`` (which opens its list, narrowed to the matches),
+        then tap the option and wait for the run it causes. A bare tap may land while the page
+        is still settling and leave the list shut (focused, ``aria-expanded`` false); typing
+        opens it then."""
+        cls.wait_idle(page)
+        box = page.get_by_label(label)
+        box.click()
+        box.press_sequentially(typed)
+        cls.rerun(page, lambda: page.get_by_role("option", name=option).click())
+
     @staticmethod
     def open_sidebar(page) -> None:
         """Open the sidebar if it is collapsed, as a person taps its arrow (the app starts with

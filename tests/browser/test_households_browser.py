@@ -41,14 +41,7 @@ def village(households_db):
 
 
 def choose(page, steps, label: str, option: str | re.Pattern, typed: str) -> None:
-    """Pick ``option`` in the select box ``label`` as a person does on a busy tablet: tap
-    it and type ``typed`` (which opens its list, narrowed to the matches), then tap the option.
-    A bare tap may land while the page is still settling and leave the list shut; the typing
-    opens it then."""
-    box = page.get_by_label(label)
-    box.click()
-    box.press_sequentially(typed)
-    steps.rerun(page, lambda: page.get_by_role("option", name=option).click())
+    steps.choose(page, label, option, typed)
 
 
 def test_the_liaison_taps_a_households_stars_in_on_a_phone(server, households_db, village, new_page, steps):
