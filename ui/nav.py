@@ -274,7 +274,9 @@ def router(user: User | None) -> st.Page:
                          default=True)]
         pages += [st.Page(login, title=t("nav_login"), url_path=page_id) for page_id in PAGES]
         return st.navigation(pages, position="hidden")
-    return st.navigation(_groups(user))
+    # expanded: every page of the role is listed (Streamlit would fold an administrator's 15
+    # pages to 10 behind "View 5 more", hiding 设置, 县级设置 and 账号)
+    return st.navigation(_groups(user), expanded=True)
 
 
 def _groups(user: User) -> dict[str, list[st.Page]]:

@@ -83,14 +83,17 @@ class Steps:
     def choose(cls, page, label: str, option, typed: str) -> None:
         """Pick ``option`` (text or pattern) in the select box ``label`` as a person does on a
         busy tablet: tap it and type ``typed`` (which opens its list, narrowed to the matches),
-        then tap the option and wait for the run it causes. A bare tap may land while the page
+        then take the first match (Enter) and wait for the run it causes. A bare tap may land while the page
         is still settling and leave the list shut (focused, ``aria-expanded`` false); typing
         opens it then."""
         cls.wait_idle(page)
         box = page.get_by_label(label)
         box.click()
         box.press_sequentially(typed)
-        cls.rerun(page, lambda: page.get_by_role("option", name=option).click())
+        # the list re-renders as each key narrows it: wait for the wanted option, then take the
+        # first match with Enter (typing focuses it), as a person does on a keyboard
+        page.get_by_role("option", name=option).first.wait_for()
+        cls.rerun(page, lambda: box.press("Enter"))
 
     @staticmethod
     def open_sidebar(page) -> None:
