@@ -4,6 +4,7 @@ processes serve through Caddy (``make run WORKERS=N``: ``tools/workers.py``) and
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import hashlib
 import hmac
 import json
@@ -128,7 +129,10 @@ def test_two_processes_behind_caddy_serve_two_sessions_and_stop_cleanly(scoped, 
             return run, set(browser.widgets)
 
         for name, backend in zip(("rev-a", "wang"), backends, strict=True):
-            run, widgets = asyncio.run(session(name, backend))
+            # a loop of its own in a thread of its own: the browser journeys' Playwright may
+            # hold a running loop in this thread when the suite runs them first
+            with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                run, widgets = pool.submit(asyncio.run, session(name, backend)).result()
             assert run.status in FINISHED_OK and not run.exceptions, (name, backend, run)
             assert keys.LOGOUT in widgets  # signed in from the cookie, on that process
     finally:

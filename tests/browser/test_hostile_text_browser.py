@@ -95,7 +95,7 @@ def check(watch: Watch, *expected: str) -> None:
 
 
 def go(page, steps, link: str) -> None:
-    steps.rerun(page, lambda: page.get_by_role("link", name=link).click())
+    steps.rerun(page, lambda: page.get_by_role("link", name=link, exact=True).click())
 
 
 def choose(page, steps, label: str, option: str | re.Pattern, typed: str) -> None:
