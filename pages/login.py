@@ -21,18 +21,33 @@ if not auth.has_users(db):
     st.code(nav.FIRST_ADMIN, language="bash")
     st.stop()
 
+
+def _submitted() -> None:
+    """The login button's callback. It runs before the page's next run starts, so a rerun
+    arriving at that moment (the browser's first answers right after the page loads) cannot
+    cut the sign-in short and lose the tap; a run started by the tap could be."""
+    try:
+        user = auth.login(db, st.session_state.get(keys.LOGIN_NAME, ""),
+                          st.session_state.get(keys.LOGIN_PASSWORD, ""))
+    except UsageError as exc:
+        st.session_state[keys.LOGIN_ERROR] = md(exc)
+    else:
+        st.session_state.pop(keys.LOGIN_ERROR, None)
+        audit.note_rubric(db, load_rubric(), "data/rubric")  # the rubric files may have changed
+        nav.sign_in(user)
+        st.session_state[keys.LOGIN_DONE] = True
+
+
 with st.form(keys.LOGIN_FORM, clear_on_submit=True):
-    name = st.text_input(t("login_name"), key=keys.LOGIN_NAME, max_chars=32)
-    password = st.text_input(t("login_password"), key=keys.LOGIN_PASSWORD, type="password")
-    if st.form_submit_button(t("login_submit"), type="primary", icon=":material/login:", key=keys.LOGIN_SUBMIT):
-        try:
-            user = auth.login(db, name, password)
-        except UsageError as exc:
-            st.error(md(exc), icon=":material/error:")
-        else:
-            audit.note_rubric(db, load_rubric(), "data/rubric")  # the rubric files may have changed
-            nav.sign_in(user)
-            st.rerun()
+    st.text_input(t("login_name"), key=keys.LOGIN_NAME, max_chars=32)
+    st.text_input(t("login_password"), key=keys.LOGIN_PASSWORD, type="password")
+    st.form_submit_button(t("login_submit"), type="primary", icon=":material/login:", key=keys.LOGIN_SUBMIT,
+                          on_click=_submitted)
+failed = st.session_state.get(keys.LOGIN_ERROR)  # until the next try
+if failed:
+    st.error(failed, icon=":material/error:")
+if st.session_state.pop(keys.LOGIN_DONE, False):  # signed in by the callback: on to the user's pages
+    st.rerun()
 
 if service.is_demo(db):
     st.info(t("login_demo"), icon=":material/science:")

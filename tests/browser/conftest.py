@@ -151,7 +151,9 @@ def serve(tmp_path_factory) -> Iterator[Callable[[Path], str]]:
 
     def start(db: Path) -> str:
         port = free_port()
-        log = (tmp_path_factory.mktemp("server") / "streamlit.log").open("wb")
+        log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
+        SERVER_LOGS.append(log_path)
+        log = log_path.open("wb")
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"),
              "--server.port", str(port), "--server.address", "127.0.0.1",
@@ -196,10 +198,45 @@ def chromium():
         browser.close()
 
 
+#: The logs of the servers started by ``serve`` (newest last), for the failure notes.
+SERVER_LOGS: list[Path] = []
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed journey's report gets what its pages showed (address, script state, visible
+    text) and the end of the newest server's log, so that a CI log explains itself."""
+    outcome = yield
+    report = outcome.get_result()
+    if not report.failed or call.when != "call":
+        return
+    opener = getattr(item, "funcargs", {}).get("new_page")
+    notes = [_failure_note(page) for context in getattr(opener, "contexts", []) for page in context.pages]
+    if notes:
+        report.sections.append(("pages at failure", "\n".join(notes)))
+    if SERVER_LOGS:
+        tail = SERVER_LOGS[-1].read_bytes()[-3000:].decode("utf-8", "replace")
+        report.sections.append((f"end of {SERVER_LOGS[-1]}", tail))
+
+
+def _failure_note(page) -> str:
+    """What the page showed when a journey failed: its address, the app's script state and
+    its visible text (shortened), for a CI log that explains itself."""
+    try:
+        state = page.evaluate("document.querySelector(\"[data-testid='stApp']\")?.dataset.testScriptState")
+        text = page.evaluate("document.body ? document.body.innerText : ''")
+    except Exception as exc:  # a page already closed or crashed
+        return f"{page.url}: page unreadable ({exc})"
+    text = " ".join(text.split())
+    return f"{page.url} (script state {state}): {text[:1500]}"
+
+
 @pytest.fixture
 def new_page(chromium):
     """``new_page(width, height, **context options)``: a page in its own browser context
-    (Chinese locale), with page errors collected in ``page.errors``; closed after the test."""
+    (Chinese locale), with page errors collected in ``page.errors``; closed after the test.
+    When the test fails, each page's address, script state and visible text are added to its
+    report (a section "pages at failure")."""
     contexts = []
 
     def open_page(width: int = 1024, height: int = 768, **options):
@@ -212,6 +249,7 @@ def new_page(chromium):
         page.on("pageerror", lambda exc: page.errors.append(str(exc)))
         return page
 
+    open_page.contexts = contexts
     yield open_page
     for context in contexts:
         context.close()

@@ -103,7 +103,6 @@ class App {
     this.timer = null;
     this.link = "idle"; // idle | online | offline | signed_out | no_routes
     this.wasDown = false;
-    this.notices = [];
     this.localPhotos = [];
     this.progress = {};
     this.showMissing = false;
@@ -355,8 +354,18 @@ class App {
     this.later();
   }
 
+  /** Messages for the surveyor, kept per village while the page is open: a batch answered after
+   *  the page re-ran (the link came back) still reaches the App showing that village. */
+  get notices() { return noticesByKey.get(this.storeKey) || []; }
+
+  set notices(list) { noticesByKey.set(this.storeKey, list); }
+
   notice(message) {
-    if (message && this.notices.indexOf(message) < 0) this.notices.push(message);
+    if (!message || this.notices.indexOf(message) >= 0) return;
+    this.notices = this.notices.concat([message]);
+    for (const app of apps.values()) {
+      if (app !== this && app.storeKey === this.storeKey && app.noticeBox) app.refreshNotices();
+    }
   }
 
   // --- photos --------------------------------------------------------------------------------
@@ -996,6 +1005,7 @@ class App {
 }
 
 const doneByKey = new Map(); // a submit's outcome, kept while the page reruns
+const noticesByKey = new Map(); // storage key -> the messages shown, kept while the page reruns
 
 /** The changes to send: for each field, the latest only (the server would skip the others). */
 function coalesce(ops) {
