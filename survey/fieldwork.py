@@ -173,7 +173,20 @@ def open_draft(db_path: str | Path, user: User, round_id: str, village_code: str
             return draft
         store.close_draft(db_path, round_id, village_code, surveyor, draft.id)
     return Draft(round_id=round_id, village=village_code, surveyor=surveyor,
-                 id=str(uuid.uuid4()), started=_now())
+                 id=new_draft_id(db_path, round_id, village_code, surveyor), started=_now())
+
+
+#: The namespace of the ids of drafts not yet saved (:func:`new_draft_id`).
+_DRAFT_IDS = uuid.UUID("6f1c0b9e-5a53-4c1e-9d0e-7a2f3c4b5d60")
+
+
+def new_draft_id(db_path: str | Path, round_id: str, village_code: str, surveyor: str) -> str:
+    """The id of the village's next draft, the same on every run of the page until its first
+    change is saved: one per round, village, surveyor and number of their submissions so far.
+    (A fresh random id per run made the tablet take a later run's unsaved draft for a new one
+    and show it empty, over the answers the server had just stored.)"""
+    n = store.submitted_count(db_path, round_id, village_code, surveyor)
+    return str(uuid.uuid5(_DRAFT_IDS, "\x1f".join((round_id, village_code, surveyor, str(n)))))
 
 
 def save(db_path: str | Path, user: User, draft: Draft) -> Draft:

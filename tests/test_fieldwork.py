@@ -485,3 +485,19 @@ def test_a_capture_time_that_is_no_time_is_dropped():
     assert fieldwork.parse_taken("2026-07-02T10:15:33+08:00") == "2026-07-02 10:15"
     assert fieldwork.parse_taken("2026-13-40T10:15") is None
     assert fieldwork.parse_taken("<script>") is None and fieldwork.parse_taken(12) is None
+
+
+def test_a_draft_not_yet_saved_keeps_its_id_until_its_submission(db, rubric):
+    """Every run of the tablet page opens the village's draft; until its first change is saved
+    it must be the same draft each time (the tablet takes a different id for a new draft and
+    would show it empty over the answers it has just sent), and a new one after a submission."""
+    first = fieldwork.open_draft(db, WANG, ROUND, CODE)
+    assert fieldwork.open_draft(db, WANG, ROUND, CODE).id == first.id
+    assert fieldwork.open_draft(db, surveyor("李明"), ROUND, CODE).id != first.id
+    assert fieldwork.open_draft(db, WANG, ROUND, "429901100002").id != first.id
+    draft = complete(db, rubric, first)
+    assert fieldwork.open_draft(db, WANG, ROUND, CODE).id == first.id
+    assert fieldwork.submit(db, WANG, rubric, draft).submission_id == first.id
+    again = fieldwork.open_draft(db, WANG, ROUND, CODE)
+    assert again.id != first.id and again.answers == {}
+    assert fieldwork.open_draft(db, WANG, ROUND, CODE).id == again.id

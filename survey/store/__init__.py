@@ -15,7 +15,15 @@ from survey.store import trends as trends
 from survey.store.audit import append_audit, audit_rows
 from survey.store.boundaries import StoredBoundary, boundaries, replace_boundaries
 from survey.store.db import BUSY_TIMEOUT_MS, SCHEMA_VERSION, backup, connect, data_version, migrate, restore
-from survey.store.drafts import change_draft, close_draft, delete_draft, load_draft, reopen_draft, save_draft
+from survey.store.drafts import (
+    change_draft,
+    close_draft,
+    delete_draft,
+    load_draft,
+    reopen_draft,
+    save_draft,
+    submitted_count,
+)
 from survey.store.handoff import insert_handoff, take_handoff
 from survey.store.households import (
                                  change_ratings,
@@ -170,6 +178,7 @@ __all__ = [
                                  "submission_contents",
                                  "submission_exists",
                                  "submission_photos",
+                                 "submitted_count",
                                  "take_handoff",
                                  "targets",
                                  "title_events",

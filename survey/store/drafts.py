@@ -36,6 +36,13 @@ def load_draft(db_path: str | Path, round_id: str, village_code: str, surveyor: 
     return json.loads(rows[0]["payload"]) if rows else None
 
 
+def submitted_count(db_path: str | Path, round_id: str, village_code: str, surveyor: str) -> int:
+    """How many submissions of ``surveyor`` for the village the round holds (published ones)."""
+    with connect(db_path) as db:
+        return db.execute("SELECT count(*) FROM submissions WHERE round_id = ? AND village_code = ? "
+                          "AND surveyor = ?", [round_id, village_code, surveyor]).fetchone()[0]
+
+
 def delete_draft(db_path: str | Path, round_id: str, village_code: str, surveyor: str,
                  actor: str | None = None) -> None:
     with connect(db_path) as db, db.atomic():
