@@ -45,7 +45,7 @@ with st.form(keys.LOGIN_FORM, clear_on_submit=True):
                           on_click=_submitted)
 failed = st.session_state.get(keys.LOGIN_ERROR)  # until the next try
 if failed:
-    st.error(failed, icon=":material/error:")
+    st.error(md(failed), icon=":material/error:")
 if st.session_state.pop(keys.LOGIN_DONE, False):  # signed in by the callback: on to the user's pages
     st.rerun()
 
