@@ -12,10 +12,14 @@ Benchmarks assert nothing; ``tests/test_bench.py`` only runs the tiny scale once
 from __future__ import annotations
 
 import resource
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from bench.synth import Province, Scale
 
 T = TypeVar("T")
 
@@ -60,3 +64,48 @@ def cached_db(db: Path, build: Callable[[Path], None], rebuild: bool = False) ->
           f"{stats['counties']} counties, {stats['roads']} roads, {stats['rounds']} rounds, "
           f"{stats['submissions']} submissions")
     return stats
+
+
+def stderr_log() -> Callable[[str], None]:
+    """A progress log: each message on stderr after the seconds since this call."""
+    start = time.perf_counter()
+
+    def log(message: str) -> None:
+        print(f"[{time.perf_counter() - start:7.1f} s] {message}", file=sys.stderr, flush=True)
+
+    return log
+
+
+def run_alone(argv: list[str] | None, doc: str, db_name: str,
+              measure: Callable[[Path, Province, Scale, Path, Callable[[str], None]], list], *,
+              rounds: bool = True) -> int:
+    """The ``main`` of a single-topic benchmark run alone (``python -m bench.bench_x [--scale S]``,
+    ``doc`` its help): the synthetic province of the scale (default ``county``) written to a
+    temporary folder ``work``, its villages imported into ``work / db_name`` (with ``rounds``,
+    every round opened and its submissions imported too), then the figures of
+    ``measure(db, province, scale, work, log)`` printed as the README's table; progress on
+    stderr."""
+    import argparse
+    import tempfile
+
+    from bench import runner, synth
+    from survey import auth, service
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--scale", choices=list(synth.SCALES), default="county")
+    scale = synth.SCALES[parser.parse_args(argv).scale]
+    log = stderr_log()
+    with tempfile.TemporaryDirectory(prefix="xiangfeng-bench-") as tmp:
+        work = Path(tmp)
+        province = synth.generate(scale, work / "files")
+        db = work / db_name
+        operator = auth.operator()
+        service.import_villages_file(db, operator, province.villages_csv)
+        if rounds:
+            for rnd in province.rounds:
+                service.open_round(db, operator, rnd.id, rnd.name, rnd.start_date, rnd.end_date)
+            for path in province.submissions:
+                service.import_submissions_file(db, operator, path)
+            log("imported")
+        print(runner.table(measure(db, province, scale, work, log)))
+    return 0

@@ -10,9 +10,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 
-from bench import runner, synth
+from bench import runner, stderr_log, synth
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,10 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         return runner.child(*args.child)
     scale = synth.SCALES[args.scale]
-    start = time.perf_counter()
-
-    def log(message: str) -> None:
-        print(f"[{time.perf_counter() - start:7.1f} s] {message}", file=sys.stderr, flush=True)
+    log = stderr_log()
 
     log(f"scale {scale.name}: {scale.total_villages:,} villages; {runner.machine()}")
     figures = runner.run(scale, log)

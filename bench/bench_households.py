@@ -20,13 +20,12 @@ import csv
 import random
 import shutil
 import sqlite3
-import sys
 import time
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
-from bench import best, synth
+from bench import best, run_alone, synth
 
 #: Households per village by scale (the issue's county: 250 villages × 300 households).
 PER_VILLAGE = {"tiny": 10, "county": 300, "province": 300}
@@ -165,28 +164,8 @@ def figures(db: Path, county: str, work: Path, scale: synth.Scale, log: Log):
 
 
 def main(argv: list[str] | None = None) -> int:
-    import argparse
-    import tempfile
-
-    from bench import runner
-    from survey import auth, service
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", choices=list(synth.SCALES), default="county")
-    args = parser.parse_args(argv)
-    scale = synth.SCALES[args.scale]
-    start = time.perf_counter()
-
-    def log(message: str) -> None:
-        print(f"[{time.perf_counter() - start:7.1f} s] {message}", file=sys.stderr, flush=True)
-
-    with tempfile.TemporaryDirectory(prefix="xiangfeng-bench-") as tmp:
-        work = Path(tmp)
-        province = synth.generate(scale, work / "files")
-        db = work / "registry.db"
-        service.import_villages_file(db, auth.operator(), province.villages_csv)
-        print(runner.table(figures(db, province.counties[0], work, scale, log)))
-    return 0
+    return run_alone(argv, __doc__, "registry.db", lambda db, province, scale, work, log: figures(
+        db, province.counties[0], work, scale, log), rounds=False)
 
 
 if __name__ == "__main__":

@@ -18,14 +18,13 @@ Run alone: ``python -m bench.bench_ledger [--scale county]``.
 from __future__ import annotations
 
 import sqlite3
-import sys
 import time
 from collections.abc import Callable
 from contextlib import closing
 from datetime import date, timedelta
 from pathlib import Path
 
-from bench import best
+from bench import best, run_alone
 
 Log = Callable[[str], None]
 BATCH = 500
@@ -144,33 +143,8 @@ def figures(db: Path, rounds: list[str], county: str, repeat: int, log: Log):
 
 
 def main(argv: list[str] | None = None) -> int:
-    import argparse
-    import tempfile
-
-    from bench import runner, synth
-    from survey import auth, service
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", choices=list(synth.SCALES), default="county")
-    args = parser.parse_args(argv)
-    scale = synth.SCALES[args.scale]
-    start = time.perf_counter()
-
-    def log(message: str) -> None:
-        print(f"[{time.perf_counter() - start:7.1f} s] {message}", file=sys.stderr, flush=True)
-
-    with tempfile.TemporaryDirectory(prefix="xiangfeng-bench-") as tmp:
-        province = synth.generate(scale, Path(tmp) / "files")
-        db = Path(tmp) / "ledger.db"
-        operator = auth.operator()
-        service.import_villages_file(db, operator, province.villages_csv)
-        for rnd in province.rounds:
-            service.open_round(db, operator, rnd.id, rnd.name, rnd.start_date, rnd.end_date)
-        for path in province.submissions:
-            service.import_submissions_file(db, operator, path)
-        log("imported")
-        print(runner.table(figures(db, [r.id for r in province.rounds], province.counties[0], scale.repeat, log)))
-    return 0
+    return run_alone(argv, __doc__, "ledger.db", lambda db, province, scale, work, log: figures(
+        db, [r.id for r in province.rounds], province.counties[0], scale.repeat, log))
 
 
 if __name__ == "__main__":

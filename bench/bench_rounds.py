@@ -19,14 +19,12 @@ from __future__ import annotations
 
 import io
 import sqlite3
-import sys
-import time
 from collections.abc import Callable
 from contextlib import closing
 from decimal import Decimal
 from pathlib import Path
 
-from bench import best
+from bench import best, run_alone
 
 #: The floor of the trends: every round's township counts in one statement.
 TRENDS_SQL = """
@@ -110,32 +108,8 @@ def figures(db: Path, round_id: str, county: str, repeat: int, log: Callable[[st
 
 
 def main(argv: list[str] | None = None) -> int:
-    import argparse
-    import tempfile
-
-    from bench import runner, synth
-    from survey import auth, service
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", choices=list(synth.SCALES), default="county")
-    args = parser.parse_args(argv)
-    scale = synth.SCALES[args.scale]
-    start = time.perf_counter()
-
-    def log(message: str) -> None:
-        print(f"[{time.perf_counter() - start:7.1f} s] {message}", file=sys.stderr, flush=True)
-
-    with tempfile.TemporaryDirectory(prefix="xiangfeng-bench-") as tmp:
-        province = synth.generate(scale, Path(tmp) / "files")
-        db = Path(tmp) / "rounds.db"
-        service.import_villages_file(db, auth.operator(), province.villages_csv)
-        for rnd in province.rounds:
-            service.open_round(db, auth.operator(), rnd.id, rnd.name, rnd.start_date, rnd.end_date)
-        for path in province.submissions:
-            service.import_submissions_file(db, auth.operator(), path)
-        log("imported")
-        print(runner.table(figures(db, province.rounds[-1].id, province.counties[0], scale.repeat, log)))
-    return 0
+    return run_alone(argv, __doc__, "rounds.db", lambda db, province, scale, work, log: figures(
+        db, province.rounds[-1].id, province.counties[0], scale.repeat, log))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 #: WGS84 longitude and latitude bounds of China (degrees): every imported point lies within.
@@ -37,3 +38,18 @@ def county_of(code: str) -> str:
 def in_china(lon: float, lat: float) -> bool:
     """True when (lon, lat) are finite WGS84 degrees within China's bounding box."""
     return LON_RANGE[0] <= lon <= LON_RANGE[1] and LAT_RANGE[0] <= lat <= LAT_RANGE[1]
+
+
+#: A date as every file and form writes it: ``YYYY-MM-DD``.
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def real_date(text: str | None) -> bool:
+    """True when ``text`` is a date written ``YYYY-MM-DD`` that is in the calendar."""
+    if not ISO_DATE.fullmatch(text or ""):
+        return False
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True

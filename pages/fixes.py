@@ -4,25 +4,13 @@ townships' villages, overdue first; for each, what was done and photos after the
 
 import streamlit as st
 
-from core.errors import SurveyError
 from survey import ledger
 from ui import ledger_view as view
 from ui import nav, shell
-from ui.text import md, t
+from ui.text import t
 
 user = nav.require("fixes")
-st.html(view.CSS)
-st.title(t("fx_title"), anchor=False)
-st.caption(t("fx_help"))
-view.message()
-try:
-    work = ledger.worklist(shell.db(), user)
-except SurveyError as exc:
-    st.error(md(exc), icon=":material/error:")
-    st.stop()
-if not work:
-    st.success(t("fx_none"), icon=":material/task_alt:")
-    st.stop()
+work = view.work_list("fx", lambda: ledger.worklist(shell.db(), user))
 st.caption(t("fx_count", n=len(work), overdue=sum(e.overdue for e in work)))
 for entry in work:
     view.fix_card(user, entry)

@@ -50,10 +50,6 @@ if status == STATUS_PENDING:
                                  township=towns.get(township, t("rv_all")),
                                  result=t(f"rv_{result}") if result else t("rv_all"))
               + t("rv_filter_more", more=view.filter_text(more)))
-labels = {i.id: view.pick_label(i) for i in items}
-if st.session_state.get(keys.RV_SELECTED) not in (None, *labels):
-    st.session_state.pop(keys.RV_SELECTED)  # filtered out meanwhile
-picked = st.selectbox(t("rv_pick"), [None, *labels], key=keys.RV_SELECTED,
-                      format_func=lambda sid: labels[sid] if sid else "—")
+picked = view.picker(items)
 if picked:
     view.detail(db, user, picked)

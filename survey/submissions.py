@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import re
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,13 +25,11 @@ from typing import Any
 
 from core import limits
 from core.config import ROUND_DATE_MARGIN_DAYS
-from core.constants import LAT_RANGE, LON_RANGE, ROUND_ID
+from core.constants import LAT_RANGE, LON_RANGE, ROUND_ID, real_date
 from core.errors import DataError, Problem, problem
 from core.model import Round
 from survey.rubric import Rubric
 from survey.scoring import check_unmet, validate_answers
-
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -115,7 +112,7 @@ def parse_submission(obj: Any, rubric: Rubric, villages: Collection[str] | None,
         bad("village_unknown", "village", value=village)
     if isinstance(round_id, str) and round_id.strip() and not ROUND_ID.match(round_id):
         bad("round_id", "round", value=round_id)
-    if isinstance(date, str) and date.strip() and not _real_date(date):
+    if isinstance(date, str) and date.strip() and not real_date(date):
         bad("date", "date", value=date)
     for name, (low, high), key in (("lon", LON_RANGE, "lon_range"), ("lat", LAT_RANGE, "lat_range")):
         value = obj.get(name)
@@ -182,16 +179,6 @@ def _long_texts(obj: dict[str, Any], file: str, line: int | None) -> list[Proble
 
 def _float(value: float | None) -> float | None:
     return None if value is None else float(value)
-
-
-def _real_date(text: str) -> bool:
-    if not _DATE.match(text):
-        return False
-    try:
-        dt.date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
 
 
 def check_dates(subs: Sequence[Submission], rounds: Mapping[str, Round], today: dt.date,

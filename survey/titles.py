@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from core import config
-from core.constants import TOWNSHIP_DIGITS, county_of
+from core.constants import TOWNSHIP_DIGITS, county_of, real_date
 from core.errors import DataError, NotFound, Problem, UsageError, problem
 from core.model import TITLES
 from survey import store
@@ -38,7 +38,6 @@ AWARD, REMOVE, RECORD = "award", "remove", "record"
 ACTION_NAMES = {"授予": AWARD, "award": AWARD, "摘牌": REMOVE, "remove": REMOVE, "登记": RECORD, "record": RECORD}
 #: Titles as files write them (interchange.md: 国家级 is 全国; an empty cell is 无).
 TITLE_ALIASES = {"": "无", "无": "无", "县级": "县级", "市级": "市级", "省级": "省级", "全国": "全国", "国家级": "全国"}
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _YEAR = re.compile(r"[0-9]{4}")
 
 
@@ -186,7 +185,7 @@ def change(db_path: str | Path, user: User, code: str, action: str, level: str, 
         problems.append(problem("title_action", where, None, "action", value=action))
     if level not in LEVELS:
         problems.append(problem("title_level", where, None, "level", value=level))
-    if not _real_date(date) or date > today.isoformat():
+    if not real_date(date) or date > today.isoformat():
         problems.append(problem("title_date", where, None, "date", value=date, today=today.isoformat()))
     if problems:
         raise DataError(problems)
@@ -203,16 +202,6 @@ def change(db_path: str | Path, user: User, code: str, action: str, level: str, 
 
     return store.add_title_event(db_path, code, {k: getattr(event, k) for k in (
         "action", "level", "date", "year", "document", "source")}, derive, actor=user.name)
-
-
-def _real_date(text: str) -> bool:
-    if not _DATE.fullmatch(text or ""):
-        return False
-    try:
-        dt.date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
 
 
 # --- the townships' list ---------------------------------------------------------------------------

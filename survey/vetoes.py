@@ -29,12 +29,11 @@ from pathlib import Path
 from typing import Any
 
 from core import config
-from core.constants import TOWNSHIP_DIGITS, county_of
+from core.constants import TOWNSHIP_DIGITS, county_of, real_date
 from core.errors import DataError, NotFound, Problem, UsageError, problem
 from survey import store
 from survey.auth import User
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 CONFIRMED, WITHDRAWN, REJECTED = "confirmed", "withdrawn", "rejected"
 
 #: field -> accepted headers of the import file (interchange.md, Vetoes).
@@ -205,7 +204,7 @@ def _check(rubric, place: str, item: str, date: str, source: str, known_places: 
     if item not in codes:
         problems.append(problem("veto_item_unknown", file, line, columns["item"], value=item,
                                 known="/".join(codes)))
-    if not _real_date(date):
+    if not real_date(date):
         problems.append(problem("date", file, line, columns["date"], value=date))
     elif date > today.isoformat():
         problems.append(problem("veto_date_future", file, line, columns["date"], value=date,
@@ -213,16 +212,6 @@ def _check(rubric, place: str, item: str, date: str, source: str, known_places: 
     if not source.strip():
         problems.append(problem("veto_source", file, line, columns["source"]))
     return problems
-
-
-def _real_date(text: str) -> bool:
-    if not _DATE.fullmatch(text or ""):
-        return False
-    try:
-        dt.date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _places(db_path: str | Path) -> dict[str, str]:

@@ -54,6 +54,33 @@ def test_two_versions_of_one_village_differ_in_the_picker(scoped, monkeypatch):
     assert "None" not in listed.to_string()
 
 
+def villages_offered(at) -> list[str]:
+    return [label.split("（")[0] for label in at.selectbox(key=keys.RV_SELECTED).options]
+
+
+def test_the_picker_offers_the_villages_in_pinyin_order_and_finds_them_by_pinyin(scoped, monkeypatch):
+    at = run(scoped, monkeypatch)
+    assert table(at, "村", "第几份")["村"].tolist() == ["甲村", "乙村", "丙村"]  # the queue keeps its order
+    assert villages_offered(at) == ["—", "丙村", "甲村", "乙村"]  # bing, jia, yi
+    at.text_input(key=keys.RV_SELECTED_QUERY).input("yic").run()  # 乙村 by its pinyin: opened at once
+    assert villages_offered(at) == ["乙村"]
+    assert at.selectbox(key=keys.RV_SELECTED).value == sid(V2)
+    assert at.button(key=keys.RV_APPROVE)
+    at.text_input(key=keys.RV_SELECTED_QUERY).input("j").run()  # 甲村 by its initial
+    assert at.selectbox(key=keys.RV_SELECTED).value == sid(V1)
+    at.text_input(key=keys.RV_SELECTED_QUERY).input(V3).run()  # 丙村 by its code
+    assert villages_offered(at) == ["丙村"]
+    at.button(key=keys.RV_APPROVE).click().run()
+    assert [s.value for s in at.success] == ["已通过：丙村"]
+    # the search is emptied with the decision: nothing else opens by itself
+    assert at.text_input(key=keys.RV_SELECTED_QUERY).value == ""
+    assert at.selectbox(key=keys.RV_SELECTED).value is None
+    assert villages_offered(at) == ["—", "甲村", "乙村"]
+    at.text_input(key=keys.RV_SELECTED_QUERY).input("xc").run()
+    assert villages_offered(at) == ["—"] and at.selectbox(key=keys.RV_SELECTED).value is None
+    assert "没有与“xc”相符的选项" in [c.value for c in at.caption]
+
+
 def test_gps_problems_show_in_the_queue_and_the_detail_and_filter_it(scoped, monkeypatch):
     add(scoped, "far", V1, lon=114.09, lat=30.6, date="2026-05-22")  # about 18 km east
     add(scoped, "blurry", V2, gps_accuracy_m=250.0, date="2026-05-23", surveyor="李明", origin="odk")

@@ -228,6 +228,25 @@ def test_a_submitted_village_says_so_and_a_closed_round_warns(db, rubric, start,
     assert "已结束" in warning and "2026-02-28" in warning.replace("\\", "")
 
 
+def test_the_villages_come_in_pinyin_order_and_are_found_by_pinyin(db, start):
+    at = start()
+    picker = at.selectbox(key=keys.SV_VILLAGE)
+    assert picker.options == ["李庄村 · 未测", "青石村 · 未测", "张家湾村 · 未测"]  # li, qing, zhang
+    assert picker.value is None and checklist(at) is None  # nothing opens by itself
+    at.text_input(key=keys.SV_VILLAGE_QUERY).input("zjw").run()  # 张家湾村 by its initials
+    assert at.selectbox(key=keys.SV_VILLAGE).options == ["张家湾村 · 未测"]
+    assert at.query_params[keys.SV_VILLAGE] == ZHANG
+    assert [h.value for h in at.subheader] == ["张家湾村（城关镇）"]
+    at.text_input(key=keys.SV_VILLAGE_QUERY).input("qingshi").run()  # 青石村 in full pinyin
+    assert checklist(at)["village"]["code"] == QING
+    at.text_input(key=keys.SV_VILLAGE_QUERY).input("").run()  # all offered again, the village kept
+    assert at.selectbox(key=keys.SV_VILLAGE).options == ["李庄村 · 未测", "青石村 · 未测", "张家湾村 · 未测"]
+    assert at.selectbox(key=keys.SV_VILLAGE).value == QING
+    at.selectbox(key=keys.SV_TOWN).set_value("429901100").run()  # another township: 青石村 is not in it
+    assert at.selectbox(key=keys.SV_VILLAGE).value is None and checklist(at) is None
+    assert keys.SV_VILLAGE not in at.query_params
+
+
 def test_a_surveyor_sees_only_the_villages_of_their_townships(db, signed_in):
     at = AppTest.from_file(PAGE, default_timeout=30)
     signed_in(at, db, "surveyor", county="429901", townships=("429901101",), name="qingshi",

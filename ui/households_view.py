@@ -117,25 +117,12 @@ def _pct(value) -> str:
     return "" if value is None else str(value)
 
 
-def _from_url(key: str, allowed) -> None:
-    if key not in st.session_state:
-        value = st.query_params.get(key)
-        st.session_state[key] = value if value in allowed else None
-
-
-def _to_url(key: str, value: str | None) -> None:
-    if value and st.query_params.get(key) != value:
-        st.query_params[key] = value
-    elif not value and key in st.query_params:
-        del st.query_params[key]
-
-
 def pick_village(rows: list[hh.Progress]) -> Village | None:
     """Township and village selects (kept in the URL) over the villages of the progress table."""
     villages = {p.village.code: p.village for p in rows}
     towns = {v.township_code: v.township for v in villages.values()}
-    _from_url(keys.HH_TOWN, towns)
-    _from_url(keys.HH_VILLAGE, villages)
+    shell.from_url(keys.HH_TOWN, towns)
+    shell.from_url(keys.HH_VILLAGE, villages)
     left, right = st.columns([1, 2])
     town = left.selectbox(t("hh_town"), list(towns), index=None, key=keys.HH_TOWN, format_func=towns.get,
                           placeholder=plain("hh_all_towns"), filter_mode="contains")
@@ -145,8 +132,8 @@ def pick_village(rows: list[hh.Progress]) -> Village | None:
     code = right.selectbox(t("hh_village"), list(shown), index=None, key=keys.HH_VILLAGE,
                            format_func=lambda c: shown[c].name, placeholder=plain("hh_pick_village"),
                            filter_mode="contains")
-    _to_url(keys.HH_TOWN, town)
-    _to_url(keys.HH_VILLAGE, code)
+    shell.to_url(keys.HH_TOWN, town)
+    shell.to_url(keys.HH_VILLAGE, code)
     return shown.get(code) if code else None
 
 

@@ -5,8 +5,10 @@ call into ``survey.ledger``; nothing here decides a rule."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import streamlit as st
 
@@ -17,6 +19,8 @@ from survey.auth import User
 from survey.rubric import load_rubric
 from ui import keys, shell
 from ui.text import lang, md, plain, t
+
+T = TypeVar("T")
 
 #: Large touch targets for phones and tablets (gloves, sun); served inline.
 CSS = """<style>
@@ -240,6 +244,26 @@ def _files(uploads) -> list[tuple[bytes, str]]:
 
 
 # --- the township liaison: report fixes ----------------------------------------------------------
+
+
+def work_list(prefix: str, read: Callable[[], list[T]]) -> list[T]:
+    """The top of a ledger work page (整改上报 ``fx``, 整改复查 ``rc``): its style, title
+    (``<prefix>_title``), help (``<prefix>_help``) and the last action's message, then the entries
+    ``read()`` returns. The page stops there with the error ``read`` raises, or with
+    ``<prefix>_none`` when there are no entries."""
+    st.html(CSS)
+    st.title(t(f"{prefix}_title"), anchor=False)
+    st.caption(t(f"{prefix}_help"))
+    message()
+    try:
+        entries = read()
+    except SurveyError as exc:
+        st.error(md(exc), icon=":material/error:")
+        st.stop()
+    if not entries:
+        st.success(t(f"{prefix}_none"), icon=":material/task_alt:")
+        st.stop()
+    return entries
 
 
 def fix_card(user: User, e: ledger.Entry) -> None:

@@ -22,11 +22,13 @@ def pinyin_sorted(options: Sequence[Any], name: Callable[[Any], str]) -> list[An
 
 def pinyin_select(label, options: Sequence[Any], name: Callable[[Any], str], key: str, *,
                   keep: Sequence[Any] = (), format_func: Callable[[Any], str] | None = None,
-                  container=None) -> Any:
+                  container=None, **select: Any) -> Any:
     """A select box of ``options`` (sorted by the pinyin of ``name(option)``, ``keep`` first and
     always shown, e.g. "all"), with a search box (key ``key + "_q"``) before it that narrows the
-    options to those whose name (or the option itself: a code) the query finds. Returns the
-    chosen option (None when nothing matches)."""
+    options to those whose name (or the option itself: a code) the query finds. ``select``: more
+    arguments of the select box (``index=None`` and a ``placeholder``: nothing chosen until the
+    user picks or searches). Returns the chosen option (None when nothing matches or nothing is
+    chosen)."""
     box = container or st
     query_key = f"{key}_q"
     c1, c2 = box.columns([1, 2])
@@ -41,4 +43,4 @@ def pinyin_select(label, options: Sequence[Any], name: Callable[[Any], str], key
         del st.session_state[key]
     if query.strip() and not found:
         c1.caption(t("pinyin_no_match", q=query))
-    return c2.selectbox(md(label), shown, key=key, format_func=format_func or name)
+    return c2.selectbox(md(label), shown, key=key, format_func=format_func or name, **select)

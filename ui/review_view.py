@@ -14,7 +14,7 @@ from core.errors import SurveyError
 from core.model import STATUS_LABELS, STATUS_PENDING, STATUS_RETURNED
 from survey import audit, gps, progress, review, service
 from survey.auth import User
-from ui import audit_view, keys, nav, shell
+from ui import audit_view, keys, nav, pickers, shell
 from ui.survey_view import num
 from ui.text import Md, lang, md, plain, source_label, t, when
 
@@ -58,6 +58,7 @@ def table(items: list[review.Item], key: str, comments: bool = False, pick: bool
         chosen = st.session_state[key].selection.rows
         if chosen and chosen[0] < len(ids):
             st.session_state[keys.RV_SELECTED] = ids[chosen[0]]
+            st.session_state[keys.RV_SELECTED_QUERY] = ""  # a search would choose its own match
 
     st.dataframe(rows, hide_index=True, key=key, on_select=clicked, selection_mode="single-row")
 
@@ -86,6 +87,16 @@ def pick_label(i: review.Item) -> str:
     arrival time and surveyor."""
     return plain("rv_pick_label", village=i.village, code=i.village_code, version=i.version,
                  date=i.date, received=when(i.received_at), surveyor=i.surveyor)
+
+
+def picker(items: list[review.Item]) -> str | None:
+    """The submission to open, picked by its village: in pinyin order of the villages (a
+    village's versions in the order listed), found by pinyin, characters or code
+    (``ui.pickers``). Returns its id, or None."""
+    labels = {i.id: pick_label(i) for i in items}
+    found = {i.id: f"{i.village} {i.village_code}" for i in items}
+    return pickers.pinyin_select(t("rv_pick"), [None, *labels], found.__getitem__, keys.RV_SELECTED,
+                                 keep=[None], format_func=lambda sid: labels[sid] if sid else "—")
 
 
 def more_filters(items: list[review.Item]) -> review.Filter:
@@ -119,6 +130,7 @@ def decided(text_key: str, **fields: str) -> None:
     """Remember a message for the next run, and rerun."""
     st.session_state[keys.RV_MESSAGE] = (text_key, fields)
     st.session_state.pop(keys.RV_SELECTED, None)
+    st.session_state.pop(keys.RV_SELECTED_QUERY, None)  # else its first match would open at once
     st.rerun()
 
 

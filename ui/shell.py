@@ -6,6 +6,7 @@ Reads go through small ``st.cache_data`` wrappers keyed on the database path and
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import streamlit as st
@@ -50,6 +51,22 @@ def place_names() -> dict[str, str | None]:
 
 def rounds() -> list[Round]:
     return _rounds(str(db()), version())
+
+
+def from_url(key: str, allowed: Iterable[str]) -> None:
+    """A new session starts the widget ``key`` from the URL's ``?key=`` when its value is one of
+    ``allowed`` (a reload keeps the village open), else from None."""
+    if key not in st.session_state:
+        value = st.query_params.get(key)
+        st.session_state[key] = value if value in allowed else None
+
+
+def to_url(key: str, value: str | None) -> None:
+    """Keep ``value`` in the URL as ``?key=`` (none when empty), for :func:`from_url`."""
+    if value and st.query_params.get(key) != value:
+        st.query_params[key] = value
+    elif not value and key in st.query_params:
+        del st.query_params[key]
 
 
 def choose_round(round_id: str) -> None:

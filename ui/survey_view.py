@@ -5,7 +5,6 @@ picker with each village's status, and what goes beside the checklist. The check
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from decimal import Decimal
 
 import streamlit as st
@@ -15,7 +14,7 @@ from core.model import Village
 from survey import auth, fieldwork, review
 from survey.auth import User
 from survey.rubric import Rubric
-from ui import keys, shell, tenstar_view
+from ui import keys, pickers, shell, tenstar_view
 from ui.text import plain, t
 
 #: Large touch targets for gloved fingers on the Streamlit widgets of the page (the checklist
@@ -49,20 +48,6 @@ def villages(user: User) -> list[Village]:
 # --- the village picker --------------------------------------------------------------------------
 
 
-def _from_url(key: str, allowed: Iterable[str]) -> None:
-    """A new session starts from the URL (a reload keeps the village open)."""
-    if key not in st.session_state:
-        value = st.query_params.get(key)
-        st.session_state[key] = value if value in allowed else None
-
-
-def _to_url(key: str, value: str | None) -> None:
-    if value and st.query_params.get(key) != value:
-        st.query_params[key] = value
-    elif not value and key in st.query_params:
-        del st.query_params[key]
-
-
 def surveyor_name(user: User) -> str:
     """The name the assessment is signed with: a surveyor's own display name (fixed); an admin
     entering paper forms may type another (kept in the URL, so a reload keeps it)."""
@@ -74,38 +59,36 @@ def surveyor_name(user: User) -> str:
         st.session_state[keys.SV_SURVEYOR] = from_url or user.display_name
     name = st.text_input(t("sv_surveyor"), key=keys.SV_SURVEYOR, max_chars=40, disabled=fixed,
                          help=t("sv_surveyor_help"), icon=":material/badge:").strip()
-    _to_url(keys.SV_SURVEYOR, None if fixed else name)
+    shell.to_url(keys.SV_SURVEYOR, None if fixed else name)
     return name
 
 
 def pick_village(user: User, round_id: str, surveyor: str) -> tuple[Village | None, str]:
     """Township and village selects (codes kept in the URL) within the user's scope, with each
-    village's status this round (``submitted``, ``draft`` or ``todo``). Returns the chosen
-    village and its status."""
+    village's status this round (``submitted``, ``draft`` or ``todo``), in pinyin order; the
+    village found by pinyin too (``ui.pickers``). Returns the chosen village and its status."""
     everyone = villages(user)
     names = {v.township_code: v.township for v in everyone}
     status = fieldwork.round_status(shell.db(), user, round_id, surveyor)
-    _from_url(keys.SV_TOWN, names)
-    _from_url(keys.SV_VILLAGE, {v.code for v in everyone})
+    shell.from_url(keys.SV_TOWN, names)
+    shell.from_url(keys.SV_VILLAGE, {v.code for v in everyone})
     left, right = st.columns([1, 2])
-    town = left.selectbox(t("sv_town"), list(names), index=None, key=keys.SV_TOWN,
+    town = left.selectbox(t("sv_town"), pickers.pinyin_sorted(names, names.get), index=None, key=keys.SV_TOWN,
                           format_func=names.get, placeholder=t("sv_all_towns"),
                           filter_mode="contains")
     shown = {v.code: v for v in everyone if town is None or v.township_code == town}
-    if st.session_state.get(keys.SV_VILLAGE) not in shown:
-        st.session_state[keys.SV_VILLAGE] = None
     label = {c: f"{v.name} · {t('sv_status_' + status.get(c, 'todo'))}" for c, v in shown.items()}
     chosen = st.session_state.get(keys.SV_VILLAGE)
     if chosen in label and st.session_state.get(keys.SV_VILLAGE_LABEL) not in (None, label[chosen]):
         # its status changed (a submit): the browser shows the label it was sent and would send
         # the old one back (no such option: the picker would empty); set it to send the new one
         st.session_state[keys.SV_VILLAGE] = chosen
-    code = right.selectbox(t("sv_village"), list(shown), index=None, key=keys.SV_VILLAGE,
-                           format_func=label.get, placeholder=t("sv_pick_village"),
-                           filter_mode="contains")
+    code = pickers.pinyin_select(t("sv_village"), list(shown), lambda c: shown[c].name, keys.SV_VILLAGE,
+                                 format_func=label.get, container=right, index=None,
+                                 placeholder=t("sv_pick_village"), filter_mode="contains")
     st.session_state[keys.SV_VILLAGE_LABEL] = label.get(code) if code else None
-    _to_url(keys.SV_TOWN, town)
-    _to_url(keys.SV_VILLAGE, code)
+    shell.to_url(keys.SV_TOWN, town)
+    shell.to_url(keys.SV_VILLAGE, code)
     counts = {s: sum(1 for c in shown if status.get(c, "todo") == s)
               for s in ("submitted", "draft", "todo")}
     st.caption(t("sv_progress", **counts))
