@@ -15,14 +15,17 @@ import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
 from core import limits
+from core.bulk import collector_paused
 from core.constants import LAT_RANGE, LON_RANGE
 from core.errors import DataError, Problem, problem
 from core.model import county_of, township_of
 from survey.tables import (
+    STRIP,
     TABLE_SUFFIXES,
     Table,
     aliases,
@@ -149,29 +152,34 @@ def _validate(table: _Table, name: str) -> list[VillageRow]:
     result: list[VillageRow] = []
     # Province scale: 25,000 rows of ten cells. Each row's cells are trimmed once into ``texts``
     # (field -> text, None when the column is absent): the helpers below only look them up.
-    wanted = [(field, columns.get(field)) for field in FIELDS]
+    present = list(columns.items())  # an absent field: texts.get -> None
     field_chars = limits.FIELD_CHARS
     for row_index, (line, cells) in enumerate(table.rows):
         row_problems: list[Problem] = []
-        if any(isinstance(c, str) and len(c) > field_chars for c in cells):
+        try:  # every cell a text (a CSV): the longest, by C-level maps; a workbook's numbers: one by one
+            too_long = max(map(len, cells), default=0) > field_chars
+            trimmed = list(map(str.strip, cells, repeat(STRIP)))
+        except TypeError:
+            too_long = any(isinstance(c, str) and len(c) > field_chars for c in cells)
+            trimmed = list(map(_text, cells))
+        if too_long:
             for index, value in enumerate(cells):
                 if isinstance(value, str) and len(value) > field_chars:
                     header = table.headers[index] if index < len(table.headers) else f"#{index + 1}"
                     row_problems.append(limits.text_problem(value, name, line, header))  # type: ignore[arg-type]
         width = len(cells)
-        texts = {field: None if index is None else _text(cells[index]) if index < width else ""
-                 for field, index in wanted}
+        texts = {field: trimmed[index] if index < width else "" for field, index in present}
 
         def cell(field: str, texts: dict[str, str | None] = texts) -> str | None:
             """The trimmed text of ``field``, or None when the column is absent."""
-            return texts[field]
+            return texts.get(field)
 
         def bad(key: str, field: str, row_problems: list[Problem] = row_problems, line: int = line,
                 **fields: Any) -> None:
             row_problems.append(problem(key, name, line, table.headers[columns[field]], **fields))
 
         def required(field: str, texts: dict[str, str | None] = texts) -> str:
-            value = texts[field] or ""
+            value = texts.get(field) or ""
             if not value:
                 bad("field_required", field)
             return value
@@ -298,8 +306,9 @@ def read_villages(path: str | os.PathLike, display_name: str | None = None) -> l
         return _validate(_read_layer(path, name), name)
     if suffix not in TABLE_SUFFIXES:
         raise DataError([problem("file_format", name, suffix=suffix or path.name)])
-    table = read_table_file(path, name, _is_code, _is_code)
-    return _validate(table, name)
+    with collector_paused():  # 25,000 rows of cells, then as many records: see core.bulk
+        table = read_table_file(path, name, _is_code, _is_code)
+        return _validate(table, name)
 
 
 def read_table(path: Path, name: str, fields: dict[str, tuple[str, ...]],

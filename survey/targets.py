@@ -16,10 +16,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Context, Decimal
-from operator import attrgetter
+from itertools import groupby, repeat
+from operator import and_, attrgetter, is_, is_not, itemgetter, truth
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from core.bulk import collector_paused
 from core.errors import NotFound, UsageError
 from core.model import CIVILIZED_TITLES, Round, TownshipRow, VillageResult, county_of, township_of
 
@@ -121,39 +123,56 @@ def _row(code: str, name: str, county: str, counts: Sequence[int], target: Decim
     )
 
 
+_TOWN, _TITLE = attrgetter("village.township_code"), attrgetter("village.title")
+_SID, _PASSED = attrgetter("submission_id"), attrgetter("passed")
+
+
 def _tally(results: Iterable[VillageResult],
            policy: TargetPolicy | None = None,
            counting: bool = True) -> dict[str, tuple[tuple[str, str, str | None], list[int]]]:
     """One pass over the round: township code -> ((name, county code, county name), counts
     [villages, civilized now, assessed, passed, projected]); civilized: the titles of
-    ``policy`` for the village's county. A round that does not count toward titles and targets
-    (a mock round, ``counting`` False) projects today's titles."""
+    ``policy`` for the village's county (that of the township's first village). A round that
+    does not count toward titles and targets (a mock round, ``counting`` False) projects
+    today's titles."""
     policy = policy or TargetPolicy()
     towns: dict[str, tuple[tuple[str, str, str | None], list[int]]] = {}
     titles: dict[str, frozenset[str]] = {}  # township code -> the titles its county counts
-    for r in results:
-        v = r.village
-        code = v.township_code or township_of(v.code)
-        entry = towns.get(code)
-        if entry is None:
-            county = v.county_code or county_of(v.code)
-            entry = towns[code] = ((v.township, county, v.county), [0, 0, 0, 0, 0])
-            titles[code] = policy.civilized(county)
-        c = entry[1]
-        civ = v.title in titles[code]
-        c[0] += 1
-        if civ:
-            c[1] += 1
-        if r.submission_id is None:
-            if civ:
-                c[4] += 1
-        else:
-            c[2] += 1
-            if r.passed:
-                c[3] += 1
-            if r.passed if counting else civ:
-                c[4] += 1
+    # Province scale: 25,000 villages. A round comes sorted by code, so a township's villages
+    # are one run; each run is counted with C-level maps, not a Python step per village. Runs
+    # of one township that are not adjacent (any order is accepted) add up.
+    for key, run in groupby(results, _TOWN):
+        run = list(run)
+        if key:
+            _tally_run(towns, titles, policy, key, run, counting)
+        else:  # no township code stored: each village by its code
+            for r in run:
+                _tally_run(towns, titles, policy, township_of(r.village.code), [r], counting)
     return towns
+
+
+def _tally_run(towns: dict[str, tuple[tuple[str, str, str | None], list[int]]],
+               titles: dict[str, frozenset[str]], policy: TargetPolicy, code: str,
+               run: list[VillageResult], counting: bool) -> None:
+    """Add ``run`` (villages of township ``code``) to the counts of :func:`_tally`."""
+    entry = towns.get(code)
+    if entry is None:
+        v = run[0].village
+        county = v.county_code or county_of(v.code)
+        entry = towns[code] = ((v.township, county, v.county), [0, 0, 0, 0, 0])
+        titles[code] = policy.civilized(county)
+    civ = list(map(titles[code].__contains__, map(_TITLE, run)))
+    sids = list(map(_SID, run))
+    assessed = list(map(is_not, sids, repeat(None)))
+    unassessed = list(map(is_, sids, repeat(None)))
+    passed = list(map(and_, assessed, map(truth, map(_PASSED, run)))).count(True)
+    c = entry[1]
+    c[0] += len(run)
+    c[1] += civ.count(True)
+    c[2] += assessed.count(True)
+    c[3] += passed
+    # not assessed: today's title; assessed: passed (a round that counts) or today's title
+    c[4] += (list(map(and_, unassessed, civ)).count(True) + passed) if counting else civ.count(True)
 
 
 def _township_code(r: VillageResult) -> str:
@@ -329,11 +348,12 @@ class RankList:
 
 
 def _standing(r: VillageResult) -> tuple[bool, Decimal]:
-    """What a rank compares: vetoed last, then the higher total first."""
-    return (bool(r.veto), -(r.total or _ZERO))
+    """What a rank compares, for equality only (the lists are sorted already): vetoed or not,
+    and the total."""
+    return (not r.veto, r.total or _ZERO)
 
 
-_CODE, _TOTAL, _VETOED = attrgetter("village.code"), attrgetter("total"), attrgetter("vetoed")
+_CODE, _TOTAL, _VETO = attrgetter("village.code"), attrgetter("total"), attrgetter("veto")
 
 
 def _tie_start(group: list[VillageResult], i: int) -> int:
@@ -349,13 +369,15 @@ def _with_ranks(group: list[VillageResult], start: int, stop: int) -> list[Ranke
     out: list[Ranked] = []
     if start >= stop:
         return out
+    new = tuple.__new__
     rank = _tie_start(group, start) + 1
     prev = _standing(group[start])
     for i in range(start, stop):
-        s = _standing(group[i])
+        r = group[i]
+        s = (not r.veto, r.total or _ZERO)  # _standing, inline
         if s != prev:
             rank, prev = i + 1, s
-        out.append(Ranked(rank, group[i]))
+        out.append(new(Ranked, (rank, r)))
     return out
 
 
@@ -376,21 +398,26 @@ def rankings(results: Iterable[VillageResult], n: int = 5) -> dict[str, RankList
     """红黑榜: the ``n`` best and ``n`` worst assessed villages of every township (9-digit key)
     and every county (6-digit key). Villages tied with the last one listed are listed too, so a
     list can be longer than ``n``; ties are ordered by code."""
-    # Three stable sorts with C key functions (faster than one sort on Python-built tuples):
-    # by code, then higher total first, then vetoed last.
-    assessed = sorted((r for r in results if r.submission_id is not None), key=_CODE)
-    assessed.sort(key=_TOTAL, reverse=True)
-    assessed.sort(key=_VETOED)
-    groups: dict[str, list[VillageResult]] = defaultdict(list)
-    names: dict[str, str] = {}
-    for r in assessed:  # in order: every group comes out sorted
-        v = r.village
-        t, c = v.township_code or township_of(v.code), v.county_code or county_of(v.code)
-        groups[t].append(r)
-        groups[c].append(r)
-        if t not in names:
-            names[t], names[c] = v.township, names.get(c) or v.county or ""
-    return {code: _rank_list(code, names[code], groups[code], n) for code in sorted(groups)}
+    with collector_paused():  # 25,000 list entries and thousands of records: see core.bulk
+        # Two stable sorts with C key functions (faster than one sort on Python-built tuples):
+        # by code, then higher total first; then the vetoed after the others (a stable split).
+        assessed = [r for r in results if r.submission_id is not None]
+        assessed.sort(key=_CODE)
+        assessed.sort(key=_TOTAL, reverse=True)
+        vetoes = list(map(_VETO, assessed))
+        if any(vetoes):
+            assessed = ([r for r, v in zip(assessed, vetoes) if not v]
+                        + [r for r, v in zip(assessed, vetoes) if v])
+        groups: dict[str, list[VillageResult]] = defaultdict(list)
+        names: dict[str, str] = {}
+        for r in assessed:  # in order: every group comes out sorted
+            v = r.village
+            t, c = v.township_code or township_of(v.code), v.county_code or county_of(v.code)
+            groups[t].append(r)
+            groups[c].append(r)
+            if t not in names:
+                names[t], names[c] = v.township, names.get(c) or v.county or ""
+        return {code: _rank_list(code, names[code], groups[code], n) for code in sorted(groups)}
 
 
 class Change(NamedTuple):
@@ -418,13 +445,14 @@ def round_change(current: Iterable[VillageResult],
         before = previous
     else:
         before = {r.village.code: (r.total, r.passed) for r in previous if r.submission_id is not None}
-    out: dict[str, Change] = {}
-    none = (None, None)
-    for r in current:
-        if r.submission_id is not None:
-            total, passed = before.get(r.village.code, none)
-            out[r.village.code] = Change(r.total, total, r.passed, passed)
-    return out
+    # Province scale: one record per assessed village, built by C-level maps (tuple.__new__, as
+    # a named tuple's ``_make``), not a Python call each.
+    with collector_paused():  # 25,000 records: see core.bulk
+        assessed = [r for r in current if r.submission_id is not None]
+        codes = list(map(_CODE, assessed))
+        then = list(map(before.get, codes, repeat((None, None))))
+        rows = zip(map(_TOTAL, assessed), map(itemgetter(0), then), map(_PASSED, assessed), map(itemgetter(1), then))
+        return dict(zip(codes, map(tuple.__new__, repeat(Change), rows)))
 
 
 # --- from the store -----------------------------------------------------------------------------

@@ -143,6 +143,22 @@ def test_village_with_no_township_name_is_counted_under_its_code():
     assert [(r.code, r.name, r.villages) for r in rows] == [(T1, "", 2)]
 
 
+def test_a_round_in_any_order_counts_the_same_as_sorted_by_code():
+    """The tally counts a township's villages run by run: runs apart add up."""
+    one = [vr(T1 + "201", title="县级"), vr(T1 + "202", total="90"), vr(T1 + "203", total="60")]
+    two = [vr(T2 + "201", total="95"), vr(T2 + "202", title="市级", total="50", veto=("V2",))]
+    mixed = [one[0], two[0], one[1], two[1], one[2]]
+    no_code = [r._replace(village=r.village._replace(township_code="")) for r in mixed]
+    for counting in (True, False):
+        expected = township_table(one + two, TargetPolicy(), counting=counting)
+        assert [(r.villages, r.civilized_now, r.assessed, r.passed, r.projected) for r in expected] == (
+            [(3, 1, 2, 1, 2), (2, 1, 2, 1, 1)] if counting else [(3, 1, 2, 1, 1), (2, 1, 2, 1, 1)])
+        assert township_table(mixed, TargetPolicy(), counting=counting) == expected
+        assert township_table(no_code, TargetPolicy(), counting=counting) == expected
+        assert county_summary(mixed, TargetPolicy(), counting=counting) == county_summary(
+            one + two, TargetPolicy(), counting=counting)
+
+
 def test_county_summary_adds_up_its_townships_and_lists_a_county_with_no_villages():
     results = town(T1, 3, title="县级") + town(T2, 5) + [vr(T2 + "301", total="88")]
     [empty, county] = county_summary(results, TargetPolicy(D("56")), counties={"421398": "空县"})

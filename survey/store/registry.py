@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core.bulk import collector_paused
 from core.constants import county_of, township_of
 from core.errors import NotFound
 from core.model import Village
@@ -40,7 +41,7 @@ def import_registry(db_path: str | Path, rows: Iterable[VillageRow],
     now = _now()
     day = day or now[:10]
     who = _actor(actor)
-    with connect(db_path) as db, db.atomic():
+    with connect(db_path) as db, db.atomic(), collector_paused():  # 25,000 records: see core.bulk
         existing = {r["code"]: r for r in db.query(
             "SELECT code, name, township_code, county_code, lon, lat, title, title_year, "
             "households, demo FROM villages")}

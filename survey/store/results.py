@@ -7,9 +7,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from decimal import Decimal
+from itertools import repeat
+from operator import ne
 from pathlib import Path
 from typing import Any
 
+from core.bulk import collector_paused
 from core.errors import NotFound
 from core.model import FrozenMap, Village, VillageResult
 from survey.store.db import connect
@@ -38,13 +41,15 @@ def submission_exists(db_path: str | Path, submission_id: str) -> bool:
 MMAP_BYTES = 1 << 30
 
 _RESULTS_SQL = """
-SELECT v.code, v.name, v.township_code, t.name AS township, v.county_code, c.name AS county,
+SELECT v.code, v.name, v.township_code, v.county_code,
        v.lon, v.lat, v.title, v.title_year, v.households, v.demo,
        r.id AS sid, r.date AS s_date, r.surveyor AS s_surveyor, r.lon AS s_lon, r.lat AS s_lat,
        r.gps_accuracy_m AS s_acc, r.sections AS s_sections, r.total AS s_total, r.veto AS s_veto,
        r.passed AS s_passed, r.findings AS s_findings, r.status AS s_status
+-- a village counts only with its township row (the inner join); the township's and county's
+-- names come from their own small tables, read in the same transaction (one name object per
+-- township, not one decoded text per village)
 FROM villages v JOIN townships t ON t.code = v.township_code
-LEFT JOIN counties c ON c.code = v.county_code
 -- the counting submission: a correlated lookup on (round_id, village_code) is an index probe
 -- per village; a window over the whole round joined back scanned the round once per village.
 -- Joined by rowid, not by id: no second index probe per village.
@@ -64,39 +69,41 @@ def round_results(db_path: str | Path, round_id: str, county: str | None = None,
     :class:`NotFound` for an unknown round."""
     get_round(db_path, round_id)
     where, params = _scope(county, township, townships)
+    with collector_paused():  # 50,000 tuples and more: see core.bulk
+        return _results(db_path, round_id, where, params)
+
+
+def _results(db_path: str | Path, round_id: str, where: str, params: list[str]) -> list[VillageResult]:
     with connect(db_path) as db:
         db.execute(f"PRAGMA mmap_size={MMAP_BYTES}")  # 25,000 wide rows: no copy of each page
-        rows = db.execute(_RESULTS_SQL + where + " ORDER BY v.code", [round_id, *params]).fetchall()
+        db.execute("BEGIN")  # one read snapshot for the names and the rows
+        try:
+            towns = dict(db.execute("SELECT code, name FROM townships").fetchall())
+            counties = dict(db.execute("SELECT code, name FROM counties").fetchall())
+            rows = db.execute(_RESULTS_SQL + where + " ORDER BY v.code", [round_id, *params]).fetchall()
+        finally:
+            db.execute("COMMIT")
     # Province scale: 25,000 rows. Records are named tuples built by position (tuple.__new__,
-    # as their ``_make`` does, without a Python call per record), and the few distinct score
-    # texts (sections, totals, vetoes) are decoded once each; the read-only sections are shared.
+    # as their ``_make`` does) by C-level maps over the columns, without a Python step per
+    # record; the few distinct score texts (sections, totals, vetoes) are decoded once each and
+    # the read-only sections shared. A village not assessed has NULL in every submission
+    # column (the LEFT JOIN), which the lookups turn into VillageResult's defaults.
+    (code, name, town_code, county_code, lon, lat, title, title_year, households, demo, sid, date, surveyor,
+     s_lon, s_lat, accuracy, s_sections, total, veto, passed, findings, status) = zip(*rows) if rows else [()] * 22
+    defaults = VillageResult._field_defaults
+    sections = {x: defaults["sections"] if x is None else FrozenMap((k, Decimal(n)) for k, n in json.loads(x).items())
+                for x in set(s_sections)}
+    totals = {x: None if x is None else Decimal(x) for x in set(total)}
+    vetoes = {x: defaults["veto"] if x is None else tuple(json.loads(x)) for x in set(veto)}
+    passes = {x: None if x is None else x != 0 for x in set(passed)}
     new = tuple.__new__
-    sections: dict[str, FrozenMap] = {}
-    totals: dict[str, Decimal] = {}
-    vetoes: dict[str, tuple[str, ...]] = {"[]": ()}
-    unassessed = VillageResult(None, round_id)[1:]  # type: ignore[arg-type]  # the defaults, in order
-    out = []
-    append = out.append
-    for (code, name, town_code, town, county_code, county, lon, lat, title, title_year, households,
-         demo, sid, date, surveyor, s_lon, s_lat, accuracy, s_sections, total, veto, passed, findings,
-         status) in rows:
-        v = new(Village, (code, name, town_code, town, county_code, county, lon, lat, title, title_year,
-                          households, demo != 0))
-        if sid is None:
-            append(new(VillageResult, (v, *unassessed)))
-            continue
-        s = sections.get(s_sections)
-        if s is None:
-            s = sections[s_sections] = FrozenMap((k, Decimal(x)) for k, x in json.loads(s_sections).items())
-        t = totals.get(total)
-        if t is None:
-            t = totals[total] = Decimal(total)
-        vt = vetoes.get(veto)
-        if vt is None:
-            vt = vetoes[veto] = tuple(json.loads(veto))
-        append(new(VillageResult, (v, round_id, sid, date, surveyor, s_lon, s_lat, accuracy, s, t, vt,
-                                   passed != 0, findings, status)))
-    return out
+    villages = map(new, repeat(Village), zip(
+        code, name, town_code, map(towns.__getitem__, town_code), county_code, map(counties.get, county_code),
+        lon, lat, title, title_year, households, map(ne, demo, repeat(0))))
+    return list(map(new, repeat(VillageResult), zip(
+        villages, repeat(round_id), sid, date, surveyor, s_lon, s_lat, accuracy,
+        map(sections.__getitem__, s_sections), map(totals.__getitem__, total), map(vetoes.__getitem__, veto),
+        map(passes.__getitem__, passed), findings, status)))
 
 
 def round_totals(db_path: str | Path, round_id: str, county: str | None = None,
@@ -117,16 +124,13 @@ def round_totals(db_path: str | Path, round_id: str, county: str | None = None,
     if towns:
         sql += f" AND substr(village_code, 1, 9) IN ({','.join('?' * len(towns))})"
         params += towns
-    totals: dict[str, Decimal] = {}
-    out: dict[str, tuple[Decimal, bool]] = {}
-    with connect(db_path) as db:
+    with connect(db_path) as db, collector_paused():
         # the row of MAX(rowid) gives total and passed (SQLite's bare columns of a min/max query)
-        for code, _, total, passed in db.execute(sql + " GROUP BY village_code", params).fetchall():
-            t = totals.get(total)
-            if t is None:
-                t = totals[total] = Decimal(total)
-            out[code] = (t, passed != 0)
-    return out
+        rows = db.execute(sql + " GROUP BY village_code", params).fetchall()
+        # by C-level maps over the columns; each distinct total text decoded once
+        codes, _, total, passed = zip(*rows) if rows else [()] * 4
+        totals = {x: Decimal(x) for x in set(total)}
+        return dict(zip(codes, zip(map(totals.__getitem__, total), map(ne, passed, repeat(0)))))
 
 
 def item_losses(db_path: str | Path, submission_ids: Iterable[str]) -> dict[str, list[tuple[str, Decimal]]]:
