@@ -166,13 +166,17 @@ def _resume() -> User | None:
     # (an AppTest's mocked client answers a mock, not text: no cookie there)
     if not isinstance(token, str) or not token or st.session_state.get(keys.AUTH_TRIED):
         return None
-    st.session_state[keys.AUTH_TRIED] = True
     user = auth.resume_session(shell.db(), token)
+    # marked tried only now, together with its outcome: a run cut short by a rerun in between
+    # (the browser's first answers arrive as the page loads) tries again instead of leaving
+    # the session marked tried and signed out
     if user is None:
+        st.session_state[keys.AUTH_TRIED] = True
         _cookie(None)
         st.session_state[keys.AUTH_NOTICE] = "login_ended"
         return None
     _enter(user.name, auth.token_digest(token))
+    st.session_state[keys.AUTH_TRIED] = True
     return user
 
 
