@@ -321,7 +321,7 @@ class KeepFit(MacroElement):
         {% macro script(this, kwargs) %}
         (function (map) {
             var bounds = L.latLngBounds({{ this.bounds_js }}), touched = false;
-            map.fitBounds(bounds, {padding: [16, 16]});
+            map.fitBounds(bounds, {padding: [16, 16], animate: false});  // no animation a first touch could race
             ["mousedown", "touchstart", "wheel", "keydown"].forEach(function (name) {
                 map.getContainer().addEventListener(name, function () { touched = true; }, {passive: true});
             });

@@ -44,7 +44,7 @@ def test_zooming_in_draws_the_villages_in_view(tmp_path, new_page, monkeypatch):
                        else (blocked.append(r.request.url), r.abort()))
     page.goto(out.as_uri())
     page.locator("path.xf-township").first.wait_for()
-    page.wait_for_function("document.querySelector('.leaflet-container').dataset.xfVillages === '0'")
+    page.wait_for_function("document.querySelector('.leaflet-container').dataset.xfVillages === '0'", polling=100)
     assert page.locator(DRAWN).count() == 0  # 360 villages in view, more than 50: townships only
 
     name = _map_name(page)
@@ -52,9 +52,9 @@ def test_zooming_in_draws_the_villages_in_view(tmp_path, new_page, monkeypatch):
     # resize of the frame (a busy machine lays the page out late) fits the province again
     page.locator(".leaflet-container").dispatch_event("keydown")
     page.evaluate(f"window.{name}.setView([{first.lat}, {first.lon}], 13, {{animate: false}})")
-    page.wait_for_function("Number(document.querySelector('.leaflet-container').dataset.xfVillages) > 0")
+    page.wait_for_function("Number(document.querySelector('.leaflet-container').dataset.xfVillages) > 0", polling=100)
     page.set_viewport_size({"width": 1180, "height": 790})  # the tablet turned: the view stays where it was
-    page.wait_for_function(f"window.{name}.getSize().x === 1180")
+    page.wait_for_function(f"window.{name}.getSize().x === 1180", polling=100)
     assert page.evaluate(f"window.{name}.getZoom()") == 13
     w, s, e, n = page.evaluate(f"(() => {{ const b = window.{name}.getBounds().pad(0.05); "
                                f"return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }})()")
@@ -76,6 +76,6 @@ def test_zooming_in_draws_the_villages_in_view(tmp_path, new_page, monkeypatch):
     assert first.code in popup.inner_text() and "达标" in popup.inner_text()
 
     page.evaluate(f"window.{name}.setView([31.0, 112.5], 6, {{animate: false}})")
-    page.wait_for_function("document.querySelector('.leaflet-container').dataset.xfVillages === '0'")
+    page.wait_for_function("document.querySelector('.leaflet-container').dataset.xfVillages === '0'", polling=100)
     assert page.locator(DRAWN).count() == 0
     assert blocked == [] and page.errors == []
